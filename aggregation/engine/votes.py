@@ -1,0 +1,89 @@
+"""The vote table every analysis starts from.
+
+Values follow the export convention: agree = +1, disagree = -1, pass = 0.
+(Pol.is flips the sign internally; modules that reproduce its maths do that
+themselves.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+AGREE = 1
+DISAGREE = -1
+PASS = 0
+
+
+class EngineInputError(ValueError):
+    """Input the engine cannot use; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class VoteTable:
+    """Latest votes as coordinate arrays: one row per (participant, statement).
+
+    Indices are dense positions 0..n-1; the caller keeps the mapping back to
+    its own ids.
+    """
+
+    participant: NDArray[np.int64]
+    statement: NDArray[np.int64]
+    value: NDArray[np.int8]
+    n_participants: int
+    n_statements: int
+
+    @property
+    def n_votes(self) -> int:
+        return int(self.value.shape[0])
+
+
+def latest_votes(
+    *,
+    participant: NDArray[np.integer],
+    statement: NDArray[np.integer],
+    value: NDArray[np.integer],
+    time: NDArray[np.floating] | NDArray[np.integer] | None,
+    n_participants: int,
+    n_statements: int,
+) -> VoteTable:
+    """Keep each participant's latest vote per statement.
+
+    With `time` given, the latest is the greatest time (ties: the later row);
+    without it, the later row wins. Raises EngineInputError on values other
+    than -1, 0, 1 or indices out of range.
+    """
+    p = np.asarray(participant, dtype=np.int64)
+    s = np.asarray(statement, dtype=np.int64)
+    v = np.asarray(value, dtype=np.int64)
+    if not (p.shape == s.shape == v.shape) or p.ndim != 1:
+        raise EngineInputError("participant, statement and value must be 1-D arrays of one length")
+    if p.size and (p.min() < 0 or p.max() >= n_participants):
+        raise EngineInputError("participant index out of range")
+    if s.size and (s.min() < 0 or s.max() >= n_statements):
+        raise EngineInputError("statement index out of range")
+    bad = ~np.isin(v, (-1, 0, 1))
+    if bad.any():
+        raise EngineInputError(f"vote value {int(v[bad][0])} is not one of -1, 0, 1")
+    order = np.arange(p.size)
+    if time is not None:
+        t = np.asarray(time)
+        if t.shape != p.shape:
+            raise EngineInputError("time must have one entry per vote")
+        # Stable sort by time keeps file order among equal timestamps.
+        order = np.argsort(t, kind="stable")
+    key = p[order] * n_statements + s[order]
+    # Last occurrence of each key in time order = the latest vote.
+    rev_key = key[::-1]
+    _, first_in_rev = np.unique(rev_key, return_index=True)
+    keep = order[::-1][first_in_rev]
+    keep.sort()
+    return VoteTable(
+        participant=p[keep],
+        statement=s[keep],
+        value=v[keep].astype(np.int8),
+        n_participants=int(n_participants),
+        n_statements=int(n_statements),
+    )
