@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY communities ./communities
+COPY elicitation ./elicitation
+COPY aggregation ./aggregation
+RUN pip install --no-cache-dir .
+COPY . .
+RUN DEBUG=true python manage.py collectstatic --noinput
+RUN useradd --create-home polyphony && mkdir -p var && chown polyphony var
+USER polyphony
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,359 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.models import Community
+
+STATEMENT_MAX_LENGTH = 280
+ARGUMENT_MAX_LENGTH = 1000
+
+
+def _link_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Space(models.Model):
+    """A deliberation space: one question, a set of activities, a schedule."""
+
+    class Phase(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Moderation(models.TextChoices):
+        PRE = "pre", "Statements wait for approval"
+        POST = "post", "Statements appear at once; moderators can remove them"
+
+    class Participation(models.TextChoices):
+        MEMBERS = "members", "Community members"
+        LINK = "link", "Anyone with the link"
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="spaces")
+    title = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=80)
+    question = models.CharField(max_length=300)
+    description = models.TextField(blank=True, max_length=6000)
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.DRAFT)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    statements_enabled = models.BooleanField(default=True)
+    pairwise_enabled = models.BooleanField(default=True)
+    ranking_enabled = models.BooleanField(default=True)
+    debate_enabled = models.BooleanField(default=True)
+    moderation = models.CharField(max_length=8, choices=Moderation.choices, default=Moderation.POST)
+    participation = models.CharField(
+        max_length=10, choices=Participation.choices, default=Participation.MEMBERS
+    )
+    ranking_size = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(2), MaxValueValidator(20)]
+    )
+    link_token = models.CharField(max_length=40, unique=True, default=_link_token)
+    # Per-space counters handing out the small integer ids exports show;
+    # incremented under select_for_update in the services.
+    participant_counter = models.PositiveIntegerField(default=0)
+    statement_counter = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "slug"], name="unique_space_slug"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gt=F("opens_at")),
+                name="space_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("elicitation:space", kwargs={"space_id": self.pk})
+
+    def accepts_input(self, now: datetime | None = None) -> bool:
+        """Open phase and inside the schedule, if one is set."""
+        now = now or timezone.now()
+        if self.phase != self.Phase.OPEN:
+            return False
+        if self.opens_at and now < self.opens_at:
+            return False
+        return not (self.closes_at and now >= self.closes_at)
+
+
+class Participant(models.Model):
+    """One per (space, person or anonymous session); `number` is the only id exports show."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="participants")
+    number = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
+    )
+    anon_token = models.CharField(max_length=64, blank=True, default="")
+    xid = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["space", "number"], name="unique_participant_number"),
+            models.UniqueConstraint(
+                fields=["space", "user"],
+                condition=Q(user__isnull=False),
+                name="one_participant_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["space", "anon_token"],
+                condition=~Q(anon_token=""),
+                name="one_participant_per_anon_token",
+            ),
+            models.UniqueConstraint(
+                fields=["space", "xid"], condition=~Q(xid=""), name="one_participant_per_xid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"participant {self.number} in {self.space_id}"
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Statement(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="statements")
+    number = models.PositiveIntegerField()  # per-space id; Polis comment id on import
+    text = models.CharField(max_length=STATEMENT_MAX_LENGTH * 4)
+    # Case- and punctuation-folded text for refusing duplicates.
+    normalized_text = models.CharField(max_length=STATEMENT_MAX_LENGTH * 4, db_index=True)
+    author = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements"
+    )
+    is_seed = models.BooleanField(default=False)
+    is_meta = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ModerationStatus.choices, default=ModerationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["space", "number"], name="unique_statement_number"),
+        ]
+        indexes = [models.Index(fields=["space", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class VoteValue(models.IntegerChoices):
+    AGREE = 1, "Agree"
+    DISAGREE = -1, "Disagree"
+    PASS = 0, "Pass / unsure"
+
+
+class Vote(models.Model):
+    """A participant's latest vote on a statement (the one that counts)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField(choices=VoteValue.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "statement"], name="one_latest_vote_per_statement"
+            ),
+            models.CheckConstraint(condition=Q(value__in=[-1, 0, 1]), name="vote_value_valid"),
+        ]
+        indexes = [models.Index(fields=["statement", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.value:+d} on {self.statement_id}"
+
+
+class VoteEvent(models.Model):
+    """Append-only history of every vote cast, including changes."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="vote_events"
+    )
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="vote_events")
+    value = models.SmallIntegerField(choices=VoteValue.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__in=[-1, 0, 1]), name="vote_event_value_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.value:+d} on {self.statement_id} at {self.created_at}"
+
+
+class Comparison(models.Model):
+    class Choice(models.TextChoices):
+        A = "a", "First"
+        B = "b", "Second"
+        NEITHER = "neither", "Can't decide"
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="comparisons"
+    )
+    statement_a = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+")
+    statement_b = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(statement_a=F("statement_b")), name="comparison_two_statements"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_a_id} vs {self.statement_b_id}: {self.choice}"
+
+
+class Ranking(models.Model):
+    """A participant's ranked ballot; entries in order, unranked = below all ranked."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="ranking"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ballot of {self.participant_id}"
+
+
+class RankingEntry(models.Model):
+    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="entries")
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()  # 1 = first choice
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["ranking", "position"], name="unique_ranking_position"),
+            models.UniqueConstraint(
+                fields=["ranking", "statement"], name="statement_once_per_ballot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.statement_id}"
+
+
+class Argument(models.Model):
+    class Stance(models.TextChoices):
+        FOR = "for", "For"
+        AGAINST = "against", "Against"
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="arguments")
+    author = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="arguments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    stance = models.CharField(max_length=8, choices=Stance.choices)
+    text = models.CharField(max_length=ARGUMENT_MAX_LENGTH * 4)
+    status = models.CharField(
+        max_length=10, choices=ModerationStatus.choices, default=ModerationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Flag(models.Model):
+    """A participant's report of a statement or argument."""
+
+    reporter = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="flags")
+    statement = models.ForeignKey(
+        Statement, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    argument = models.ForeignKey(
+        Argument, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(statement__isnull=False, argument__isnull=True)
+                | Q(statement__isnull=True, argument__isnull=False),
+                name="flag_has_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"flag by {self.reporter_id}: {self.reason[:40]}"
+
+
+class ModerationAction(models.Model):
+    """The space's public decision log: every moderation, phase and publication decision."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        RESTORE = "restore", "Restored"
+        DISMISS_FLAG = "dismiss_flag", "Dismissed a flag"
+        PHASE = "phase", "Changed phase"
+        PUBLISH_PROFILE = "publish_profile", "Published a value profile"
+        RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
+        IMPORT = "import", "Imported data"
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=12, blank=True, default="")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    statement = models.ForeignKey(
+        Statement, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    argument = models.ForeignKey(
+        Argument, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    profile_version = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=1000, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} in {self.space_id} at {self.created_at}"

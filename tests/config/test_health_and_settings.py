@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import redis
+from django.test import Client
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_broker(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_healthz_says_503_and_which_part_when_the_broker_is_unreachable(
+    client: Client, settings: object
+) -> None:
+    # A port nothing listens on stands in for a stopped Redis.
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # type: ignore[attr-defined]
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"] == "ok"
+    assert body["broker"].startswith("error")
+
+
+def test_home_page_lists_public_communities_only(client: Client) -> None:
+    from tests.factories import CommunityFactory
+
+    CommunityFactory.create(name="Open Town")
+    CommunityFactory.create(name="Secret Club", visibility="private")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Open Town" in response.content
+    assert b"Secret Club" not in response.content
+    assert b'href="#main"' in response.content  # skip link
+    assert b"htmx" in response.content
+
+
+def _run_check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_bad_boolean_stops_start_up_naming_the_variable() -> None:
+    result = _run_check({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_production_without_secret_key_refuses_to_start() -> None:
+    result = _run_check({"DEBUG": "false", "ALLOWED_HOSTS": "example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    result = _run_check(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 64 + "-a-long-random-production-secret-key",
+            "ALLOWED_HOSTS": "polyphony.example.org",
+        }
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL)")
+def test_redis_url_is_used_by_celery_when_set() -> None:
+    from config.celery import app
+
+    assert app.conf.broker_url.startswith("redis://")
+    assert redis.Redis.from_url(os.environ["REDIS_URL"]).ping()

@@ -1,0 +1,119 @@
+"""Shared fixtures: a real Celery worker process against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+POLIS_DATA = SHARED / "data" / "polis"
+
+
+def _database_url_for_test_db() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgresql://{auth}{host}{port}/{db['NAME']}"
+
+
+class CeleryWorker:
+    """A `celery worker` subprocess consuming a queue private to this test session."""
+
+    def __init__(self, queue: str, env: dict[str, str], log_path: Path) -> None:
+        self.queue = queue
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                self.queue,
+                "--loglevel=INFO",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest
+) -> Iterator[CeleryWorker]:
+    """Start one real worker for the session; tests using it need `transactional_db`."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        database_url = _database_url_for_test_db()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DB_CONN_MAX_AGE": "0",
+        "CELERY_QUEUE": queue,
+        "POLYPHONY_VAR_DIR": str(settings.VAR_DIR),
+    }
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    worker = CeleryWorker(queue, env, settings.VAR_DIR / f"worker-{queue}.log")
+    worker.start()
+    yield worker
+    worker.stop()
+    app.conf.task_default_queue = previous_queue
+
+
+def wait_for(predicate: object, *, timeout: float = 60.0, interval: float = 0.2) -> bool:
+    """Poll `predicate()` until true or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(interval)
+    return False
