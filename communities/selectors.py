@@ -16,9 +16,7 @@ def community_get_visible(*, user: User | AnonymousUser, slug: str) -> Community
     return community
 
 
-def membership_for(
-    *, user: User | AnonymousUser, community: Community
-) -> Membership | None:
+def membership_for(*, user: User | AnonymousUser, community: Community) -> Membership | None:
     """The user's active membership, or None (anonymous, not a member, or banned)."""
     if not user.is_authenticated:
         return None
