@@ -351,6 +351,19 @@ class BridgingResult:
         }
 
 
+def bridging_by_id(result: BridgingResult, ids: list[int] | list[str]) -> dict[str, dict[str, Any]]:
+    """{statement id: {score, factor, status}} for analyze_polis's `bridging` object.
+
+    `ids[j]` is the caller's id (e.g. the Pol.is comment id) of statement j.
+    """
+    if len(ids) != len(result.statements):
+        raise EngineInputError("one id per statement is needed")
+    return {
+        str(ids[s.statement]): {"score": s.score, "factor": s.factor, "status": s.status}
+        for s in result.statements
+    }
+
+
 def bridging_status(
     score: float,
     factor: float,
@@ -488,6 +501,7 @@ __all__ = [
     "MIN_RATERS",
     "BridgingResult",
     "StatementBridging",
+    "bridging_by_id",
     "bridging_status",
     "fit_bridging",
     "ratings_from_votes",
