@@ -8,12 +8,19 @@ own. Wall time is the best of `--repeat` runs of the computation alone
 (input generation is not timed): the machine is shared, and the minimum is
 the least noisy estimate. `sections()` exposes the cases for
 benchmarks/analysis.py.
+
+BLAS threads: by default the cases run with OPENBLAS_NUM_THREADS=1. On this
+shared 2-core machine a multi-threaded OpenBLAS spins against the other
+load: the dense Cholesky in Bradley-Terry's intervals took 0.68 s instead
+of 0.04 s at 500 statements with 2 threads under load. A worker process per
+core with one BLAS thread each is the setting to deploy.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -181,6 +188,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="substring of section names")
+    parser.add_argument(
+        "--blas-threads",
+        default="1",
+        help="OPENBLAS_NUM_THREADS for the cases ('' leaves it unset); see the module docstring",
+    )
     parser.add_argument("--case", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case is not None:
@@ -190,11 +202,15 @@ def main() -> None:
     for i, case in enumerate(sections()):
         if args.only and not any(o.lower() in case.section.lower() for o in args.only):
             continue
+        env = dict(os.environ)
+        if args.blas_threads:
+            env["OPENBLAS_NUM_THREADS"] = args.blas_threads
         out = subprocess.run(
             [sys.executable, __file__, "--case", str(i), "--repeat", str(args.repeat)],
             capture_output=True,
             text=True,
             check=True,
+            env=env,
         )
         m = json.loads(out.stdout.strip().splitlines()[-1])
         rate = case.n_items / m["wall_s"] if m["wall_s"] > 0 else float("inf")
