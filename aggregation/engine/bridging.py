@@ -60,7 +60,8 @@ MIN_RATERS = 5
 Status = Literal["bridging", "not_bridging", "too_few_ratings"]
 
 
-@dataclass(frozen=True)
+# Dataclasses that hold arrays set eq=False: == on arrays is element-wise.
+@dataclass(frozen=True, eq=False)
 class Ratings:
     """Agree/disagree votes as 0/1 ratings; passes dropped."""
 
@@ -82,7 +83,7 @@ def ratings_from_votes(table: VoteTable) -> Ratings:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Params:
     """Fitted parameters; arrays cover every index, unrated ones are 0."""
 
@@ -93,7 +94,7 @@ class Params:
     statement_factor: NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fit:
     params: Params
     loss: float
@@ -183,7 +184,7 @@ def _csr(
     return sp.csr_array((np.empty(rows.size), cols.astype(index), indptr), shape=(n_rows, n_cols))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Half:
     """One half-step: exact solve of one side's blocks jointly with mu."""
 
@@ -193,7 +194,7 @@ class _Half:
     sse: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Side:
     """One side (participants or statements) of the rating matrix.
 
@@ -370,7 +371,7 @@ class StatementBridging:
     status: Status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BridgingResult:
     statements: tuple[StatementBridging, ...]
     global_intercept: float
