@@ -302,6 +302,10 @@ def _als(
     of the participant means are weighted by m.
     """
     n_w = float(d.w.sum())
+    if n_w <= 0:
+        # A resample that drew only participants without ratings (passes
+        # only): nothing to fit. Callers mask such resamples out.
+        return Fit(init, 0.0, 0, False)
     user_side, stmt_side = _sides(d)
     user_w = participant_weight * (user_side.n > 0)
     stmt_rated = stmt_side.n > 0
