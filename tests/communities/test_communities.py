@@ -586,3 +586,35 @@ def test_no_page_or_endpoint_shows_another_members_answer(client: Client) -> Non
         "answers": [{"question": question.pk, "choice": "Xylo"}]
     }
     assert b'value="Xylo" selected' in own.get(f"/c/{slug}/my-answers/").content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_acceptances_never_exceed_the_use_limit() -> None:
+    import threading
+
+    from django.db import connection
+
+    invitation = InvitationFactory.create(max_uses=3)
+    users = [UserFactory.create() for _ in range(8)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(users))
+
+    def accept(user: Any) -> None:
+        start.wait()
+        try:
+            services.invitation_accept(user=user, token=invitation.token)
+            outcomes.append("joined")
+        except services.InvitationUnusable as error:
+            outcomes.append(error.reason)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    invitation.refresh_from_db()
+    assert invitation.uses == 3
+    assert sorted(outcomes) == ["joined"] * 3 + ["used_up"] * 5
+    assert Membership.objects.filter(community=invitation.community).count() == 3
