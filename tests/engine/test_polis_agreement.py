@@ -25,7 +25,7 @@ KNOWN_SHORTFALL = {"brexit-consensus": 0.77, "15-per-hour-seattle": 0.93}
 def best_label_agreement(ours: dict[int, int | None], theirs: dict[int, int | None]) -> float:
     """Share of Pol.is-grouped participants we put in the matching group, best relabelling."""
     grouped = [p for p, g in theirs.items() if g is not None]
-    their_labels = sorted({theirs[p] for p in grouped if theirs[p] is not None})
+    their_labels: list[int] = sorted({g for g in theirs.values() if g is not None})
     present: list[int] = sorted({g for g in ours.values() if g is not None})
     our_labels: list[int | None] = list(present)
     our_labels += [None] * max(0, len(their_labels) - len(our_labels))
