@@ -24,7 +24,7 @@ KNOWN_SHORTFALL = {"brexit-consensus": 0.77, "15-per-hour-seattle": 0.93}
 
 def best_label_agreement(ours: dict[int, int | None], theirs: dict[int, int | None]) -> float:
     """Share of Pol.is-grouped participants we put in the matching group, best relabelling."""
-    grouped = [p for p, g in theirs.items() if g is not None]
+    grouped = {p: g for p, g in theirs.items() if g is not None}
     their_labels: list[int] = sorted({g for g in theirs.values() if g is not None})
     present: list[int] = sorted({g for g in ours.values() if g is not None})
     our_labels: list[int | None] = list(present)
@@ -32,7 +32,7 @@ def best_label_agreement(ours: dict[int, int | None], theirs: dict[int, int | No
     best = 0
     for perm in itertools.permutations(our_labels, len(their_labels)):
         match = dict(zip(their_labels, perm, strict=True))
-        hits = sum(ours.get(p) is not None and ours.get(p) == match[theirs[p]] for p in grouped)
+        hits = sum(ours.get(p) is not None and ours.get(p) == match[g] for p, g in grouped.items())
         best = max(best, hits)
     return best / len(grouped) if grouped else 1.0
 
