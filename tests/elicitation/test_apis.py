@@ -44,9 +44,11 @@ def test_an_anonymous_client_joins_a_link_space_and_votes_with_its_token(
         HTTP_X_PARTICIPANT_TOKEN=token,
     )
     assert first.status_code == 201
-    assert first.data["participant"] == joined.data["number"] and first.data["changed"]
+    assert first.data["participant"] == joined.data["number"]
+    assert first.data["changed"]
     nxt = client.get(f"{base(space)}/statements/next/", HTTP_X_PARTICIPANT_TOKEN=token)
-    assert nxt.data["statement"]["number"] == 2 and (nxt.data["voted"], nxt.data["total"]) == (1, 2)
+    assert nxt.data["statement"]["number"] == 2
+    assert (nxt.data["voted"], nxt.data["total"]) == (1, 2)
     change = client.post(
         f"{base(space)}/votes/",
         {"statement": 1, "value": -1},
@@ -76,7 +78,8 @@ def test_a_first_write_without_token_returns_one(api: APIClient, space: Space) -
         format="json",
         HTTP_X_PARTICIPANT_TOKEN=response["X-Participant-Token"],
     )
-    assert again.status_code == 200 and Participant.objects.count() == 1
+    assert again.status_code == 200
+    assert Participant.objects.count() == 1
 
 
 def test_a_forged_token_gets_a_new_identity_not_someone_elses(api: APIClient, space: Space) -> None:
@@ -103,7 +106,8 @@ def test_an_xid_in_the_body_maps_the_embedding_sites_user(api: APIClient, space:
         f"{base(space)}/votes/", {"statement": 2, "value": 1, "xid": "u-9"}, format="json"
     )
     participant = Participant.objects.get()
-    assert participant.xid == "u-9" and participant.votes.count() == 2
+    assert participant.xid == "u-9"
+    assert participant.votes.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -134,7 +138,8 @@ def test_votes_in_a_closed_space_get_409(api: APIClient, space: Space) -> None:
     space.phase = Space.Phase.CLOSED
     space.save()
     response = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
-    assert response.status_code == 409 and "closed" in response.data["detail"]
+    assert response.status_code == 409
+    assert "closed" in response.data["detail"]
     assert not Vote.objects.exists()
 
 
@@ -193,7 +198,8 @@ def test_proposing_over_the_api_refuses_duplicates_with_a_pointer(
     created = api.post(
         f"{base(space)}/statements/", {"text": "  Farmland must stay farmland  "}, format="json"
     )
-    assert created.status_code == 201 and created.data["text"] == "Farmland must stay farmland"
+    assert created.status_code == 201
+    assert created.data["text"] == "Farmland must stay farmland"
     dup = api.post(
         f"{base(space)}/statements/", {"text": "farmland MUST stay farmland."}, format="json"
     )
@@ -201,8 +207,10 @@ def test_proposing_over_the_api_refuses_duplicates_with_a_pointer(
     assert dup.data["duplicate_of"]["number"] == created.data["number"]
     too_long = api.post(f"{base(space)}/statements/", {"text": "y" * 300}, format="json")
     empty = api.post(f"{base(space)}/statements/", {"text": "   "}, format="json")
-    assert too_long.status_code == 400 and "at most 280" in too_long.data["text"][0]
-    assert empty.status_code == 400 and "text" in empty.data
+    assert too_long.status_code == 400
+    assert "at most 280" in too_long.data["text"][0]
+    assert empty.status_code == 400
+    assert "text" in empty.data
     assert Statement.objects.count() == 1
 
 
@@ -217,10 +225,12 @@ def test_facilitators_create_update_open_and_moderate_over_the_api(
         {"title": "T", "slug": "t", "question": "Q?", "moderation": "pre", "participation": "link"},
         format="json",
     )
-    assert created.status_code == 201 and created.data["phase"] == "draft"
+    assert created.status_code == 201
+    assert created.data["phase"] == "draft"
     space = Space.objects.get()
     bad = api.patch(f"{base(space)}/", {"ranking_size": 50}, format="json")
-    assert bad.status_code == 400 and "ranking_size" in bad.data
+    assert bad.status_code == 400
+    assert "ranking_size" in bad.data
     assert (
         api.patch(f"{base(space)}/", {"ranking_size": 3}, format="json").data["ranking_size"] == 3
     )
@@ -236,13 +246,15 @@ def test_facilitators_create_update_open_and_moderate_over_the_api(
         {"decision": "reject"},
         format="json",
     )
-    assert reject.status_code == 400 and "reason" in reject.data
+    assert reject.status_code == 400
+    assert "reason" in reject.data
     ok = api.post(
         f"{base(space)}/statements/{statement.number}/moderate/",
         {"decision": "approve"},
         format="json",
     )
-    assert ok.status_code == 200 and ok.data["status"] == "accepted"
+    assert ok.status_code == 200
+    assert ok.data["status"] == "accepted"
     log = anon.get(f"{base(space)}/decisions/").data["results"]
     assert [entry["action"] for entry in log] == ["approve", "phase"]
     listed = anon.get(f"/api/v1/communities/{community.slug}/spaces/").data["results"]
@@ -258,7 +270,8 @@ def test_non_facilitators_cannot_change_spaces(api: APIClient, space: Space, mem
     assert api.post(f"{base(space)}/phase/", {"phase": "closed"}, format="json").status_code == 403
     assert api.patch(f"{base(space)}/", {"title": "Mine"}, format="json").status_code == 403
     space.refresh_from_db()
-    assert space.phase == "open" and space.title != "Mine"
+    assert space.phase == "open"
+    assert space.title != "Mine"
 
 
 def test_pairs_and_comparisons_over_the_api(api: APIClient, space: Space) -> None:
@@ -279,7 +292,8 @@ def test_pairs_and_comparisons_over_the_api(api: APIClient, space: Space) -> Non
         format="json",
         HTTP_X_PARTICIPANT_TOKEN=token,
     )
-    assert same.status_code == 400 and "statement_b" in same.data
+    assert same.status_code == 400
+    assert "statement_b" in same.data
     nxt = api.get(f"{base(space)}/pairs/next/", HTTP_X_PARTICIPANT_TOKEN=token).data
     assert {nxt["statement_a"]["number"], nxt["statement_b"]["number"]} != {a, b}
     assert Comparison.objects.get().reason == "Both matter"
@@ -320,7 +334,8 @@ def test_arguments_and_flags_over_the_api(api: APIClient, space: Space) -> None:
         format="json",
         HTTP_X_PARTICIPANT_TOKEN=token,
     )
-    assert reply.status_code == 201 and reply.data["parent"] == root.data["id"]
+    assert reply.status_code == 201
+    assert reply.data["parent"] == root.data["id"]
     bad_parent = api.post(
         f"{base(space)}/statements/1/arguments/",
         {"stance": "for", "text": "Orphan reply", "parent": 999},
@@ -337,8 +352,10 @@ def test_arguments_and_flags_over_the_api(api: APIClient, space: Space) -> None:
     both = api.post(
         f"{base(space)}/flags/", {"argument": 1, "statement": 1, "reason": "x"}, format="json"
     )
-    assert flag.status_code == 201 and both.status_code == 400
-    assert Flag.objects.count() == 1 and Argument.objects.count() == 2
+    assert flag.status_code == 201
+    assert both.status_code == 400
+    assert Flag.objects.count() == 1
+    assert Argument.objects.count() == 2
 
 
 def test_switched_off_activities_answer_403(api: APIClient, space: Space) -> None:
@@ -375,7 +392,7 @@ def test_vote_throttling_answers_429_per_participant(
 
     cache.clear()
     original = SimpleRateThrottle.THROTTLE_RATES
-    SimpleRateThrottle.THROTTLE_RATES = rates
+    SimpleRateThrottle.THROTTLE_RATES = rates  # type: ignore[assignment]
     try:
         first = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
         token = first["X-Participant-Token"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -25,6 +26,17 @@ from tests.factories import SpaceFactory, StatementFactory
 pytestmark = pytest.mark.django_db
 
 
+def _next_number(space: Space, participant: Participant, result: Any = None) -> int | None:
+    statement = selectors.statement_next(space=space, participant=participant, result=result)
+    return statement.number if statement else None
+
+
+def _pair(space: Space, participant: Participant) -> tuple[Statement, Statement]:
+    pair = selectors.pair_next(space=space, participant=participant)
+    assert pair is not None
+    return pair
+
+
 def _participant(space: Space, token: str = "tok") -> Participant:
     participant, _ = services.participant_get_or_create(space=space, anon_token=token)
     return participant
@@ -37,13 +49,16 @@ def test_participants_get_consecutive_numbers_per_space_and_are_found_again(spac
     other_space = SpaceFactory.create()
     elsewhere, _ = services.participant_get_or_create(space=other_space, anon_token="a")
     assert (first.number, second.number, elsewhere.number) == (1, 2, 1)
-    assert created and not created_again and again.pk == first.pk
+    assert created
+    assert not created_again
+    assert again.pk == first.pk
 
 
 def test_an_xid_maps_an_embedding_sites_user_to_one_participant(space: Space) -> None:
     a, _ = services.participant_get_or_create(space=space, xid="site-user-7")
     b, _ = services.participant_get_or_create(space=space, xid="site-user-7")
-    assert a.pk == b.pk and a.xid == "site-user-7"
+    assert a.pk == b.pk
+    assert a.xid == "site-user-7"
 
 
 def test_xids_are_refused_in_members_only_spaces() -> None:
@@ -178,7 +193,8 @@ def test_votes_on_statements_not_accepted_are_refused(space: Space, status: str)
     StatementFactory.create(space=space, number=4, status=status)
     with pytest.raises(ValidationError, match="#4"):
         services.vote_cast(participant=_participant(space), statement_number=4, value=1)
-    assert not Vote.objects.exists() and not VoteEvent.objects.exists()
+    assert not Vote.objects.exists()
+    assert not VoteEvent.objects.exists()
 
 
 def test_votes_with_bad_values_or_unknown_statements_are_refused(space: Space) -> None:
@@ -198,7 +214,7 @@ def test_next_statement_favours_fewest_votes_and_skips_voted_ones(space: Space) 
     other = _participant(space, "other")
     me = _participant(space, "me")
     services.vote_cast(participant=other, statement_number=1, value=1)
-    assert selectors.statement_next(space=space, participant=me).number == 2
+    assert _next_number(space, me) == 2
     services.vote_cast(participant=me, statement_number=2, value=0)
     assert selectors.statement_next(space=space, participant=me) == s1
     services.vote_cast(participant=me, statement_number=1, value=0)
@@ -213,11 +229,11 @@ def test_next_statement_follows_the_analysis_priorities_with_a_stable_tie_break(
         StatementFactory.create(space=space, number=n)
     result = {"priorities": {"1": 0.5, "2": 3.0, "3": 3.0, "4": 1.0}}
     me = _participant(space)
-    assert selectors.statement_next(space=space, participant=me, result=result).number == 2
+    assert _next_number(space, me, result) == 2
     services.vote_cast(participant=me, statement_number=2, value=1)
-    assert selectors.statement_next(space=space, participant=me, result=result).number == 3
+    assert _next_number(space, me, result) == 3
     services.vote_cast(participant=me, statement_number=3, value=1)
-    assert selectors.statement_next(space=space, participant=me, result=result).number == 4
+    assert _next_number(space, me, result) == 4
 
 
 def test_pairs_prefer_little_compared_statements_and_never_repeat_the_last_pair(
@@ -226,22 +242,22 @@ def test_pairs_prefer_little_compared_statements_and_never_repeat_the_last_pair(
     for n in (1, 2, 3, 4):
         StatementFactory.create(space=space, number=n)
     me = _participant(space)
-    a, b = selectors.pair_next(space=space, participant=me)
+    a, b = _pair(space, me)
     services.comparison_record(
         participant=me, statement_a=a.number, statement_b=b.number, choice="a"
     )
-    c, d = selectors.pair_next(space=space, participant=me)
+    c, d = _pair(space, me)
     assert {c.number, d.number} == {1, 2, 3, 4} - {a.number, b.number}
     services.comparison_record(
         participant=me, statement_a=c.number, statement_b=d.number, choice="b"
     )
     seen = {frozenset((a.number, b.number)), frozenset((c.number, d.number))}
     for _ in range(6):
-        x, y = selectors.pair_next(space=space, participant=me)
+        x, y = _pair(space, me)
         key = frozenset((x.number, y.number))
         # Unjudged pairs first; only once all six are judged may one come back.
         assert key not in seen or len(seen) == 6
-        last = Comparison.objects.filter(participant=me).order_by("-id").first()
+        last = Comparison.objects.filter(participant=me).order_by("-id")[0]
         assert key != {last.statement_a.number, last.statement_b.number}
         seen.add(key)
         services.comparison_record(
@@ -259,7 +275,8 @@ def test_the_same_pair_twice_in_a_row_updates_the_last_answer(space: Space) -> N
     )
     comparison = Comparison.objects.get()
     assert not created
-    assert comparison.statement_a.number == 1 and comparison.choice == "b"
+    assert comparison.statement_a.number == 1
+    assert comparison.choice == "b"
 
 
 def test_comparing_a_statement_with_itself_is_refused(space: Space) -> None:
@@ -337,7 +354,8 @@ def test_closing_a_space_logs_the_phase_and_requests_a_final_analysis(
     ):
         services.space_set_phase(space=space, phase=Space.Phase.CLOSED, actor=facilitator)
     entry = ModerationAction.objects.get()
-    assert entry.action == "phase" and entry.detail == {"from": "open", "to": "closed"}
+    assert entry.action == "phase"
+    assert entry.detail == {"from": "open", "to": "closed"}
     assert calls == [{"space": mock.ANY, "trigger": "close", "requested_by": facilitator}]
     assert Space.objects.get(pk=space.pk).phase == "closed"
     with pytest.raises(ValidationError, match="already closed"):
@@ -364,7 +382,8 @@ def test_arguments_are_threaded_moderated_and_replays_are_harmless(
     )
     assert not created
     tree = selectors.argument_tree(statement=statement)
-    assert tree["for"][0].argument == root and tree["for"][0].replies[0].argument == reply
+    assert tree["for"][0].argument == root
+    assert tree["for"][0].replies[0].argument == reply
     services.argument_moderate(argument=root, actor=facilitator, decision="reject", reason="dup")
     assert selectors.argument_tree(statement=statement) == {"for": [], "against": []}
 
@@ -380,7 +399,8 @@ def test_where_you_stand_needs_seven_votes_and_reads_the_groups(space: Space) ->
     assert not selectors.where_you_stand(space=space, participant=me).ready
     AnalysisRun.objects.create(space=space, status="succeeded", result={"old": "format"})
     standing = selectors.where_you_stand(space=space, participant=me)
-    assert standing.votes == 7 and not standing.analysis
+    assert standing.votes == 7
+    assert not standing.analysis
     AnalysisRun.objects.create(
         space=space,
         status="succeeded",
@@ -395,8 +415,10 @@ def test_where_you_stand_needs_seven_votes_and_reads_the_groups(space: Space) ->
     )
     standing = selectors.where_you_stand(space=space, participant=me)
     assert standing.ready
-    assert standing.group["label"] == "Group B"
-    assert [s.number for s in standing.group["disagree"]] == [3]
+    group = standing.group
+    assert group is not None
+    assert group["label"] == "Group B"
+    assert [s.number for s in group["disagree"]] == [3]
     assert [s.number for s in standing.others[0]["agree"]] == [2]
     assert [s.number for s in standing.consensus_agree] == [1]
 
