@@ -524,7 +524,6 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
     if statement.status != ModerationStatus.ACCEPTED:
         why = "awaits moderation" if statement.status == ModerationStatus.PENDING else "was removed"
         raise ValidationError({"statement": f"Statement #{statement_number} {why}; no votes."})
-    now = timezone.now()
     with transaction.atomic():
         current = (
             Vote.objects.select_for_update()
@@ -534,6 +533,9 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
         )
         if current is not None and current.value == value:
             return VoteOutcome(statement, value, current.updated_at, created=False, changed=False)
+        # Read the clock once we hold the row (or the write lock), so history
+        # timestamps follow the order in which the votes were applied.
+        now = timezone.now()
         vote = Vote(participant=participant, statement=statement, value=value, updated_at=now)
         # The database enforces the foreign keys and the one-latest-vote
         # constraint; validating them here would cost queries per vote.

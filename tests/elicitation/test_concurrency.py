@@ -75,6 +75,7 @@ def test_concurrent_identical_votes_leave_one_latest_vote() -> None:
 
     assert _race(6, vote) == []
     assert Vote.objects.count() == 1
-    latest = VoteEvent.objects.order_by("-created_at", "-id").first()
+    # Events are inserted while holding the vote's row lock: id order is apply order.
+    latest = VoteEvent.objects.order_by("-id").first()
     assert latest is not None
     assert Vote.objects.get().value == latest.value
