@@ -800,7 +800,8 @@ def flag_create(
 def flag_dismiss(*, flag: Flag, actor: Any, reason: str = "") -> Flag:
     """Close a flag without removing its target; logged publicly. The caller checked MODERATE."""
     locked = (
-        Flag.objects.select_for_update()
+        # Lock only the flag row: PostgreSQL cannot lock the nullable side of the joins.
+        Flag.objects.select_for_update(of=("self",))
         .select_related("statement__space", "argument__statement__space")
         .get(pk=flag.pk)
     )
