@@ -79,7 +79,9 @@ def _accepted(snapshot: Snapshot) -> list[int]:
     ]
 
 
-def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = None) -> AnalysisOutput:
+def analyze_snapshot(
+    snapshot: Snapshot, *, on_stage: StageCallback | None = None
+) -> AnalysisOutput:
     """Run every engine stage on the snapshot; `on_stage(name)` is called as each starts."""
     stages = _Stages(on_stage)
     pn, sn = snapshot.participant_numbers, snapshot.statement_numbers
@@ -191,9 +193,7 @@ def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = Non
 
     # --- rankings (ranked ballots) ---------------------------------------------
     stages.begin("rankings")
-    ballots = [
-        [sub[s] for s in ballot if s in sub] for _p, ballot in snapshot.rankings
-    ]
+    ballots = [[sub[s] for s in ballot if s in sub] for _p, ballot in snapshot.rankings]
     ballots = [b for b in ballots if b]
     rankings: dict[str, Any] | None = None
     if ballots:
@@ -208,7 +208,7 @@ def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = Non
     bt_by_index = {accepted[i.statement]: i for i in pairwise.items} if pairwise else {}
     for j in range(n_s):
         total = int(agree[j] + disagree[j] + passes[j])
-        b = bridging.statements[j]
+        bridge = bridging.statements[j]
         bt = bt_by_index.get(j)
         statements[str(sn[j])] = {
             "status": snapshot.statement_status[j],
@@ -234,10 +234,10 @@ def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = Non
                 for g in range(k)
             ],
             "bridging": {
-                "score": _round(b.score),
-                "factor": _round(b.factor),
-                "raters": b.n_raters,
-                "status": b.status,
+                "score": _round(bridge.score),
+                "factor": _round(bridge.factor),
+                "raters": bridge.n_raters,
+                "status": bridge.status,
             },
             "pairwise": (
                 {
@@ -252,7 +252,10 @@ def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = Non
                 else None
             ),
             "rankings": (
-                {rule: positions[accepted.index(j)] for rule, positions in rankings["positions"].items()}
+                {
+                    rule: positions[accepted.index(j)]
+                    for rule, positions in rankings["positions"].items()
+                }
                 if rankings is not None and j in accepted_set
                 else None
             ),
@@ -291,9 +294,7 @@ def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = Non
             if pairwise is not None
             else None
         ),
-        "rankings": (
-            {k: v for k, v in rankings.items() if k != "positions"} if rankings else None
-        ),
+        "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
         "segments": _segments(snapshot, table, accepted),
     }
     stages.end()
@@ -312,7 +313,9 @@ def analyze_snapshot(snapshot: Snapshot, *, on_stage: StageCallback | None = Non
         "pairwise": {"prior_sd": pairwise.prior_sd} if pairwise else None,
         "min_segment_cell": MIN_CELL,
     }
-    return AnalysisOutput(result=result, timings=stages.timings, parameters=parameters, counts=counts)
+    return AnalysisOutput(
+        result=result, timings=stages.timings, parameters=parameters, counts=counts
+    )
 
 
 def _agree_rate_intervals(table: Any, n_s: int) -> dict[int, list[float]]:
@@ -335,17 +338,38 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
     gets null instead of a rate.
     """
     out: list[dict[str, Any]] = []
-    latest = {(int(p), int(s)): int(v) for p, s, v in zip(table.participant, table.statement, table.value, strict=True)}
+    latest = {
+        (int(p), int(s)): int(v)
+        for p, s, v in zip(table.participant, table.statement, table.value, strict=True)
+    }
     for question, choices in sorted(snapshot.segments.items()):
         for choice, members in sorted(choices.items()):
             if len(members) < MIN_CELL:
-                out.append({"question": question, "choice": choice, "participants": None, "suppressed": True, "agree_rates": {}})
+                out.append(
+                    {
+                        "question": question,
+                        "choice": choice,
+                        "participants": None,
+                        "suppressed": True,
+                        "agree_rates": {},
+                    }
+                )
                 continue
             rates: dict[str, float | None] = {}
             for j in accepted:
                 values = [latest[(p, j)] for p in members if (p, j) in latest]
                 rates[str(snapshot.statement_numbers[j])] = (
-                    _round(sum(1 for v in values if v == 1) / len(values)) if len(values) >= MIN_CELL else None
+                    _round(sum(1 for v in values if v == 1) / len(values))
+                    if len(values) >= MIN_CELL
+                    else None
                 )
-            out.append({"question": question, "choice": choice, "participants": len(members), "suppressed": False, "agree_rates": rates})
+            out.append(
+                {
+                    "question": question,
+                    "choice": choice,
+                    "participants": len(members),
+                    "suppressed": False,
+                    "agree_rates": rates,
+                }
+            )
     return out

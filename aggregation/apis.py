@@ -256,7 +256,7 @@ class _ProfileExportApi(APIView):
 
     def get(self, request: Request, **kwargs: Any) -> Response:
         profile = self.get_profile(request, **kwargs)
-        fmt = request.accepted_renderer.format  # type: ignore[attr-defined]
+        fmt = request.accepted_renderer.format
         fmt = "md" if fmt == "markdown" else fmt
         tag = profiles.etag(profile.content, fmt)
         headers = {
@@ -265,7 +265,9 @@ class _ProfileExportApi(APIView):
             "Vary": "Accept, Cookie, Authorization",
         }
         sent = request.headers.get("If-None-Match", "")
-        if sent and (sent.strip() == "*" or tag in [t.strip().removeprefix("W/") for t in sent.split(",")]):
+        if sent and (
+            sent.strip() == "*" or tag in [t.strip().removeprefix("W/") for t in sent.split(",")]
+        ):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         if fmt in ("csv", "md"):
             filename = f"{profile.space.slug}-v{profile.version or 'draft'}.{fmt}"
@@ -372,7 +374,9 @@ class ProfileRetractApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     class InputSerializer(serializers.Serializer[Any]):
-        reason = serializers.CharField(max_length=1000, help_text="Public: shown in the decision log.")
+        reason = serializers.CharField(
+            max_length=1000, help_text="Public: shown in the decision log."
+        )
 
     @extend_schema(
         operation_id="profile_retract",

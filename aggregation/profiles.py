@@ -325,7 +325,7 @@ def to_markdown(content: dict[str, Any]) -> str:
         interval = s["agree_rate_interval"]
         figures = [
             f"agree {_pct(s['agree_rate'])}"
-            + (f" (95% {_pct(interval[0])}–{_pct(interval[1])})" if interval else ""),
+            + (f" (95% {_pct(interval[0])} to {_pct(interval[1])})" if interval else ""),
             f"{s['agree']} agree / {s['disagree']} disagree / {s['pass']} pass",
             f"bridging {v['bridging']['score']:+.2f}",
             f"group-aware consensus {v['group_aware_consensus']:.2f}",

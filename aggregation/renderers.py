@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rest_framework.exceptions import NotAcceptable
@@ -73,12 +73,13 @@ class ProfileNegotiation(DefaultContentNegotiation):
     """Like DRF's, but an unknown `?format=` is a 406 that names the formats (not a bare 404)."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         fmt = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
+        renderers = list(renderers)
         if fmt and fmt not in {r.format for r in renderers}:
             raise NotAcceptable(
                 f"Unknown format {fmt!r}: use format=json, format=csv or format=md "
                 "(or an Accept header: application/json, text/csv, text/markdown)."
             )
-        return super().select_renderer(request, renderers, format_suffix)  # type: ignore[no-any-return]
+        return super().select_renderer(request, renderers, format_suffix)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from aggregation import analysis, profiles, selectors
+from aggregation import profiles, selectors
 from aggregation.models import AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
@@ -55,7 +55,7 @@ def run_enqueue(*, run_id: int) -> bool:
     from aggregation.tasks import run_analysis
 
     try:
-        run_analysis.apply_async(args=[run_id])
+        run_analysis.apply_async(args=(run_id,))
     except (KombuOperationalError, RedisError, OSError) as exc:
         logger.warning("Could not enqueue analysis run %s (broker unreachable): %s", run_id, exc)
         return False
@@ -137,6 +137,10 @@ def run_execute(*, run_id: int) -> bool:
     marks the run failed with the reason. On success a draft profile is
     built from the result.
     """
+    # Imported here: web processes, which only enqueue, never load NumPy,
+    # SciPy and the engines.
+    from aggregation import analysis
+
     if not run_claim(run_id=run_id):
         return False
     run = AnalysisRun.objects.select_related("space__community").get(pk=run_id)
@@ -183,7 +187,9 @@ def run_execute(*, run_id: int) -> bool:
         logger.exception("Analysis run %s failed in stage %s", run_id, stage)
         last = traceback.extract_tb(exc.__traceback__)[-1:]
         where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
-        run_fail(run_id=run_id, error=f"Failed in stage {stage}: {type(exc).__name__}: {exc}{where}")
+        run_fail(
+            run_id=run_id, error=f"Failed in stage {stage}: {type(exc).__name__}: {exc}{where}"
+        )
     return True
 
 
@@ -220,7 +226,9 @@ def runs_requeue_lost(*, older_than: timedelta = LOST_AFTER) -> int:
 
 def _activity_since(space_id: int, since: Any) -> int:
     events = VoteEvent.objects.filter(participant__space_id=space_id, created_at__gt=since).count()
-    events += Comparison.objects.filter(participant__space_id=space_id, created_at__gt=since).count()
+    events += Comparison.objects.filter(
+        participant__space_id=space_id, created_at__gt=since
+    ).count()
     events += Ranking.objects.filter(participant__space_id=space_id, updated_at__gt=since).count()
     events += Statement.objects.filter(space_id=space_id, created_at__gt=since).count()
     return events
@@ -239,7 +247,7 @@ def runs_request_auto() -> list[int]:
         last_run_at=Max("analysis_runs__created_at")
     )
     for space in spaces:
-        last = space.last_run_at  # type: ignore[attr-defined]
+        last = space.last_run_at
         if last is not None and now - last < AUTO_MIN_INTERVAL:
             continue
         since = last or space.created_at

@@ -150,11 +150,13 @@ def _review_response(
     request: HttpRequest, profile: ValueProfile, *, status: int = 200
 ) -> HttpResponse:
     space = profile.space
+    previous: ValueProfile | None = None
+    diff: dict[str, Any] | None
     if profile.status == ValueProfile.Status.DRAFT:
         previous = selectors.profile_latest_published(space=space)
         diff = profiles.diff(previous.content if previous else None, profile.content)
     else:
-        previous, diff = None, profile.diff
+        diff = profile.diff
     decisions = ModerationAction.objects.filter(
         space=space,
         action__in=[
