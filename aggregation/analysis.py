@@ -22,6 +22,7 @@ from aggregation.engine import ENGINE_VERSION
 from aggregation.engine.bridging import fit_bridging
 from aggregation.engine.pairwise import bradley_terry
 from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
+from aggregation.engine.ranking import rank_ballots
 from aggregation.engine.votes import latest_votes
 from aggregation.snapshot import Snapshot
 
@@ -134,9 +135,7 @@ def analyze_snapshot(
                 {
                     "statement": r["statement"],
                     "direction": r["direction"],
-                    "agree_rate" if r["direction"] == "agree" else "disagree_rate": _round(
-                        r["p_success"]
-                    ),
+                    "p_success": _round(r["p_success"]),
                     "repness": _round(r["repness"]),
                     "repness_test": _round(r["repness_test"]),
                 }
@@ -197,7 +196,7 @@ def analyze_snapshot(
     ballots = [b for b in ballots if b]
     rankings: dict[str, Any] | None = None
     if ballots:
-        rankings = _ranking_rules(ballots, len(accepted))
+        rankings = _ranking_rules(ballots, [sn[j] for j in accepted])
 
     # --- bootstrap -------------------------------------------------------------
     stages.begin("bootstrap")
@@ -319,15 +318,45 @@ def analyze_snapshot(
 
 
 def _agree_rate_intervals(table: Any, n_s: int) -> dict[int, list[float]]:
-    raise NotImplementedError
+    # Filled from engine II's bootstrap once it lands (engine-social branch).
+    return {}
 
 
-def _ranking_rules(ballots: list[list[int]], n: int) -> dict[str, Any]:
-    raise NotImplementedError
+def _ranking_rules(ballots: list[list[int]], numbers: list[int]) -> dict[str, Any]:
+    """Every ranked-ballot rule on the ballots (candidates = profile statements, by index)."""
+    ranking = rank_ballots(ballots, len(numbers))
+    positions: dict[str, list[int | None]] = {}
+    winners: dict[str, int | None] = {}
+    refused: dict[str, str] = {}
+    for rule in ranking.rules:
+        if rule.refused is not None:
+            refused[rule.rule] = rule.refused
+            continue
+        where: list[int | None] = [None] * len(numbers)
+        for pos, candidate in enumerate(rule.ordering, start=1):
+            where[candidate] = pos
+        positions[rule.rule] = where
+        winners[rule.rule] = numbers[rule.winner] if rule.winner is not None else None
+    cmp = ranking.comparison
+    return {
+        "ballots": ranking.n_ballots,
+        "condorcet_winner": (
+            numbers[ranking.condorcet_winner] if ranking.condorcet_winner is not None else None
+        ),
+        "winners": winners,
+        "agree": bool(cmp["same_winner"]),
+        "same_top": bool(cmp["same_top_k"]),
+        "top": {rule: [numbers[c] for c in top] for rule, top in cmp["top"].items()},
+        "refused": refused,
+        "note": ranking.note,
+        "positions": positions,
+    }
 
 
-def _classify(entry: dict[str, Any]) -> str:
-    raise NotImplementedError
+def _classify(entry: dict[str, Any]) -> str | None:
+    # Engine II's classification (engine-social branch) decides; until it
+    # lands statements carry no class.
+    return None
 
 
 def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[str, Any]]:

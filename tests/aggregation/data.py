@@ -95,10 +95,8 @@ def populate(
     for i, person in enumerate(people):
         camp = i % 2
         for j, statement in enumerate(stmts):
-            if j < divisive:
-                agree_p = 0.9 if (j % 2 == camp) else 0.1
-            else:
-                agree_p = 0.92
+            # Divisive statements split the camps; the last ones unite them.
+            agree_p = (0.9 if j % 2 == camp else 0.1) if j < divisive else 0.92
             roll = rng.random()
             value = 0 if roll < 0.05 else (1 if rng.random() < agree_p else -1)
             tick += 1
