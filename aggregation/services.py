@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -224,13 +223,14 @@ def runs_requeue_lost(*, older_than: timedelta = LOST_AFTER) -> int:
     return sent
 
 
-def _activity_since(space_id: int, since: Any) -> int:
-    events = VoteEvent.objects.filter(participant__space_id=space_id, created_at__gt=since).count()
-    events += Comparison.objects.filter(
-        participant__space_id=space_id, created_at__gt=since
-    ).count()
-    events += Ranking.objects.filter(participant__space_id=space_id, updated_at__gt=since).count()
-    events += Statement.objects.filter(space_id=space_id, created_at__gt=since).count()
+def _activity_since(space_id: int, since: datetime | None) -> int:
+    """New votes, comparisons, ballots and statements since `since` (None: ever)."""
+    after = {} if since is None else {"created_at__gt": since}
+    events = VoteEvent.objects.filter(participant__space_id=space_id, **after).count()
+    events += Comparison.objects.filter(participant__space_id=space_id, **after).count()
+    events += Statement.objects.filter(space_id=space_id, **after).count()
+    ballots_after = {} if since is None else {"updated_at__gt": since}
+    events += Ranking.objects.filter(participant__space_id=space_id, **ballots_after).count()
     return events
 
 
@@ -250,8 +250,7 @@ def runs_request_auto() -> list[int]:
         last = space.last_run_at
         if last is not None and now - last < AUTO_MIN_INTERVAL:
             continue
-        since = last or space.created_at
-        activity = _activity_since(space.pk, since)
+        activity = _activity_since(space.pk, last)
         if activity == 0:
             continue
         if last is None or activity >= AUTO_MIN_EVENTS or now - last >= AUTO_QUIET:
