@@ -65,17 +65,18 @@ def celery_broker(url: str) -> Iterator[None]:
 
     def reset_pools() -> None:
         app._pool = None  # type: ignore[attr-defined]
-        app.amqp._producer_pool = None
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    app.conf.broker_url = url
+    conf: Any = app.conf
+    saved = (conf.broker_url, conf.broker_transport_options)
+    conf.broker_url = url
     # Fail fast, as production settings do for Redis.
-    app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
+    conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     reset_pools()
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
+        conf.broker_url, conf.broker_transport_options = saved
         reset_pools()
 
 

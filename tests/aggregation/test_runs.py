@@ -95,7 +95,9 @@ def test_a_run_stores_result_fingerprint_versions_timings_and_counts(
     for stage in ("reading", "groups", "bridging", "pairwise", "rankings", "saving"):
         assert stage in run.timings
     assert run.parameters["seed"] == 0
-    assert run.started_at and run.finished_at and run.finished_at >= run.started_at
+    assert run.started_at is not None
+    assert run.finished_at is not None
+    assert run.finished_at >= run.started_at
 
 
 def test_the_result_is_keyed_by_participant_and_statement_numbers(
@@ -309,7 +311,12 @@ def test_runs_stuck_in_the_queue_are_sent_again(
     deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: list[int] = []
-    monkeypatch.setattr(services, "run_enqueue", lambda *, run_id: sent.append(run_id) or True)
+
+    def record(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    monkeypatch.setattr(services, "run_enqueue", record)
     old = AnalysisRun.objects.create(space=deliberation.space)
     AnalysisRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     other = populate(SpaceFactory.create(), participants=2, statements=2).space
