@@ -101,7 +101,7 @@ class Fit:
     converged: bool
 
 
-class _Design:
+class RatingDesign:
     """Sparse rating matrices built once; bootstrap refits swap weights only.
 
     `a` holds the weight of each rating (1, or the participant's bootstrap
@@ -169,8 +169,8 @@ def _half_step(
     r: sp.csr_array,
     other_intercept: NDArray[np.float64],
     other_factor: NDArray[np.float64],
-    ridge_intercept: float,
-    ridge_factor: float,
+    ridge_intercept: float | NDArray[np.float64],
+    ridge_factor: float | NDArray[np.float64],
     ridge_mu: float,
 ) -> _Half:
     """Minimise over every row's (intercept, factor) and mu, the other side fixed.
@@ -215,7 +215,7 @@ def _half_step(
     return _Half(i, f, mu, max(sse, 0.0))
 
 
-def _initial_params(d: _Design, seed: int) -> Params:
+def _initial_params(d: RatingDesign, seed: int) -> Params:
     # Intercepts start at 0 and mu at the mean rating; statement factors are
     # seeded draws so the rank-one term has a direction to grow along.
     rng = np.random.default_rng(seed)
@@ -230,7 +230,7 @@ def _initial_params(d: _Design, seed: int) -> Params:
 
 
 def _als(
-    d: _Design,
+    d: RatingDesign,
     participant_weight: NDArray[np.float64],
     init: Params,
     *,
@@ -254,6 +254,11 @@ def _als(
     rs_i = STATEMENT_INTERCEPT_LAMBDA * n_w / n_s
     rs_f = STATEMENT_FACTOR_LAMBDA * n_w / n_s
     r_mu = GLOBAL_INTERCEPT_LAMBDA * n_w
+    # m copies of a participant share one optimum: the copies' summed
+    # objective is m times one copy's, so its ridge scales with m like its
+    # ratings do. (Weight-0 rows have no ratings; any positive ridge keeps
+    # their solve at 0.)
+    copies = np.where(participant_weight > 0, participant_weight, 1.0)
 
     iu, fu = init.user_intercept, init.user_factor
     is_, fs = init.statement_intercept, init.statement_factor
@@ -263,7 +268,7 @@ def _als(
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
-        users = _half_step(d.a, d.r, is_, fs, ru_i, ru_f, r_mu)
+        users = _half_step(d.a, d.r, is_, fs, ru_i * copies, ru_f * copies, r_mu)
         iu, fu = users.intercept, users.factor
         stmts = _half_step(d.at, d.rt, iu, fu, rs_i, rs_f, r_mu)
         is_, fs, mu = stmts.intercept, stmts.factor, stmts.mu
@@ -346,6 +351,19 @@ class BridgingResult:
         }
 
 
+def bridging_by_id(result: BridgingResult, ids: list[int] | list[str]) -> dict[str, dict[str, Any]]:
+    """{statement id: {score, factor, status}} for analyze_polis's `bridging` object.
+
+    `ids[j]` is the caller's id (e.g. the Pol.is comment id) of statement j.
+    """
+    if len(ids) != len(result.statements):
+        raise EngineInputError("one id per statement is needed")
+    return {
+        str(ids[s.statement]): {"score": s.score, "factor": s.factor, "status": s.status}
+        for s in result.statements
+    }
+
+
 def bridging_status(
     score: float,
     factor: float,
@@ -368,12 +386,12 @@ def fit_ratings(
     seed: int = 0,
     tol: float = 1e-9,
     max_iter: int = 500,
-) -> tuple[Fit, _Design]:
+) -> tuple[Fit, RatingDesign]:
     """Fit the model to ratings; returns the fit and the reusable design.
 
     Requires at least one rating (callers check).
     """
-    d = _Design(ratings)
+    d = RatingDesign(ratings)
     weights = np.ones(ratings.n_participants)
     fit = _als(d, weights, _initial_params(d, seed), tol=tol, max_iter=max_iter)
     rated = (d.a @ np.ones(d.shape[1])) > 0
@@ -383,7 +401,7 @@ def fit_ratings(
 
 
 def refit_weighted(
-    d: _Design,
+    d: RatingDesign,
     participant_weight: NDArray[np.float64],
     init: Params,
     *,
@@ -483,6 +501,7 @@ __all__ = [
     "MIN_RATERS",
     "BridgingResult",
     "StatementBridging",
+    "bridging_by_id",
     "bridging_status",
     "fit_bridging",
     "ratings_from_votes",

@@ -14,6 +14,7 @@ from aggregation.engine.bridging import (
     USER_FACTOR_LAMBDA,
     USER_INTERCEPT_LAMBDA,
     Params,
+    bridging_by_id,
     fit_bridging,
     ratings_from_votes,
 )
@@ -179,3 +180,17 @@ def test_any_small_table_gives_finite_json(rows: list[tuple[int, int, int]]) -> 
     result = fit_bridging(table_from(rows, 8, 6))
     json.dumps(result.to_dict(), allow_nan=False)
     assert len(result.statements) == 6
+
+
+def test_the_polis_bridging_object_is_keyed_by_the_callers_ids() -> None:
+    pop = planted_population(n_participants=100, n_statements=4, seed=1)
+    result = fit_bridging(pop.table)
+    obj = bridging_by_id(result, [10, 11, 12, 13])
+    assert list(obj) == ["10", "11", "12", "13"]
+    assert obj["12"] == {
+        "score": result.statements[2].score,
+        "factor": result.statements[2].factor,
+        "status": result.statements[2].status,
+    }
+    with pytest.raises(EngineInputError):
+        bridging_by_id(result, [1])
