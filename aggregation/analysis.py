@@ -20,9 +20,12 @@ import numpy as np
 
 from aggregation.engine import ENGINE_VERSION
 from aggregation.engine.bridging import fit_bridging
+from aggregation.engine.classify import classify_statements
+from aggregation.engine.manipulation import detect_anomalies
 from aggregation.engine.pairwise import bradley_terry
 from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
 from aggregation.engine.ranking import rank_ballots
+from aggregation.engine.uncertainty import Interval, bootstrap
 from aggregation.engine.votes import latest_votes
 from aggregation.snapshot import Snapshot
 
@@ -30,6 +33,9 @@ RESULT_SCHEMA = "analysis-result/1"
 # Below this many people a segment cell is not reported (re-identification risk).
 MIN_CELL = 5
 SEED = 0
+# Bootstrap resamples for the intervals (engine II's default). Each refits
+# the bridging model, which dominates a run's time on small spaces.
+BOOTSTRAP_RESAMPLES = 200
 
 StageCallback = Callable[[str], None]
 
@@ -199,8 +205,20 @@ def analyze_snapshot(
         rankings = _ranking_rules(ballots, [sn[j] for j in accepted])
 
     # --- bootstrap -------------------------------------------------------------
+    # Uncertainty, then the classes judged on its intervals, then the
+    # manipulation checks (all engine II); one "bootstrap" stage for the page.
     stages.begin("bootstrap")
-    intervals = _agree_rate_intervals(table, n_s)
+    boot = bootstrap(
+        table, groups=group_of, n_resamples=BOOTSTRAP_RESAMPLES, seed=SEED, bridging=bridging
+    )
+    representative = {r.statement for g in polis.groups for r in g.representative}
+    classes = classify_statements(boot, bridging=bridging, representative=representative)
+    first_vote_s = np.zeros(n_p)
+    if events:
+        # Events are in time order: the first occurrence is each one's first vote.
+        seen, first_at = np.unique(ev_p, return_index=True)
+        first_vote_s[seen] = ev_t[first_at] / 1000.0
+    anomalies = detect_anomalies(table, participant_time=first_vote_s, bridging=bridging)
 
     # --- shape the result ------------------------------------------------------
     statements: dict[str, Any] = {}
@@ -220,8 +238,9 @@ def analyze_snapshot(
                 "total": total,
             },
             "agree_rate": _round(agree[j] / total) if total else None,
-            "agree_rate_interval": intervals.get(j),
+            "agree_rate_interval": _interval(boot.statements[j].agree_rate),
             "group_aware_consensus": _round(polis_dict["group_aware_consensus"][str(sn[j])]),
+            "group_aware_consensus_interval": _interval(boot.statements[j].group_consensus),
             "priority": _round(polis_dict["priorities"][str(sn[j])]),
             "groups": [
                 {
@@ -237,7 +256,10 @@ def analyze_snapshot(
                 "factor": _round(bridge.factor),
                 "raters": bridge.n_raters,
                 "status": bridge.status,
+                "interval": _interval(boot.statements[j].bridging_score),
             },
+            "classification": classes.statements[j].label if j in accepted_set else None,
+            "classification_reason": classes.statements[j].reason if j in accepted_set else None,
             "pairwise": (
                 {
                     "score": _round(bt.score, 3),
@@ -259,11 +281,6 @@ def analyze_snapshot(
                 else None
             ),
         }
-    stages.begin("classify")
-    for key, entry in statements.items():
-        entry["classification"] = _classify(entry) if entry["in_profile"] else None
-        del key
-
     result: dict[str, Any] = {
         "schema": RESULT_SCHEMA,
         "engine_version": ENGINE_VERSION,
@@ -294,6 +311,9 @@ def analyze_snapshot(
             else None
         ),
         "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
+        "uncertainty": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
+        "classification": {"thresholds": classes.thresholds},
+        "anomalies": _anomalies(anomalies, pn, sn),
         "segments": _segments(snapshot, table, accepted),
     }
     stages.end()
@@ -310,6 +330,9 @@ def analyze_snapshot(
         "polis": asdict(polis_params),
         "bridging": bridging.parameters,
         "pairwise": {"prior_sd": pairwise.prior_sd} if pairwise else None,
+        "bootstrap": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
+        "classification": classes.thresholds,
+        "anomalies": anomalies.parameters,
         "min_segment_cell": MIN_CELL,
     }
     return AnalysisOutput(
@@ -317,9 +340,10 @@ def analyze_snapshot(
     )
 
 
-def _agree_rate_intervals(table: Any, n_s: int) -> dict[int, list[float]]:
-    # Filled from engine II's bootstrap once it lands (engine-social branch).
-    return {}
+def _interval(interval: Interval | None) -> list[float] | None:
+    if interval is None:
+        return None
+    return [_round(interval.low), _round(interval.high)]
 
 
 def _ranking_rules(ballots: list[list[int]], numbers: list[int]) -> dict[str, Any]:
@@ -353,10 +377,33 @@ def _ranking_rules(ballots: list[list[int]], numbers: list[int]) -> dict[str, An
     }
 
 
-def _classify(entry: dict[str, Any]) -> str | None:
-    # Engine II's classification (engine-social branch) decides; until it
-    # lands statements carry no class.
-    return None
+def _anomalies(anomalies: Any, pn: tuple[int, ...], sn: tuple[int, ...]) -> dict[str, Any]:
+    """The manipulation report with participant and statement NUMBERS."""
+
+    def change(top: Any) -> dict[str, Any]:
+        return {
+            "top_with": [sn[j] for j in top.top_with],
+            "top_without": [sn[j] for j in top.top_without],
+            "entered": [sn[j] for j in top.entered],
+            "left": [sn[j] for j in top.left],
+            "overlap": _round(top.overlap),
+        }
+
+    return {
+        "flagged": [
+            {"participant": pn[f.participant], "reasons": list(f.reasons), "burst": f.burst}
+            for f in anomalies.flagged
+        ],
+        "bursts": [
+            {"burst": b.burst, "participants": [pn[p] for p in b.participants]}
+            for b in anomalies.bursts
+        ],
+        "without_flagged": {
+            "by_bridging": change(anomalies.by_bridging),
+            "by_agree_rate": change(anomalies.by_agree_rate),
+            "votes_left_out": anomalies.n_votes_left_out,
+        },
+    }
 
 
 def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
                 "statement": int(number),
                 "text": texts.get(int(number), ""),
                 "classification": entry["classification"],
+                "classification_reason": entry["classification_reason"],
                 "support": {
                     "agree": votes["agree"],
                     "disagree": votes["disagree"],
@@ -58,11 +59,13 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
                     "agree_rate_interval": entry["agree_rate_interval"],
                 },
                 "group_aware_consensus": entry["group_aware_consensus"],
+                "group_aware_consensus_interval": entry["group_aware_consensus_interval"],
                 "bridging": {
                     "score": entry["bridging"]["score"],
                     "factor": entry["bridging"]["factor"],
                     "status": entry["bridging"]["status"],
                     "raters": entry["bridging"]["raters"],
+                    "interval": entry["bridging"]["interval"],
                 },
                 "groups": [
                     {"group": g["group"], "agree_rate": g["agree_rate"], "votes": g["votes"]}
@@ -120,7 +123,23 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
         "consensus": result["consensus"],
         "rankings": result.get("rankings"),
         "segments": result.get("segments", []),
+        "anomalies": _anomaly_summary(result.get("anomalies")),
         "notes": notes,
+    }
+
+
+def _anomaly_summary(anomalies: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How many voters look suspicious and what leaving them out changes.
+
+    Only counts go public: the flags are heuristics for facilitators, not
+    verdicts, so no participant is named in an export.
+    """
+    if not anomalies:
+        return None
+    return {
+        "flagged_participants": len(anomalies["flagged"]),
+        "bursts": len(anomalies["bursts"]),
+        "without_flagged": anomalies["without_flagged"],
     }
 
 

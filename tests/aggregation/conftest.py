@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from aggregation import services
+from aggregation import analysis, services
 from aggregation.models import AnalysisRun, ValueProfile
 from communities.roles import Role
 from elicitation.models import Space
@@ -28,6 +28,17 @@ from tests.factories import MembershipFactory, SpaceFactory, UserFactory
 def _fast_password_hashing(settings: Any) -> None:
     # The test data makes accounts; real password hashing would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fewer_bootstrap_resamples(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 200 resamples refit the bridging model 200 times (about 2 s a run even
+    # on tiny spaces); 20 keep every code path. Tests marked
+    # `full_bootstrap` run the production setting.
+    if request.node.get_closest_marker("full_bootstrap") is None:
+        monkeypatch.setattr(analysis, "BOOTSTRAP_RESAMPLES", 20)
 
 
 def member_of(space: Space, role: Role = Role.MEMBER) -> User:

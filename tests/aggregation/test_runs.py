@@ -75,6 +75,7 @@ def test_an_unreachable_broker_leaves_the_run_queued_and_the_request_succeeds(
     assert "Could not enqueue analysis run" in caplog.text
 
 
+@pytest.mark.full_bootstrap
 def test_a_run_stores_result_fingerprint_versions_timings_and_counts(
     deliberation: Deliberation,
 ) -> None:
@@ -95,6 +96,8 @@ def test_a_run_stores_result_fingerprint_versions_timings_and_counts(
     for stage in ("reading", "groups", "bridging", "pairwise", "rankings", "saving"):
         assert stage in run.timings
     assert run.parameters["seed"] == 0
+    assert run.parameters["bootstrap"]["resamples"] == 200
+    assert "bootstrap" in run.timings
     assert run.started_at is not None
     assert run.finished_at is not None
     assert run.finished_at >= run.started_at
