@@ -50,6 +50,7 @@ def populate(
     comparisons: bool = True,
     rankings: bool = True,
     seed: int = 7,
+    account_id_base: int | None = None,
 ) -> Deliberation:
     rng = random.Random(seed)
     start = timezone.now() - timedelta(hours=1)
@@ -71,8 +72,13 @@ def populate(
     for i in range(participants):
         user = None
         if i < accounts:
+            extra = {} if account_id_base is None else {"id": account_id_base + i}
             user = UserFactory.create(
-                username=f"{SECRET_PREFIX}-{i}", email=f"{SECRET_PREFIX}-{i}@private.example"
+                username=f"{SECRET_PREFIX}-{i}",
+                email=f"{SECRET_PREFIX}-{i}@private.example",
+                first_name="Zelda",
+                last_name=f"Secretname{i}",
+                **extra,
             )
             Membership.objects.create(user=user, community=space.community, role=Role.MEMBER)
             users.append(user)
