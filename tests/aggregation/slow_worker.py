@@ -21,7 +21,7 @@ def main() -> None:
         time.sleep(delay)
         return original(snapshot, on_stage=on_stage)
 
-    analysis.analyze_snapshot = slow  # type: ignore[assignment]
+    analysis.analyze_snapshot = slow
     from celery.__main__ import main as celery_main
 
     sys.argv = ["celery", *sys.argv[1:]]
