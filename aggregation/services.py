@@ -6,6 +6,8 @@ import logging
 import traceback
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -182,6 +184,12 @@ def run_execute(*, run_id: int) -> bool:
             AnalysisRun.objects.filter(id=run_id).update(timings=timings)
     except TRANSIENT_DB_ERRORS:
         raise
+    except SoftTimeLimitExceeded:
+        run_fail(
+            run_id=run_id,
+            error=f"Stopped in stage {stage}: the analysis took longer than the time limit "
+            f"({settings.CELERY_TASK_SOFT_TIME_LIMIT} s).",
+        )
     except Exception as exc:
         logger.exception("Analysis run %s failed in stage %s", run_id, stage)
         last = traceback.extract_tb(exc.__traceback__)[-1:]

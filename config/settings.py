@@ -223,6 +223,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name the aggregation ones explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
+        "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------

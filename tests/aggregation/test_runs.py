@@ -196,6 +196,56 @@ def test_a_failing_engine_marks_the_run_failed_with_its_reason(
     assert services.run_request(space=deliberation.space, trigger="manual") is not None
 
 
+def test_a_transient_database_error_releases_the_run_and_the_task_retries_it(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from aggregation.tasks import run_analysis
+
+    real = analysis.analyze_snapshot
+    calls: list[int] = []
+
+    def flaky(snapshot: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(snapshot, **kwargs)
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", flaky)
+    run = services.run_request(space=deliberation.space, trigger="manual")
+    assert run is not None
+
+    # Eager: Celery runs the retry at once instead of after the backoff.
+    run_analysis.apply(args=(run.pk,))
+
+    run.refresh_from_db()
+    assert len(calls) == 2
+    assert run.status == AnalysisRun.Status.SUCCEEDED
+    assert run.attempts == 2
+
+
+def test_a_run_over_the_soft_time_limit_is_failed_with_that_reason(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_slow(*args: Any, **kwargs: Any) -> Any:
+        kwargs["on_stage"]("bootstrap")
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", too_slow)
+    run = services.run_request(space=deliberation.space, trigger="manual")
+    assert run is not None
+
+    services.run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert "Stopped in stage bootstrap" in run.error
+    assert "time limit" in run.error
+
+
 def test_an_empty_space_still_analyses_to_an_empty_result() -> None:
     space = SpaceFactory.create()
 
