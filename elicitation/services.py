@@ -200,20 +200,17 @@ def space_update(*, space: Space, actor: Any, **fields: Any) -> Space:
 
 
 def _request_final_analysis(space: Space, actor: Any) -> None:
-    # Local import: aggregation imports elicitation models, not the other way round.
-    try:
-        from aggregation import services as aggregation_services
-    except ImportError:  # pragma: no cover - the aggregation app always ships
-        return
-    # TODO(merge): `run_request` lands with the `profiles` branch; until then
-    # closing a space simply records the phase change.
-    run_request = getattr(aggregation_services, "run_request", None)
-    if run_request is not None:
-        run_request(
-            space=space,
-            trigger="close",
-            requested_by=actor if actor is not None and actor.is_authenticated else None,
-        )
+    # Local import: the aggregation app imports elicitation's models, so
+    # elicitation imports aggregation only where it needs it.
+    from aggregation.services import run_request
+
+    # None when a run is already queued or running; that run reads the final data too
+    # only if it started after the close, so the facilitator can re-run from the page.
+    run_request(
+        space=space,
+        trigger="close",
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
 
 
 @transaction.atomic
