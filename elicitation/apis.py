@@ -221,6 +221,8 @@ class SpaceInputSerializer(serializers.Serializer):
 class SpaceListCreateApi(SpaceApi):
     """Spaces of a community: list them (drafts only for facilitators) or create one."""
 
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     @extend_schema(
         operation_id="spaces_list",
         responses={200: SpaceOutputSerializer(many=True), **_errors(404, 429)},
@@ -370,6 +372,8 @@ class StatementCountsOutputSerializer(StatementOutputSerializer):
 
 class StatementListProposeApi(SpaceApi):
     """Accepted statements with their vote counts; or propose a new statement."""
+
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
 
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False)
@@ -702,6 +706,8 @@ class ArgumentOutputSerializer(serializers.Serializer):
 class ArgumentListCreateApi(SpaceApi):
     """Arguments for and against a statement (flat, with `parent` for threads); or post one."""
 
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     class InputSerializer(serializers.Serializer):
         stance = serializers.ChoiceField(choices=Argument.Stance.choices)
         text = serializers.CharField(max_length=ARGUMENT_MAX_LENGTH * 2)
@@ -848,6 +854,8 @@ class DecisionOutputSerializer(serializers.Serializer):
 
 
 class DecisionListApi(SpaceApi):
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     @extend_schema(
         operation_id="decisions_list",
         responses={200: DecisionOutputSerializer(many=True), **_errors(404, 429)},
