@@ -221,10 +221,12 @@ def vote_progress(*, space: Space, participant: Participant | None) -> Progress:
     return Progress(counts["voted"] or 0, counts["total"] or 0)
 
 
-def statements_with_counts(*, space: Space) -> QuerySet[Statement]:
-    """Accepted statements with agree / disagree / pass counts, in one query."""
+def statements_with_counts(
+    *, space: Space, status: str = ModerationStatus.ACCEPTED
+) -> QuerySet[Statement]:
+    """Statements (accepted unless asked) with agree / disagree / pass counts, in one query."""
     return (
-        Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED)
+        Statement.objects.filter(space=space, status=status)
         .annotate(
             agree=Count("votes", filter=Q(votes__value=1)),
             disagree=Count("votes", filter=Q(votes__value=-1)),
