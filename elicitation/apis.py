@@ -340,7 +340,15 @@ class ParticipantJoinApi(SpaceApi):
         space = self.space(request, space_id, Action.PARTICIPATE)
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
         identity = self.identity(request, space)
-        existed = find_participant(request._request, space) is not None and not identity.xid
+        existed = (
+            selectors.participant_find(
+                space=space,
+                user=request.user,
+                anon_token=anon_token_from(request._request, space),
+                xid=identity.xid,
+            )
+            is not None
+        )
         participant = _call(identity.participant)
         raw = identity.new_token or (
             participant.anon_token and anon_token_from(request._request, space)

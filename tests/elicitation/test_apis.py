@@ -150,11 +150,11 @@ def test_a_vote_costs_a_constant_number_of_queries_over_the_api(
     for n in range(1, 4):
         StatementFactory.create(space=space, number=n)
     api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         api.post(f"{base(space)}/votes/", {"statement": 2, "value": 1}, format="json")
     for n in range(4, 300):
         StatementFactory.create(space=space, number=n)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = api.post(f"{base(space)}/votes/", {"statement": 3, "value": -1}, format="json")
     assert response.status_code == 201
 
@@ -464,3 +464,12 @@ def test_moderators_work_the_queue_over_the_api(
     assert again.status_code == 400
     actions = [d["action"] for d in anon.get(f"{base(space)}/decisions/").data["results"]]
     assert actions == ["dismiss_flag", "reject"]
+
+
+def test_joining_twice_with_the_same_xid_finds_the_same_participant(
+    api: APIClient, space: Space
+) -> None:
+    first = api.post(f"{base(space)}/participants/", {"xid": "site-1"}, format="json")
+    second = APIClient().post(f"{base(space)}/participants/", {"xid": "site-1"}, format="json")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.data["number"] == second.data["number"]

@@ -132,11 +132,11 @@ def test_casting_a_vote_costs_a_constant_number_of_queries(
     for n in range(1, 4):
         StatementFactory.create(space=space, number=n)
     client.post(url("vote", space), {"statement": 1, "value": 1}, headers=HX)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(16):
         client.post(url("vote", space), {"statement": 2, "value": 1}, headers=HX)
     for n in range(4, 200):
         StatementFactory.create(space=space, number=n)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(16):
         response = client.post(url("vote", space), {"statement": 3, "value": -1}, headers=HX)
     assert response.status_code == 200
 
