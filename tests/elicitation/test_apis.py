@@ -150,11 +150,11 @@ def test_a_vote_costs_a_constant_number_of_queries_over_the_api(
     for n in range(1, 4):
         StatementFactory.create(space=space, number=n)
     api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         api.post(f"{base(space)}/votes/", {"statement": 2, "value": 1}, format="json")
     for n in range(4, 300):
         StatementFactory.create(space=space, number=n)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = api.post(f"{base(space)}/votes/", {"statement": 3, "value": -1}, format="json")
     assert response.status_code == 201
 
