@@ -388,6 +388,13 @@ class StatementListProposeApi(SpaceApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        seed = serializers.BooleanField(
+            default=False,
+            help_text="Moderators: add a seed statement (accepted at once, also in drafts).",
+        )
+        is_meta = serializers.BooleanField(
+            default=False, help_text="Moderators: a statement about the process, not a value."
+        )
 
     @extend_schema(
         operation_id="statements_list",
@@ -432,13 +439,31 @@ class StatementListProposeApi(SpaceApi):
                 "A duplicate (with a pointer to the existing statement), or the space is closed.",
             ),
         },
-        description="10 to 280 characters after trimming. Pending under pre-moderation.",
+        description="10 to 280 characters after trimming. Pending under pre-moderation. "
+        "Moderators may send seed=true (and is_meta) to add seed statements.",
     )
     def post(self, request: Request, space_id: int) -> Response:
         self.throttle_scope = "space_writes"
-        space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v["seed"] or v["is_meta"]:
+            space = self.space(request, space_id, Action.MODERATE)
+            if not v["seed"]:
+                raise serializers.ValidationError(
+                    {"is_meta": ["Only seed statements set is_meta."]}
+                )
+            statement = _call(
+                services.statement_seed,
+                space=space,
+                actor=request.user,
+                text=v["text"],
+                is_meta=v["is_meta"],
+            )
+            return Response(
+                StatementOutputSerializer(statement).data, status=status.HTTP_201_CREATED
+            )
+        space = self.space(request, space_id, Action.PARTICIPATE)
         identity = self.identity(request, space)
         participant = _call(identity.participant)
         statement = _call(

@@ -473,3 +473,22 @@ def test_joining_twice_with_the_same_xid_finds_the_same_participant(
     second = APIClient().post(f"{base(space)}/participants/", {"xid": "site-1"}, format="json")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.data["number"] == second.data["number"]
+
+
+def test_facilitators_add_seed_statements_over_the_api_and_others_cannot(
+    api: APIClient, space: Space, facilitator: User, member: User
+) -> None:
+    body = {"text": "Meetings should end on time", "seed": True, "is_meta": True}
+    api.force_authenticate(member)
+    assert api.post(f"{base(space)}/statements/", body, format="json").status_code == 403
+    api.force_authenticate(facilitator)
+    created = api.post(f"{base(space)}/statements/", body, format="json")
+    assert created.status_code == 201
+    assert (created.data["is_seed"], created.data["is_meta"], created.data["status"]) == (
+        True,
+        True,
+        "accepted",
+    )
+    statement = Statement.objects.get()
+    assert statement.author is None
+    assert statement.is_seed
