@@ -453,3 +453,19 @@ def test_plain_form_errors_answer_4xx_with_the_page_and_the_reason(
     assert not Comparison.objects.exists()
     assert not RankingEntry.objects.exists()
     assert not Argument.objects.exists()
+
+
+def test_observers_see_the_space_but_get_no_vote_buttons(client: Client, space: Space) -> None:
+    members_space = SpaceFactory.create(
+        community=space.community, participation=Space.Participation.MEMBERS
+    )
+    StatementFactory.create(space=members_space, number=1)
+    observer = UserFactory.create(username="olga")
+    MembershipFactory.create(user=observer, community=space.community, role=Role.OBSERVER)
+    client.force_login(observer)
+    page = client.get(members_space.get_absolute_url()).content.decode()
+    assert "does not include taking part" in page
+    assert 'name="value"' not in page
+    response = client.post(url("vote", members_space), {"statement": 1, "value": 1})
+    assert response.status_code == 403
+    assert not Vote.objects.exists()
