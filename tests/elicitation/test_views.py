@@ -215,6 +215,12 @@ def test_statement_list_counts_votes_without_n_plus_one(
     with django_assert_max_num_queries(8):
         response = client.get(url("statements", space))
     assert response.status_code == 200
+    assert "Page 1 of" not in response.content.decode()
+    for n in range(30, 130):
+        StatementFactory.create(space=space, number=n)
+    second = client.get(url("statements", space), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second
+    assert ">Statement number" in second
 
 
 def test_pairwise_with_htmx_records_and_serves_a_different_pair(
