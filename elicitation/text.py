@@ -32,8 +32,9 @@ def clean_text(text: str) -> str:
 
 def fold_text(text: str) -> str:
     """Case, accents, punctuation and whitespace folded: the key for duplicate checks."""
-    # Compatibility forms first (mathematical or full-width letters become plain ones), then case, then
-    # decompose again so accents from either step come off.
+    # Compatibility forms first (mathematical or full-width letters become
+    # plain ones), then case, then decompose again so accents from either
+    # step come off.
     decomposed = unicodedata.normalize(
         "NFKD", unicodedata.normalize("NFKD", clean_text(text)).casefold()
     )
