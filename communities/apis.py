@@ -132,6 +132,8 @@ def _communities_for(request: Request) -> QuerySet[Community]:
 
 
 class CommunityListCreateApi(ServiceApi):
+    pagination_class = LimitOffsetPagination  # also tells the schema the list is paged
+
     class InputSerializer(serializers.Serializer[Any]):
         class Meta:
             ref_name = "CommunityCreateInput"
@@ -262,6 +264,7 @@ class CommunityLeaveApi(ServiceApi):
 
 
 class MemberListApi(ServiceApi):
+    pagination_class = LimitOffsetPagination  # also tells the schema the list is paged
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -389,6 +392,7 @@ class InvitationOutput(serializers.Serializer[Invitation]):
 
 
 class InvitationListCreateApi(ServiceApi):
+    pagination_class = LimitOffsetPagination  # also tells the schema the list is paged
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer[Any]):
@@ -628,6 +632,7 @@ class TokenCreatedOutput(TokenOutput):
 
 
 class TokenListCreateApi(ServiceApi):
+    pagination_class = LimitOffsetPagination  # also tells the schema the list is paged
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer[Any]):

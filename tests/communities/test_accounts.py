@@ -146,7 +146,7 @@ def test_password_reset_sends_a_working_link(client: Client) -> None:
     response = client.post("/accounts/password/reset/", {"email": "lena@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", str(mail.outbox[0].body))
     assert link is not None
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200

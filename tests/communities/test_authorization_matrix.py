@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def world() -> World:
         user=UserFactory.create(username="target"), community=community
     )
     invitation = InvitationFactory.create(
-        community=community, expires_at=timezone.now() + timezone.timedelta(days=3), max_uses=50
+        community=community, expires_at=timezone.now() + timedelta(days=3), max_uses=50
     )
     question = SegmentQuestionFactory.create(community=community, label="Region")
     return World(
