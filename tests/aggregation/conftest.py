@@ -76,15 +76,16 @@ def celery_broker(url: str) -> Iterator[None]:
         app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     conf: Any = app.conf
-    saved = (conf.broker_url, conf.broker_transport_options)
+    saved = (conf.broker_url, conf.broker_transport, conf.broker_transport_options)
     conf.broker_url = url
+    conf.broker_transport = None  # the URL's scheme decides
     # Fail fast, as production settings do for Redis.
     conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     reset_pools()
     try:
         yield
     finally:
-        conf.broker_url, conf.broker_transport_options = saved
+        conf.broker_url, conf.broker_transport, conf.broker_transport_options = saved
         reset_pools()
 
 
