@@ -301,6 +301,10 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def _article(word: str) -> str:
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.0f}%"
 
@@ -319,7 +323,7 @@ def to_markdown(content: dict[str, Any]) -> str:
         f"Profile {version}, status {content['status']}"
         + (f", published {content['published_at'][:10]}" if content.get("published_at") else "")
         + (
-            f", approved by a {content['approved_by']['role']}"
+            f", approved by {_article(content['approved_by']['role'])}"
             if content.get("approved_by")
             else ""
         )

@@ -113,6 +113,7 @@ def test_every_version_is_fetchable_in_every_format(
         text = as_md.content.decode()
         assert text.startswith(f"# {deliberation.space.title}: value profile")
         assert f"Profile version {version}" in text
+        assert "approved by a facilitator" in text
     assert client.get(latest_url(deliberation.space.pk)).json()["version"] == 2
 
 
