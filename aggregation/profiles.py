@@ -245,7 +245,8 @@ def to_csv(content: dict[str, Any]) -> str:
             "pairwise_low",
             "pairwise_high",
             *[f"rank_{rule}" for rule in rules],
-            *[f"group_{g}_agree_rate" for g in range(n_groups)],
+            # Numbered from 1 like the pages and the charter ("Group 1").
+            *[f"group_{g + 1}_agree_rate" for g in range(n_groups)],
         ]
     )
 
