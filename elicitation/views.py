@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
@@ -388,7 +389,9 @@ def statement_list(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
         "elicitation/statement_list.html",
         {
             "space": space,
-            "statements": selectors.statements_with_counts(space=space),
+            "page": Paginator(selectors.statements_with_counts(space=space), 100).get_page(
+                request.GET.get("page")
+            ),
             "tab": "statements",
             **_roles(request, space),
         },

@@ -215,6 +215,12 @@ def test_statement_list_counts_votes_without_n_plus_one(
     with django_assert_max_num_queries(8):
         response = client.get(url("statements", space))
     assert response.status_code == 200
+    assert "Page 1 of" not in response.content.decode()
+    for n in range(30, 130):
+        StatementFactory.create(space=space, number=n)
+    second = client.get(url("statements", space), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second
+    assert ">Statement number" in second
 
 
 def test_pairwise_with_htmx_records_and_serves_a_different_pair(
@@ -469,3 +475,33 @@ def test_observers_see_the_space_but_get_no_vote_buttons(client: Client, space: 
     response = client.post(url("vote", members_space), {"statement": 1, "value": 1})
     assert response.status_code == 403
     assert not Vote.objects.exists()
+
+
+def test_where_you_stand_shows_the_group_and_own_statements(client: Client, space: Space) -> None:
+    from aggregation.models import AnalysisRun
+
+    for n in range(1, 8):
+        StatementFactory.create(space=space, number=n, text=f"Value statement number {n} here")
+        client.post(url("vote", space), {"statement": n, "value": 1})
+    # Factories bypass the counter the services keep.
+    Space.objects.filter(pk=space.pk).update(statement_counter=7)
+    client.post(url("propose", space), {"text": "My own idea about the riverfront"})
+    me = Participant.objects.get()
+    AnalysisRun.objects.create(
+        space=space,
+        status=AnalysisRun.Status.SUCCEEDED,
+        result={
+            "participants": {str(me.number): 0},
+            "groups": [
+                {"id": 0, "size": 5, "representative": [{"statement": 3, "direction": "agree"}]},
+                {"id": 1, "size": 2, "representative": [{"statement": 4, "direction": "disagree"}]},
+            ],
+            "consensus": {"agree": [1], "disagree": []},
+        },
+    )
+    body = client.get(url("stand", space)).content.decode()
+    assert "You are closest to Group A (5 people)" in body
+    assert "Value statement number 3 here" in body
+    assert "Group B" in body
+    assert "Most people agree" in body
+    assert "My own idea about the riverfront" in body
