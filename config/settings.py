@@ -212,6 +212,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
+        # Scopes of the elicitation API (per user or participant token): votes
+        # come fast from a real participant, the other writes much less often.
+        "space_votes": env_str("API_THROTTLE_VOTES", "3600/minute"),
+        "space_writes": env_str("API_THROTTLE_SPACE_WRITES", "300/minute"),
+        "space_reads": env_str("API_THROTTLE_SPACE_READS", "1200/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -223,6 +228,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name the aggregation ones explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
+        "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------
@@ -232,6 +242,8 @@ CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL == "filesystem://":
     for _sub in ("queue", "processed", "control"):
         (CELERY_BROKER_FOLDER / _sub).mkdir(parents=True, exist_ok=True)
+    # Kombu's own filesystem transport can hand a worker a half-written message.
+    CELERY_BROKER_TRANSPORT = "config.filesystem_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
@@ -259,7 +271,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Debounced automatic analysis of open spaces, and re-sending runs that
+    # stayed queued because the broker was down when they were requested.
+    "aggregation-auto-runs": {"task": "aggregation.tasks.request_auto_runs", "schedule": 60.0},
+    # Runs whose worker died (no heartbeat for 15 minutes, beyond the hard time limit).
+    "aggregation-reap-stale-runs": {
+        "task": "aggregation.tasks.reap_stale_runs",
+        "schedule": 120.0,
+        "kwargs": {"max_silence_s": 900},
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 
