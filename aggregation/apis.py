@@ -361,7 +361,9 @@ class ProfileDraftApi(_ProfileExportApi):
         return super().get(request, **kwargs)
 
     def get_profile(self, request: Request, **kwargs: Any) -> ValueProfile:
-        return selectors.profile_get_draft(user=request.user, profile_id=kwargs["profile_id"])
+        return selectors.profile_get_for_publisher(
+            user=request.user, profile_id=kwargs["profile_id"]
+        )
 
 
 class ProfilePublishApi(APIView):
@@ -377,7 +379,7 @@ class ProfilePublishApi(APIView):
         },
     )
     def post(self, request: Request, profile_id: int) -> Response:
-        profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+        profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
         try:
             profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
         except ValidationError as exc:

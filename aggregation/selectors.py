@@ -199,7 +199,7 @@ def profile_get_version(*, space: Space, version: int) -> ValueProfile:
     return profile
 
 
-def profile_get_draft(*, user: User | AnonymousUser, profile_id: int) -> ValueProfile:
+def profile_get_for_publisher(*, user: User | AnonymousUser, profile_id: int) -> ValueProfile:
     """A profile (draft or not) for review by someone who may publish in its space."""
     profile = ValueProfile.objects.select_related("space__community", "run").filter(pk=profile_id)
     found = profile.first()

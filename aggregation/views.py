@@ -186,14 +186,14 @@ def _review_response(
 @require_GET
 def profile_review(request: HttpRequest, profile_id: int) -> HttpResponse:
     """Facilitators review a draft (with the diff it would publish) or manage a version."""
-    profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+    profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
     return _review_response(request, profile)
 
 
 @login_required
 @require_POST
 def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
-    profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+    profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
     try:
         profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -206,7 +206,7 @@ def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def profile_retract(request: HttpRequest, profile_id: int) -> HttpResponse:
-    profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+    profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
     try:
         services.profile_retract(
             profile=profile,
