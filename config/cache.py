@@ -1,0 +1,110 @@
+"""A Redis cache that degrades to "no cache" while Redis is unreachable.
+
+The cache holds only derived, disposable data: DRF throttle histories, log-in
+failure counters and short-lived vote counts. The database is the source of
+truth, so when Redis is down a participant's vote must still be stored rather
+than fail on a throttle lookup. Reads then miss and writes are dropped (rate
+limits fail open for the outage, which is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+
+def _warn(operation: str, exc: Exception) -> None:
+    logger.warning("cache %s skipped, Redis unreachable: %s", operation, exc)
+
+
+class ResilientRedisCache(RedisCache):
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        try:
+            return super().get(key, default, version)
+        except redis.RedisError as exc:
+            _warn("get", exc)
+            return default
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        try:
+            return super().get_many(keys, version)
+        except redis.RedisError as exc:
+            _warn("get_many", exc)
+            return {}
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        try:
+            return super().has_key(key, version)
+        except redis.RedisError as exc:
+            _warn("has_key", exc)
+            return False
+
+    def set(self, key: Any, value: Any, timeout: Any = ..., version: int | None = None) -> None:
+        try:
+            if timeout is ...:
+                super().set(key, value, version=version)
+            else:
+                super().set(key, value, timeout, version)
+        except redis.RedisError as exc:
+            _warn("set", exc)
+
+    def add(self, key: Any, value: Any, timeout: Any = ..., version: int | None = None) -> bool:
+        try:
+            if timeout is ...:
+                return super().add(key, value, version=version)
+            return super().add(key, value, timeout, version)
+        except redis.RedisError as exc:
+            _warn("add", exc)
+            return False
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = ..., version: int | None = None
+    ) -> list[Any]:
+        try:
+            if timeout is ...:
+                return super().set_many(data, version=version)
+            return super().set_many(data, timeout, version)
+        except redis.RedisError as exc:
+            _warn("set_many", exc)
+            return list(data)
+
+    def touch(self, key: Any, timeout: Any = ..., version: int | None = None) -> bool:
+        try:
+            if timeout is ...:
+                return super().touch(key, version=version)
+            return super().touch(key, timeout, version)
+        except redis.RedisError as exc:
+            _warn("touch", exc)
+            return False
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        try:
+            return super().incr(key, delta, version)
+        except redis.RedisError as exc:
+            _warn("incr", exc)
+            return delta
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        try:
+            return super().delete(key, version)
+        except redis.RedisError as exc:
+            _warn("delete", exc)
+            return False
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        try:
+            super().delete_many(keys, version)
+        except redis.RedisError as exc:
+            _warn("delete_many", exc)
+
+    def clear(self) -> None:
+        try:
+            super().clear()
+        except redis.RedisError as exc:
+            _warn("clear", exc)
