@@ -198,6 +198,7 @@ class _Table:
                 f"missing column(s) {', '.join(repr(m) for m in missing)}; "
                 f"the header has {', '.join(self.header)}",
                 line=1,
+                column=", ".join(missing),
             )
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -297,7 +298,9 @@ def _parse_comments(data: bytes) -> list[PolisComment]:
         author = table.integer(row, line, "author-id") if author_text else None
         moderated = table.integer(row, line, "moderated", minimum=-1, maximum=1)
         raw_text, text_column = table.cell(row, line, "comment-body")
-        text = " ".join(raw_text.split())
+        # Kept as written (line breaks included), only trimmed: an import
+        # must give back the text it was given.
+        text = raw_text
         if not text:
             raise PolisFormatError(
                 COMMENTS, "the comment text is empty", line=line, column=text_column
