@@ -27,7 +27,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -76,6 +76,15 @@ _STATUS_FROM_MODERATED = {
 }
 _MODERATED_FROM_STATUS = {status: value for value, status in _STATUS_FROM_MODERATED.items()}
 _STATEMENT_TEXT_LIMIT = STATEMENT_MAX_LENGTH * 4
+
+
+class PolisFiles(TypedDict, total=False):
+    """The export's files as `space_import_polis` keyword arguments."""
+
+    comments: Required[bytes]
+    votes: bytes | None
+    participants_votes: bytes | None
+    summary: bytes | None
 
 
 class PolisFormatError(Exception):

@@ -31,8 +31,9 @@ def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
 
 
 def comments_rows() -> list[list[object]]:
+    header: list[object] = list(COMMENTS_HEADER)
     return [
-        COMMENTS_HEADER,
+        header,
         [1600000000000, "", 0, 0, 1, 1, 1, "false", "true", "Rivers should stay clean."],
         [1600000001000, "", 1, 1, 0, 1, -1, "false", "false", "Buy my product!"],
         [1600000002000, "", 2, 2, 0, 0, 0, "true", "false", 'Line one\nline two, "quoted"'],
@@ -40,8 +41,9 @@ def comments_rows() -> list[list[object]]:
 
 
 def votes_rows() -> list[list[object]]:
+    header: list[object] = list(VOTES_HEADER)
     return [
-        VOTES_HEADER,
+        header,
         [1600000010000, "", 0, 0, 1],
         [1600000011000, "", 0, 1, -1],
         [1600000012000, "", 1, 0, 0],
@@ -52,18 +54,19 @@ def votes_rows() -> list[list[object]]:
     ]
 
 
-def good_files() -> dict[str, bytes]:
+def good_files() -> polis_io.PolisFiles:
     return {"comments": csv_bytes(comments_rows()), "votes": csv_bytes(votes_rows())}
 
 
-def read_folder(folder: Path) -> dict[str, bytes]:
-    """An export folder as service keyword arguments (files that exist)."""
-    names = {
-        "comments": polis_io.COMMENTS,
-        "votes": polis_io.VOTES,
-        "participants_votes": polis_io.PARTICIPANTS_VOTES,
-        "summary": polis_io.SUMMARY,
-    }
+def read_folder(folder: Path) -> polis_io.PolisFiles:
+    """An export folder as service keyword arguments (absent files are None)."""
+
+    def read(name: str) -> bytes | None:
+        return (folder / name).read_bytes() if (folder / name).exists() else None
+
     return {
-        key: (folder / name).read_bytes() for key, name in names.items() if (folder / name).exists()
+        "comments": (folder / polis_io.COMMENTS).read_bytes(),
+        "votes": read(polis_io.VOTES),
+        "participants_votes": read(polis_io.PARTICIPANTS_VOTES),
+        "summary": read(polis_io.SUMMARY),
     }

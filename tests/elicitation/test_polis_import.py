@@ -21,7 +21,6 @@ from elicitation.models import (
 )
 from tests.elicitation.polis_files import (
     COMMENTS_HEADER,
-    VOTES_HEADER,
     comments_rows,
     csv_bytes,
     good_files,
@@ -56,11 +55,13 @@ def test_it_imports_statements_participants_history_and_moderation_into_a_new_sp
     assert statements[0].status == ModerationStatus.ACCEPTED
     assert statements[1].status == ModerationStatus.REJECTED
     assert statements[2].status == ModerationStatus.PENDING
-    assert statements[0].is_seed and not statements[0].is_meta
+    assert statements[0].is_seed
+    assert not statements[0].is_meta
     assert statements[2].is_meta
     assert statements[2].text == 'Line one\nline two, "quoted"'
     assert statements[1].created_at == datetime(2020, 9, 13, 12, 26, 41, tzinfo=UTC)
-    assert statements[1].author is not None and statements[1].author.number == 1
+    assert statements[1].author is not None
+    assert statements[1].author.number == 1
     assert sorted(Participant.objects.filter(space=space).values_list("number", flat=True)) == [
         0,
         1,
@@ -94,16 +95,14 @@ def test_it_takes_the_title_question_and_description_from_summary_csv() -> None:
     summary = csv_bytes(
         [["topic", "Clean rivers"], ["conversation-description", "What should we do?\nTell us."]]
     )
-    space = polis_io.space_import_polis(
-        community=community, actor=None, summary=summary, **good_files()
-    )
+    files = good_files()
+    files["summary"] = summary
+    space = polis_io.space_import_polis(community=community, actor=None, **files)
     assert space.title == "Clean rivers"
     assert space.question == "Clean rivers"
     assert space.description == "What should we do?\nTell us."
     assert space.slug == "clean-rivers"
-    again = polis_io.space_import_polis(
-        community=community, actor=None, summary=summary, **good_files()
-    )
+    again = polis_io.space_import_polis(community=community, actor=None, **files)
     assert again.slug == "clean-rivers-2"
 
 
@@ -236,15 +235,16 @@ def test_it_refuses_a_malformed_file_naming_file_line_and_column_and_saves_nothi
     changes: dict[str, bytes | None], expected: tuple[str, int | None, str | None, str]
 ) -> None:
     community = CommunityFactory.create()
-    files: dict[str, bytes | None] = {**good_files(), **changes}
+    files: dict[str, bytes | None] = {**good_files(), **changes}  # type: ignore[dict-item]
     before = _counts()
 
     with pytest.raises(polis_io.PolisFormatError) as caught:
         polis_io.space_import_polis(
             community=community,
             actor=None,
-            comments=files.pop("comments") or b"",
-            **files,
+            comments=files.get("comments") or b"",
+            votes=files.get("votes"),
+            participants_votes=files.get("participants_votes"),
         )
 
     error = caught.value
@@ -261,7 +261,7 @@ def test_a_failure_while_writing_leaves_no_partial_space(
     before = _counts()
     real_insert = polis_io._insert_vote_rows
 
-    def insert_then_fail(model: type[Vote] | type[VoteEvent], rows: list) -> None:  # type: ignore[type-arg]
+    def insert_then_fail(model: type[Vote] | type[VoteEvent], rows: list) -> None:
         real_insert(model, rows)
         if model is Vote:
             raise IntegrityError("simulated failure after the vote events were written")

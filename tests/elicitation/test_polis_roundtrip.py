@@ -58,16 +58,17 @@ def _history(votes: bytes) -> Counter[tuple[int, int, int, int]]:
 def test_import_then_export_gives_back_the_same_votes_comments_and_history(name: str) -> None:
     folder: Path = POLIS_DATA / name
     source = read_folder(folder)
+    participants_votes, votes = source["participants_votes"], source["votes"]
+    assert participants_votes is not None
+    assert votes is not None
     community = CommunityFactory.create()
 
     space = polis_io.space_import_polis(community=community, actor=None, **source)
     exported = polis_io.polis_export_files(space=space)
 
-    assert _latest_votes(exported[polis_io.PARTICIPANTS_VOTES]) == _latest_votes(
-        source["participants_votes"]
-    )
+    assert _latest_votes(exported[polis_io.PARTICIPANTS_VOTES]) == _latest_votes(participants_votes)
     assert _comments(exported[polis_io.COMMENTS]) == _comments(source["comments"])
-    assert _history(exported[polis_io.VOTES]) == _history(source["votes"])
+    assert _history(exported[polis_io.VOTES]) == _history(votes)
     assert Statement.objects.filter(space=space).count() == len(_comments(source["comments"]))
 
 
@@ -97,14 +98,14 @@ def test_an_export_imports_back_into_a_space_that_exports_identically(name: str)
 def test_import_from_participants_votes_alone_gives_the_same_latest_votes() -> None:
     folder = POLIS_DATA / "brexit-consensus"
     source = read_folder(folder)
+    participants_votes = source["participants_votes"]
+    assert participants_votes is not None
     community = CommunityFactory.create()
     space = polis_io.space_import_polis(
         community=community,
         actor=None,
         comments=source["comments"],
-        participants_votes=source["participants_votes"],
+        participants_votes=participants_votes,
     )
     exported = polis_io.polis_export_files(space=space)
-    assert _latest_votes(exported[polis_io.PARTICIPANTS_VOTES]) == _latest_votes(
-        source["participants_votes"]
-    )
+    assert _latest_votes(exported[polis_io.PARTICIPANTS_VOTES]) == _latest_votes(participants_votes)
