@@ -69,10 +69,16 @@ class PolisImportForm(forms.Form):
             self.add_error("votes", "Upload votes.csv or participants-votes.csv (or both).")
         return data
 
-    def file_bytes(self) -> dict[str, bytes | None]:
+    def file_bytes(self) -> polis_io.PolisFiles:
         """The uploads as the import service's keyword arguments."""
-        out: dict[str, bytes | None] = {}
-        for name in ("comments", "votes", "participants_votes", "summary"):
+
+        def read(name: str) -> bytes | None:
             upload: UploadedFile | None = self.cleaned_data.get(name)
-            out[name] = upload.read() if upload is not None else None
-        return out
+            return upload.read() if upload is not None else None
+
+        return {
+            "comments": read("comments") or b"",
+            "votes": read("votes"),
+            "participants_votes": read("participants_votes"),
+            "summary": read("summary"),
+        }

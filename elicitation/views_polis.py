@@ -48,16 +48,12 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = PolisImportForm(request.POST, request.FILES)
         if form.is_valid():
-            files = form.file_bytes()
-            comments = files.pop("comments")
-            assert comments is not None  # a required field
             try:
                 space = polis_io.space_import_polis(
                     community=community,
                     actor=request.user,  # type: ignore[arg-type]  # login_required
                     title=form.cleaned_data["title"],
-                    comments=comments,
-                    **files,
+                    **form.file_bytes(),
                 )
             except polis_io.PolisFormatError as exc:
                 form.add_error(FIELD_FOR_FILE.get(exc.file, None), f"Nothing imported. {exc}")

@@ -12,7 +12,7 @@ from communities.models import Community
 from elicitation import polis_io
 
 
-def read_export_folder(folder: Path) -> dict[str, bytes | None]:
+def read_export_folder(folder: Path) -> polis_io.PolisFiles:
     """The export's files as service arguments; absent optional files are None."""
     if not folder.is_dir():
         raise CommandError(f"{folder} is not a folder")
@@ -24,6 +24,10 @@ def read_export_folder(folder: Path) -> dict[str, bytes | None]:
     comments = read(polis_io.COMMENTS)
     if comments is None:
         raise CommandError(f"{folder} has no {polis_io.COMMENTS}")
+    if read(polis_io.VOTES) is None and read(polis_io.PARTICIPANTS_VOTES) is None:
+        raise CommandError(
+            f"{folder} has neither {polis_io.VOTES} nor {polis_io.PARTICIPANTS_VOTES}"
+        )
     return {
         "comments": comments,
         "votes": read(polis_io.VOTES),
@@ -56,15 +60,9 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No user named {options['actor']!r}")
         files = read_export_folder(options["path"])
-        comments = files.pop("comments")
-        assert comments is not None
         try:
             space = polis_io.space_import_polis(
-                community=community,
-                actor=actor,
-                title=options["title"],
-                comments=comments,
-                **files,
+                community=community, actor=actor, title=options["title"], **files
             )
         except polis_io.PolisFormatError as exc:
             raise CommandError(f"Nothing imported. {exc}") from None
