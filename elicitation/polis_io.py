@@ -513,22 +513,31 @@ def _free_slug(community: Community, title: str) -> str:
 def _insert_vote_rows(
     model: type[Vote] | type[VoteEvent], rows: list[tuple[int, int, int, datetime]]
 ) -> None:
-    """Insert (participant_id, statement_id, value, time) rows with executemany.
+    """Insert (participant_id, statement_id, value, time) rows, fast.
 
     bulk_create spends most of its time building 100k model instances and
     compiling each value through the field machinery (two thirds of a vTaiwan
-    import when profiled); these rows are already validated plain values, so
-    they go straight to the driver in batches, datetimes adapted by the backend.
+    import when profiled); these rows are already validated plain values. On
+    PostgreSQL they are streamed with COPY (per-row INSERTs, even pipelined,
+    took 12 s for vTaiwan; COPY well under one); SQLite runs in-process, where
+    executemany is already cheap.
     """
+    if not rows:
+        return
     time_column = "updated_at" if model is Vote else "created_at"
     quote = connection.ops.quote_name
-    columns = ("participant_id", "statement_id", "value", time_column)
-    sql = "INSERT INTO {} ({}) VALUES (%s, %s, %s, %s)".format(
-        quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
-    )
-    adapt = connection.ops.adapt_datetimefield_value
-    step = BATCH_SIZE * 10
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(c) for c in ("participant_id", "statement_id", "value", time_column))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor, inside the same transaction
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"
+        step = BATCH_SIZE * 10
         for start in range(0, len(rows), step):
             cursor.executemany(
                 sql, [(p, s, v, adapt(t)) for p, s, v, t in rows[start : start + step]]
