@@ -211,6 +211,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
+        # Scopes of the elicitation API (per user or participant token): votes
+        # come fast from a real participant, the other writes much less often.
+        "space_votes": env_str("API_THROTTLE_VOTES", "3600/minute"),
+        "space_writes": env_str("API_THROTTLE_SPACE_WRITES", "300/minute"),
+        "space_reads": env_str("API_THROTTLE_SPACE_READS", "1200/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

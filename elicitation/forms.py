@@ -1,0 +1,71 @@
+"""Forms parse and label browser input; the services decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from elicitation.models import Space
+
+
+class SpaceForm(forms.ModelForm):
+    """Space settings; `save()` is never called (views pass cleaned_data to a service)."""
+
+    class Meta:
+        model = Space
+        fields = [
+            "title",
+            "slug",
+            "question",
+            "description",
+            "opens_at",
+            "closes_at",
+            "statements_enabled",
+            "pairwise_enabled",
+            "ranking_enabled",
+            "debate_enabled",
+            "moderation",
+            "participation",
+            "ranking_size",
+        ]
+        labels = {
+            "slug": "Short name in links",
+            "opens_at": "Opens at (optional, UTC)",
+            "closes_at": "Closes at (optional, UTC)",
+            "statements_enabled": "Statements and votes",
+            "pairwise_enabled": "Pairwise comparison (“which matters more?”)",
+            "ranking_enabled": "Ranking",
+            "debate_enabled": "Debate (arguments for and against)",
+            "moderation": "Moderation",
+            "participation": "Who may take part",
+            "ranking_size": "How many statements a ballot ranks (k)",
+        }
+        help_texts = {
+            "slug": "Letters, digits and hyphens; unique in the community.",
+            "question": "The question participants answer with value statements.",
+        }
+        widgets = {
+            "opens_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "closes_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "moderation": forms.RadioSelect,
+            "participation": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def validate_unique(self) -> None:
+        # The service runs full_clean (with the community set); the form alone
+        # cannot check uniqueness per community.
+        return None
+
+    def _post_clean(self) -> None:
+        # Skip ModelForm's instance construction and model validation: the
+        # service owns those (it sets the community and calls full_clean).
+        return None
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,0 +1,126 @@
+"""Who is taking part: the request-facing half of participant identity.
+
+Logged-in users are bound to their user. Anonymous participants in link
+spaces carry a random token, signed with the project's secret and bound to
+one space, in a cookie (browsers) or the `X-Participant-Token` header (API
+clients; the same value as the cookie). An embedding site may pass `xid`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponseBase
+
+from elicitation import selectors, services
+from elicitation.models import Participant, Space
+
+TOKEN_HEADER = "X-Participant-Token"
+TOKEN_META = "HTTP_X_PARTICIPANT_TOKEN"
+_SALT = "elicitation.participant"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def cookie_name(space: Space) -> str:
+    return f"polyphony_p{space.pk}"
+
+
+def sign_token(space: Space, raw: str) -> str:
+    return signing.Signer(salt=_SALT).sign(f"{space.pk}.{raw}")
+
+
+def _unsign(space: Space, value: str) -> str:
+    """The raw token in `value` if its signature is good and it belongs to `space`."""
+    try:
+        payload = signing.Signer(salt=_SALT).unsign(value)
+    except signing.BadSignature:
+        return ""
+    space_part, _, raw = payload.partition(".")
+    return raw if space_part == str(space.pk) and raw else ""
+
+
+def anon_token_from(request: HttpRequest, space: Space) -> str:
+    """The raw anonymous token the request carries for `space` (header first), or ""."""
+    for value in (request.META.get(TOKEN_META, ""), request.COOKIES.get(cookie_name(space), "")):
+        if value:
+            raw = _unsign(space, value)
+            if raw:
+                return raw
+    return ""
+
+
+def xid_cookie_name(space: Space) -> str:
+    return f"polyphony_x{space.pk}"
+
+
+def xid_from(request: HttpRequest, space: Space) -> str:
+    """An embedding site's external id: from the request (`xid`) or the cookie it left."""
+    if space.participation != Space.Participation.LINK:
+        return ""
+    given = (request.POST.get("xid") or request.GET.get("xid") or "").strip()
+    if given:
+        return given
+    stored = request.COOKIES.get(xid_cookie_name(space), "")
+    return _unsign(space, stored) if stored else ""
+
+
+def find_participant(request: HttpRequest, space: Space) -> Participant | None:
+    return selectors.participant_find(
+        space=space,
+        user=request.user,
+        anon_token=anon_token_from(request, space),
+        xid=xid_from(request, space),
+    )
+
+
+def remember_xid(request: HttpRequest, space: Space, response: HttpResponseBase) -> None:
+    """Keep an `?xid=` given on a page for the forms that follow (a signed cookie)."""
+    given = (request.GET.get("xid") or "").strip()
+    if given and space.participation == Space.Participation.LINK:
+        response.set_cookie(
+            xid_cookie_name(space),
+            sign_token(space, given),
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+class Identity:
+    """The participant a write request acts as; created on first need.
+
+    Call `attach(response)` afterwards: it sets the anonymous cookie (and
+    header) when a new anonymous identity was made.
+    """
+
+    def __init__(self, request: HttpRequest, space: Space, xid: str | None = None) -> None:
+        self.request = request
+        self.space = space
+        self.xid = xid_from(request, space) if xid is None else xid
+        self.new_token = ""
+
+    def participant(self) -> Participant:
+        request, space = self.request, self.space
+        token = anon_token_from(request, space)
+        if not token and not self.xid and not request.user.is_authenticated:
+            token = services.new_anon_token()
+            self.new_token = token
+        participant, _ = services.participant_get_or_create(
+            space=space, user=request.user, anon_token=token, xid=self.xid
+        )
+        participant.space = space
+        return participant
+
+    def attach(self, response: HttpResponseBase) -> HttpResponseBase:
+        if self.new_token:
+            signed = sign_token(self.space, self.new_token)
+            response.set_cookie(
+                cookie_name(self.space),
+                signed,
+                max_age=COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=not settings.DEBUG and self.request.is_secure(),
+            )
+            response[TOKEN_HEADER] = signed
+        return response

@@ -1,0 +1,416 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from communities.roles import Role
+from elicitation.models import (
+    Argument,
+    Comparison,
+    Flag,
+    ModerationStatus,
+    Participant,
+    RankingEntry,
+    Space,
+    Statement,
+    Vote,
+    VoteEvent,
+)
+from tests.factories import CommunityFactory, MembershipFactory, SpaceFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def base(space: Space) -> str:
+    return f"/api/v1/spaces/{space.pk}"
+
+
+def test_an_anonymous_client_joins_a_link_space_and_votes_with_its_token(
+    api: APIClient, space: Space
+) -> None:
+    StatementFactory.create(space=space, number=1)
+    StatementFactory.create(space=space, number=2)
+    joined = api.post(f"{base(space)}/participants/", {}, format="json")
+    assert joined.status_code == 201
+    token = joined.data["token"]
+    client = APIClient()  # no cookies: the header alone identifies the participant
+    first = client.post(
+        f"{base(space)}/votes/",
+        {"statement": 1, "value": 1},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=token,
+    )
+    assert first.status_code == 201
+    assert first.data["participant"] == joined.data["number"]
+    assert first.data["changed"]
+    nxt = client.get(f"{base(space)}/statements/next/", HTTP_X_PARTICIPANT_TOKEN=token)
+    assert nxt.data["statement"]["number"] == 2
+    assert (nxt.data["voted"], nxt.data["total"]) == (1, 2)
+    change = client.post(
+        f"{base(space)}/votes/",
+        {"statement": 1, "value": -1},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=token,
+    )
+    replay = client.post(
+        f"{base(space)}/votes/",
+        {"statement": 1, "value": -1},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=token,
+    )
+    assert (change.status_code, replay.status_code) == (200, 200)
+    assert not replay.data["changed"]
+    assert Participant.objects.count() == 1
+    assert list(VoteEvent.objects.order_by("id").values_list("value", flat=True)) == [1, -1]
+
+
+def test_a_first_write_without_token_returns_one(api: APIClient, space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    response = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 0}, format="json")
+    assert response.status_code == 201
+    assert response["X-Participant-Token"]
+    again = APIClient().post(
+        f"{base(space)}/votes/",
+        {"statement": 1, "value": 1},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=response["X-Participant-Token"],
+    )
+    assert again.status_code == 200
+    assert Participant.objects.count() == 1
+
+
+def test_a_forged_token_gets_a_new_identity_not_someone_elses(api: APIClient, space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
+    victim = Participant.objects.get()
+    forged = APIClient().post(
+        f"{base(space)}/votes/",
+        {"statement": 1, "value": -1},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=f"{space.pk}.{victim.anon_token}:forged",
+    )
+    assert forged.status_code == 201
+    assert Vote.objects.get(participant=victim).value == 1
+
+
+def test_an_xid_in_the_body_maps_the_embedding_sites_user(api: APIClient, space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    StatementFactory.create(space=space, number=2)
+    APIClient().post(
+        f"{base(space)}/votes/", {"statement": 1, "value": 1, "xid": "u-9"}, format="json"
+    )
+    APIClient().post(
+        f"{base(space)}/votes/", {"statement": 2, "value": 1, "xid": "u-9"}, format="json"
+    )
+    participant = Participant.objects.get()
+    assert participant.xid == "u-9"
+    assert participant.votes.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"statement": 1, "value": 3}, "value"),
+        ({"statement": "one", "value": 1}, "statement"),
+        ({"value": 1}, "statement"),
+        ({"statement": 99, "value": 1}, "statement"),
+        ({"statement": 2, "value": 1}, "statement"),  # pending
+        ({"statement": 3, "value": 1}, "statement"),  # rejected
+    ],
+)
+def test_bad_votes_get_400_naming_the_field(
+    api: APIClient, space: Space, body: dict, field: str
+) -> None:
+    StatementFactory.create(space=space, number=1)
+    StatementFactory.create(space=space, number=2, status=ModerationStatus.PENDING)
+    StatementFactory.create(space=space, number=3, status=ModerationStatus.REJECTED)
+    response = api.post(f"{base(space)}/votes/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+    assert not Vote.objects.exists()
+
+
+def test_votes_in_a_closed_space_get_409(api: APIClient, space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    space.phase = Space.Phase.CLOSED
+    space.save()
+    response = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
+    assert response.status_code == 409
+    assert "closed" in response.data["detail"]
+    assert not Vote.objects.exists()
+
+
+def test_a_vote_costs_a_constant_number_of_queries_over_the_api(
+    api: APIClient, space: Space, member: User, django_assert_max_num_queries: Any
+) -> None:
+    api.force_authenticate(member)
+    for n in range(1, 4):
+        StatementFactory.create(space=space, number=n)
+    api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
+    with django_assert_max_num_queries(12):
+        api.post(f"{base(space)}/votes/", {"statement": 2, "value": 1}, format="json")
+    for n in range(4, 300):
+        StatementFactory.create(space=space, number=n)
+    with django_assert_max_num_queries(12):
+        response = api.post(f"{base(space)}/votes/", {"statement": 3, "value": -1}, format="json")
+    assert response.status_code == 201
+
+
+def test_members_only_spaces_refuse_anonymous_and_outsider_api_clients(
+    api: APIClient, member: User
+) -> None:
+    space = SpaceFactory.create(participation=Space.Participation.MEMBERS)
+    StatementFactory.create(space=space, number=1)
+    assert (
+        api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json").status_code
+        == 403
+    )
+    insider = APIClient()
+    MembershipFactory.create(user=member, community=space.community, role=Role.MEMBER)
+    insider.force_authenticate(member)
+    assert (
+        insider.post(
+            f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json"
+        ).status_code
+        == 201
+    )
+
+
+def test_statements_list_with_counts_without_n_plus_one(
+    api: APIClient, space: Space, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(1, 40):
+        StatementFactory.create(space=space, number=n)
+    api.post(f"{base(space)}/votes/", {"statement": 5, "value": 1}, format="json")
+    with django_assert_max_num_queries(5):
+        response = api.get(f"{base(space)}/statements/")
+    row = next(r for r in response.data["results"] if r["number"] == 5)
+    assert (row["agree"], row["disagree"], row["passes"]) == (1, 0, 0)
+    assert response.data["count"] == 39
+
+
+def test_proposing_over_the_api_refuses_duplicates_with_a_pointer(
+    api: APIClient, space: Space
+) -> None:
+    created = api.post(
+        f"{base(space)}/statements/", {"text": "  Farmland must stay farmland  "}, format="json"
+    )
+    assert created.status_code == 201
+    assert created.data["text"] == "Farmland must stay farmland"
+    dup = api.post(
+        f"{base(space)}/statements/", {"text": "farmland MUST stay farmland."}, format="json"
+    )
+    assert dup.status_code == 409
+    assert dup.data["duplicate_of"]["number"] == created.data["number"]
+    too_long = api.post(f"{base(space)}/statements/", {"text": "y" * 300}, format="json")
+    empty = api.post(f"{base(space)}/statements/", {"text": "   "}, format="json")
+    assert too_long.status_code == 400
+    assert "at most 280" in too_long.data["text"][0]
+    assert empty.status_code == 400
+    assert "text" in empty.data
+    assert Statement.objects.count() == 1
+
+
+def test_facilitators_create_update_open_and_moderate_over_the_api(
+    api: APIClient, facilitator: User
+) -> None:
+    community = CommunityFactory.create()
+    MembershipFactory.create(user=facilitator, community=community, role=Role.FACILITATOR)
+    api.force_authenticate(facilitator)
+    created = api.post(
+        f"/api/v1/communities/{community.slug}/spaces/",
+        {"title": "T", "slug": "t", "question": "Q?", "moderation": "pre", "participation": "link"},
+        format="json",
+    )
+    assert created.status_code == 201
+    assert created.data["phase"] == "draft"
+    space = Space.objects.get()
+    bad = api.patch(f"{base(space)}/", {"ranking_size": 50}, format="json")
+    assert bad.status_code == 400
+    assert "ranking_size" in bad.data
+    assert (
+        api.patch(f"{base(space)}/", {"ranking_size": 3}, format="json").data["ranking_size"] == 3
+    )
+    assert (
+        api.post(f"{base(space)}/phase/", {"phase": "open"}, format="json").data["phase"] == "open"
+    )
+    anon = APIClient()
+    anon.post(f"{base(space)}/statements/", {"text": "Publish every contract"}, format="json")
+    statement = Statement.objects.get()
+    assert statement.status == "pending"
+    reject = api.post(
+        f"{base(space)}/statements/{statement.number}/moderate/",
+        {"decision": "reject"},
+        format="json",
+    )
+    assert reject.status_code == 400
+    assert "reason" in reject.data
+    ok = api.post(
+        f"{base(space)}/statements/{statement.number}/moderate/",
+        {"decision": "approve"},
+        format="json",
+    )
+    assert ok.status_code == 200
+    assert ok.data["status"] == "accepted"
+    log = anon.get(f"{base(space)}/decisions/").data["results"]
+    assert [entry["action"] for entry in log] == ["approve", "phase"]
+    listed = anon.get(f"/api/v1/communities/{community.slug}/spaces/").data["results"]
+    assert [s["slug"] for s in listed] == ["t"]
+
+
+def test_non_facilitators_cannot_change_spaces(api: APIClient, space: Space, member: User) -> None:
+    assert api.post(f"{base(space)}/phase/", {"phase": "closed"}, format="json").status_code in (
+        401,
+        403,
+    )
+    api.force_authenticate(member)
+    assert api.post(f"{base(space)}/phase/", {"phase": "closed"}, format="json").status_code == 403
+    assert api.patch(f"{base(space)}/", {"title": "Mine"}, format="json").status_code == 403
+    space.refresh_from_db()
+    assert space.phase == "open"
+    assert space.title != "Mine"
+
+
+def test_pairs_and_comparisons_over_the_api(api: APIClient, space: Space) -> None:
+    for n in (1, 2, 3):
+        StatementFactory.create(space=space, number=n)
+    pair = api.get(f"{base(space)}/pairs/next/").data
+    a, b = pair["statement_a"]["number"], pair["statement_b"]["number"]
+    response = api.post(
+        f"{base(space)}/comparisons/",
+        {"statement_a": a, "statement_b": b, "choice": "neither", "reason": "Both matter"},
+        format="json",
+    )
+    assert response.status_code == 201
+    token = response["X-Participant-Token"]
+    same = api.post(
+        f"{base(space)}/comparisons/",
+        {"statement_a": 2, "statement_b": 2, "choice": "a"},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=token,
+    )
+    assert same.status_code == 400
+    assert "statement_b" in same.data
+    nxt = api.get(f"{base(space)}/pairs/next/", HTTP_X_PARTICIPANT_TOKEN=token).data
+    assert {nxt["statement_a"]["number"], nxt["statement_b"]["number"]} != {a, b}
+    assert Comparison.objects.get().reason == "Both matter"
+
+
+def test_ranking_over_the_api_is_replaced_atomically(api: APIClient, space: Space) -> None:
+    for n in range(1, 8):
+        StatementFactory.create(space=space, number=n)
+    first = api.put(f"{base(space)}/ranking/", {"statements": [4, 2, 7]}, format="json")
+    token = first["X-Participant-Token"]
+    assert first.data["statements"] == [4, 2, 7]
+    for bad in ([1, 1], [1, 404], [1, 2, 3, 4, 5, 6], []):
+        r = api.put(
+            f"{base(space)}/ranking/",
+            {"statements": bad},
+            format="json",
+            HTTP_X_PARTICIPANT_TOKEN=token,
+        )
+        assert r.status_code == 400, bad
+    assert api.get(f"{base(space)}/ranking/", HTTP_X_PARTICIPANT_TOKEN=token).data[
+        "statements"
+    ] == [4, 2, 7]
+    assert RankingEntry.objects.count() == 3
+
+
+def test_arguments_and_flags_over_the_api(api: APIClient, space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    root = api.post(
+        f"{base(space)}/statements/1/arguments/",
+        {"stance": "for", "text": "Clean water saves lives."},
+        format="json",
+    )
+    assert root.status_code == 201
+    token = root["X-Participant-Token"]
+    reply = api.post(
+        f"{base(space)}/statements/1/arguments/",
+        {"stance": "against", "text": "At a price.", "parent": root.data["id"]},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=token,
+    )
+    assert reply.status_code == 201
+    assert reply.data["parent"] == root.data["id"]
+    bad_parent = api.post(
+        f"{base(space)}/statements/1/arguments/",
+        {"stance": "for", "text": "Orphan reply", "parent": 999},
+        format="json",
+    )
+    assert bad_parent.status_code == 400
+    listed = api.get(f"{base(space)}/statements/1/arguments/").data["results"]
+    assert [a["text"] for a in listed] == ["Clean water saves lives.", "At a price."]
+    flag = api.post(
+        f"{base(space)}/flags/",
+        {"argument": reply.data["id"], "reason": "Off topic"},
+        format="json",
+    )
+    both = api.post(
+        f"{base(space)}/flags/", {"argument": 1, "statement": 1, "reason": "x"}, format="json"
+    )
+    assert flag.status_code == 201
+    assert both.status_code == 400
+    assert Flag.objects.count() == 1
+    assert Argument.objects.count() == 2
+
+
+def test_switched_off_activities_answer_403(api: APIClient, space: Space) -> None:
+    space.debate_enabled = False
+    space.pairwise_enabled = False
+    space.save()
+    StatementFactory.create(space=space, number=1)
+    assert api.get(f"{base(space)}/pairs/next/").status_code == 403
+    r = api.post(
+        f"{base(space)}/statements/1/arguments/",
+        {"stance": "for", "text": "Some argument"},
+        format="json",
+    )
+    assert r.status_code == 403
+    assert not Argument.objects.exists()
+
+
+def test_the_openapi_document_describes_the_vote_endpoint_and_its_errors(api: APIClient) -> None:
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    votes = schema["paths"]["/api/v1/spaces/{space_id}/votes/"]["post"]
+    assert {"200", "201", "400", "403", "404", "409", "429"} <= set(votes["responses"])
+    assert any(p["name"] == "X-Participant-Token" for p in votes["parameters"])
+
+
+def test_vote_throttling_answers_429_per_participant(
+    api: APIClient, space: Space, settings: Any
+) -> None:
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    StatementFactory.create(space=space, number=1)
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "space_votes": "2/minute"}
+    from django.core.cache import cache
+
+    cache.clear()
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = rates  # type: ignore[assignment]
+    try:
+        first = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
+        token = first["X-Participant-Token"]
+        statuses = [
+            api.post(
+                f"{base(space)}/votes/",
+                {"statement": 1, "value": 1},
+                format="json",
+                HTTP_X_PARTICIPANT_TOKEN=token,
+            ).status_code
+            for _ in range(3)
+        ]
+        other = APIClient().post(
+            f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json"
+        )
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original
+        cache.clear()
+    # The first, token-less request counted against the address, not the token.
+    assert statuses == [200, 200, 429]
+    assert other.status_code == 201  # another participant has its own budget
