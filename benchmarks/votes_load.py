@@ -69,6 +69,8 @@ class Row:
     p50_ms: float
     p99_ms: float
     last_values: dict[tuple[int, int], int]
+    app_cpu_s: float = 0.0
+    db_cpu_s: float = 0.0
     votes_stored: int = 0
     events_stored: int = 0
     values_match: bool = False
@@ -151,11 +153,10 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def create_space(clients: int, n_statements: int) -> tuple[int, list[tuple[int, bytes]]]:
-    """A new open link space; returns its id and (participant number, token header) per client."""
+def create_space(clients: int, n_statements: int) -> int:
+    """A new open "anyone with the link" space with accepted statements; returns its id."""
     from communities.models import Community
-    from elicitation.identity import TOKEN_HEADER, sign_token
-    from elicitation.models import ModerationStatus, Participant, Space, Statement
+    from elicitation.models import ModerationStatus, Space, Statement
 
     community, _ = Community.objects.get_or_create(
         slug="votes-bench", defaults={"name": "Vote benchmark"}
@@ -167,7 +168,6 @@ def create_space(clients: int, n_statements: int) -> tuple[int, list[tuple[int, 
         question="Which of these matter?",
         phase=Space.Phase.OPEN,
         participation=Space.Participation.LINK,
-        participant_counter=clients,
         statement_counter=n_statements,
     )
     Statement.objects.bulk_create(
@@ -180,15 +180,7 @@ def create_space(clients: int, n_statements: int) -> tuple[int, list[tuple[int, 
         )
         for i in range(n_statements)
     )
-    raw_tokens = [secrets.token_urlsafe(24) for _ in range(clients)]
-    Participant.objects.bulk_create(
-        Participant(space=space, number=i, anon_token=raw) for i, raw in enumerate(raw_tokens)
-    )
-    headers = [
-        (i, f"{TOKEN_HEADER}: {sign_token(space, raw)}\r\n".encode())
-        for i, raw in enumerate(raw_tokens)
-    ]
-    return space.pk, headers
+    return space.pk
 
 
 def stored_counts(space_id: int, last_values: dict[tuple[int, int], int]) -> tuple[int, int, bool]:
@@ -202,6 +194,62 @@ def stored_counts(space_id: int, last_values: dict[tuple[int, int], int]) -> tup
     }
     events = VoteEvent.objects.filter(statement__space_id=space_id).count()
     return len(votes), events, votes == last_values
+
+
+# --- CPU accounting ---------------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def app_cpu(server: subprocess.Popen[bytes]) -> dict[int, float]:
+    """CPU seconds of the gunicorn master and its workers, per pid."""
+    return {pid: _cpu_seconds(pid) for pid in [server.pid, *_children(server.pid)]}
+
+
+def db_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL backends serving the benchmark database, per pid.
+
+    Readable when PostgreSQL runs on this machine and /proc shows its
+    processes (the benchmark runs as root or as the postgres user); else {}.
+    """
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        pids = [
+            int(row[0])
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [parts.path.lstrip("/")]
+            )
+        ]
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
 # --- Server ------------------------------------------------------------------
@@ -284,6 +332,35 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
     return status, body, keep_alive
 
 
+async def join(port: int, space_id: int) -> tuple[int, bytes]:
+    """Join the space through the API as a new anonymous participant: (number, token header)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = b"{}"
+    writer.write(
+        f"POST /api/v1/spaces/{space_id}/participants/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + body
+    )
+    status, response, _ = await read_response(reader)
+    writer.close()
+    if status != 201:
+        raise SystemExit(f"joining space {space_id} failed: HTTP {status} {response[:300]!r}")
+    data = json.loads(response)
+    return int(data["number"]), f"X-Participant-Token: {data['token']}\r\n".encode()
+
+
+async def join_all(port: int, space_id: int, clients: int) -> list[tuple[int, bytes]]:
+    # Joins go a few at a time: they are set-up, not what is measured.
+    semaphore = asyncio.Semaphore(8)
+
+    async def one() -> tuple[int, bytes]:
+        async with semaphore:
+            return await join(port, space_id)
+
+    return list(await asyncio.gather(*(one() for _ in range(clients))))
+
+
 async def participant(
     port: int,
     space_id: int,
@@ -301,7 +378,7 @@ async def participant(
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     # Clients start at different statements so they do not all hit one row.
-    step = number * 7919
+    step = (number * 7919) % n_statements
     while time.perf_counter() < deadline:
         statement = step % n_statements
         value = VALUES[(step // n_statements) % len(VALUES)]
@@ -373,10 +450,10 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     )
     header = (
         "| clients | duration (s) | votes acknowledged | votes/s | p50 (ms) | p99 (ms) "
-        "| errors | stored = acknowledged |"
+        "| errors | stored = acknowledged | CPU ms/vote (app + db) |"
     )
     print(header)
-    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in rows:
         stored = (
             f"yes ({r.events_stored} events, {r.votes_stored} votes)"
@@ -384,10 +461,20 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
             else f"NO: {r.events_stored} events / {r.acknowledged} acks, "
             f"{r.votes_stored} votes / {r.pairs_acknowledged} pairs, values match={r.values_match}"
         )
+        per_vote = (
+            f"{1000 * r.app_cpu_s / r.acknowledged:.1f} + {1000 * r.db_cpu_s / r.acknowledged:.1f}"
+            if r.acknowledged
+            else "-"
+        )
         print(
             f"| {r.clients} | {r.duration:.1f} | {r.acknowledged} | {r.per_second:.0f} "
-            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {stored} |"
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {stored} | {per_vote} |"
         )
+    print(
+        "CPU ms/vote: CPU time of the gunicorn processes and of the PostgreSQL backends "
+        "serving the benchmark database, per acknowledged vote (Redis and the load "
+        "generator not included). 2 cores allow at most 2000 / (app + db) votes/s."
+    )
 
 
 def main() -> None:
@@ -418,18 +505,22 @@ def main() -> None:
     setup_django(env)
     from django.db import connection
 
-    spaces = [(n, *create_space(n, args.statements)) for n in levels]
+    spaces = [(n, create_space(n, args.statements)) for n in levels]
     connection.close()  # nothing of ours holds a connection while gunicorn runs
 
     port = free_port()
     server = start_gunicorn(env, port, args)
     rows: list[Row] = []
     try:
-        for clients, space_id, headers in spaces:
+        for clients, space_id in spaces:
+            headers = asyncio.run(join_all(port, space_id, clients))
             print(f"{clients} clients for {args.duration:.0f} s ...", flush=True)
+            app_before, db_before = app_cpu(server), db_cpu(url)
             stats, elapsed = asyncio.run(
                 drive(port, space_id, headers, args.statements, args.duration)
             )
+            app_used = cpu_delta(app_before, app_cpu(server))
+            db_used = cpu_delta(db_before, db_cpu(url))
             latencies = sorted(x for s in stats for x in s.latencies)
             last_values = {k: v for s in stats for k, v in s.last_value.items()}
             samples = [e for s in stats for e in s.error_samples][:5]
@@ -445,6 +536,8 @@ def main() -> None:
                     p50_ms=1000 * percentile(latencies, 0.50),
                     p99_ms=1000 * percentile(latencies, 0.99),
                     last_values=last_values,
+                    app_cpu_s=app_used,
+                    db_cpu_s=db_used,
                 )
             )
     finally:
