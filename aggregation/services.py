@@ -1,13 +1,203 @@
-"""Every write of the aggregation app."""
+"""Every write of the aggregation app: analysis runs and value profiles."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+import traceback
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from aggregation.models import AnalysisRun
+from aggregation import profiles, selectors
+from aggregation.models import AnalysisRun, ValueProfile
+from communities.roles import Action, role_allows
+from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
+from elicitation.selectors import space_role
+
+logger = logging.getLogger(__name__)
+
+# Automatic runs while a space is open (debounce): enough new activity, or
+# any new activity once things have been quiet a while, never more often
+# than every MIN_INTERVAL.
+AUTO_MIN_EVENTS = 20
+AUTO_QUIET = timedelta(minutes=5)
+AUTO_MIN_INTERVAL = timedelta(minutes=3)
+# A queued run older than this was probably never delivered (broker down).
+LOST_AFTER = timedelta(seconds=60)
+
+
+# Errors worth retrying: the database was briefly unreachable or locked.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+
+
+class ProfileError(ValidationError):
+    """A profile action that the current state does not allow; the message says why."""
+
+
+# --- Analysis runs -----------------------------------------------------------
+
+
+def run_enqueue(*, run_id: int) -> bool:
+    """Send the run to the workers; False (logged) when the broker cannot be reached.
+
+    The database is the source of truth: a run that could not be sent stays
+    queued and the beat task `requeue_lost_runs` sends it again later, so a
+    broker outage never fails the web request that asked for the run.
+    """
+    from kombu.exceptions import OperationalError as KombuOperationalError
+    from redis.exceptions import RedisError
+
+    from aggregation.tasks import run_analysis
+
+    try:
+        run_analysis.apply_async(args=(run_id,))
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        logger.warning("Could not enqueue analysis run %s (broker unreachable): %s", run_id, exc)
+        return False
+    return True
+
+
+def run_request(
+    *, space: Space, trigger: str, requested_by: User | None = None
+) -> AnalysisRun | None:
+    """Queue an analysis of `space` unless one is already queued or running.
+
+    Returns the new run, or None when the space already has an active run (the
+    database constraint one_active_run_per_space settles races between two
+    requests). The task is sent after the transaction commits.
+    """
+    if trigger not in AnalysisRun.Trigger.values:
+        raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
+    if AnalysisRun.objects.filter(
+        space=space, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
+    ).exists():
+        return None
+    run = AnalysisRun(space=space, trigger=trigger, requested_by=requested_by)
+    # The uniqueness check of full_clean would query; the constraint decides.
+    run.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        # Another request created the active run between our check and insert.
+        return None
+    transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
+    return run
+
+
+def _heartbeat(run_id: int, stage: str) -> None:
+    AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
+        stage=stage, heartbeat_at=timezone.now()
+    )
+
+
+def run_claim(*, run_id: int) -> bool:
+    """Queued -> running, atomically; False when someone else has it or it is gone.
+
+    The conditional UPDATE is the lock: a duplicate delivery of the task (acks
+    late, redelivery after a lost worker, a re-enqueue by the beat task) finds
+    the run no longer queued and does nothing.
+    """
+    now = timezone.now()
+    claimed = AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.QUEUED).update(
+        status=AnalysisRun.Status.RUNNING,
+        stage=AnalysisRun.Stage.READING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        error="",
+    )
+    return claimed == 1
+
+
+def run_release(*, run_id: int, reason: str) -> None:
+    """Put a claimed run back in the queue (a transient error; the task retries)."""
+    AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
+        status=AnalysisRun.Status.QUEUED, stage=AnalysisRun.Stage.QUEUED, error=reason
+    )
+
+
+def run_fail(*, run_id: int, error: str) -> None:
+    """Record why a run failed; facilitators see the reason on the run page."""
+    AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
+        status=AnalysisRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+    )
+
+
+def run_execute(*, run_id: int) -> bool:
+    """Claim a queued run, analyse a snapshot of its space and store the result.
+
+    Returns False when the run could not be claimed. Transient database
+    errors propagate (the task releases the run and retries); any other error
+    marks the run failed with the reason. On success a draft profile is
+    built from the result.
+    """
+    # Imported here: web processes, which only enqueue, never load NumPy,
+    # SciPy and the engines.
+    from aggregation import analysis
+
+    if not run_claim(run_id=run_id):
+        return False
+    run = AnalysisRun.objects.select_related("space__community").get(pk=run_id)
+    stage = AnalysisRun.Stage.READING.value
+
+    def on_stage(name: str) -> None:
+        nonlocal stage
+        stage = name
+        if name in AnalysisRun.Stage.values:
+            _heartbeat(run_id, name)
+
+    try:
+        started = timezone.now()
+        snapshot = selectors.snapshot_read(space_id=run.space_id, cutoff=started)
+        read_s = (timezone.now() - started).total_seconds()
+        output = analysis.analyze_snapshot(snapshot, on_stage=on_stage)
+        on_stage(AnalysisRun.Stage.SAVING)
+        saving_started = timezone.now()
+        timings = {"reading": round(read_s, 6), **output.timings}
+        with transaction.atomic():
+            stored = AnalysisRun.objects.filter(
+                id=run_id, status=AnalysisRun.Status.RUNNING
+            ).update(
+                status=AnalysisRun.Status.SUCCEEDED,
+                stage=AnalysisRun.Stage.DONE,
+                input_fingerprint=snapshot.fingerprint(),
+                engine_version=output.result["engine_version"],
+                parameters=output.parameters,
+                counts=output.counts,
+                result=output.result,
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+            )
+            if stored != 1:
+                # The reaper gave up on us meanwhile; its verdict stands.
+                return False
+            run.refresh_from_db()
+            profile_create_draft(run=run)
+            timings["saving"] = round((timezone.now() - saving_started).total_seconds(), 6)
+            AnalysisRun.objects.filter(id=run_id).update(timings=timings)
+    except TRANSIENT_DB_ERRORS:
+        raise
+    except SoftTimeLimitExceeded:
+        run_fail(
+            run_id=run_id,
+            error=f"Stopped in stage {stage}: the analysis took longer than the time limit "
+            f"({settings.CELERY_TASK_SOFT_TIME_LIMIT} s).",
+        )
+    except Exception as exc:
+        logger.exception("Analysis run %s failed in stage %s", run_id, stage)
+        last = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+        run_fail(
+            run_id=run_id, error=f"Failed in stage {stage}: {type(exc).__name__}: {exc}{where}"
+        )
+    return True
 
 
 def run_reap_stale(*, max_silence_s: int) -> int:
@@ -25,3 +215,187 @@ def run_reap_stale(*, max_silence_s: int) -> int:
         "the run was marked failed and can be started again.",
         finished_at=timezone.now(),
     )
+
+
+def runs_requeue_lost(*, older_than: timedelta = LOST_AFTER) -> int:
+    """Send again queued runs that no worker picked up (the broker was down or lost them).
+
+    Sending twice is harmless: the task claims the run with a conditional update.
+    """
+    cutoff = timezone.now() - older_than
+    sent = 0
+    for run_id in AnalysisRun.objects.filter(
+        status=AnalysisRun.Status.QUEUED, created_at__lt=cutoff
+    ).values_list("id", flat=True):
+        sent += run_enqueue(run_id=run_id)
+    return sent
+
+
+def _activity_since(space_id: int, since: datetime | None) -> int:
+    """New votes, comparisons, ballots and statements since `since` (None: ever)."""
+    after = {} if since is None else {"created_at__gt": since}
+    events = VoteEvent.objects.filter(participant__space_id=space_id, **after).count()
+    events += Comparison.objects.filter(participant__space_id=space_id, **after).count()
+    events += Statement.objects.filter(space_id=space_id, **after).count()
+    ballots_after = {} if since is None else {"updated_at__gt": since}
+    events += Ranking.objects.filter(participant__space_id=space_id, **ballots_after).count()
+    return events
+
+
+def runs_request_auto() -> list[int]:
+    """Request runs for open spaces with enough new activity since their last run.
+
+    Debounced: at least AUTO_MIN_EVENTS new events, or any new activity once
+    AUTO_QUIET has passed since the last run; never within AUTO_MIN_INTERVAL
+    of the last run. Returns the ids of the runs created.
+    """
+    now = timezone.now()
+    created: list[int] = []
+    spaces = Space.objects.filter(phase=Space.Phase.OPEN).annotate(
+        last_run_at=Max("analysis_runs__created_at")
+    )
+    for space in spaces:
+        last = space.last_run_at
+        if last is not None and now - last < AUTO_MIN_INTERVAL:
+            continue
+        activity = _activity_since(space.pk, last)
+        if activity == 0:
+            continue
+        if last is None or activity >= AUTO_MIN_EVENTS or now - last >= AUTO_QUIET:
+            run = run_request(space=space, trigger=AnalysisRun.Trigger.AUTO)
+            if run is not None:
+                created.append(run.pk)
+    return created
+
+
+# --- Value profiles ------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
+    """Build a draft profile from a succeeded run; it replaces older unreviewed drafts.
+
+    Drafts are proposals waiting for a facilitator; only the newest is worth
+    reviewing, so earlier drafts of the space are removed.
+    """
+    if run.status != AnalysisRun.Status.SUCCEEDED or run.result is None:
+        raise ProfileError("A profile can only be built from a succeeded analysis run.")
+    space = Space.objects.select_related("community").get(pk=run.space_id)
+    content = profiles.build_content(
+        space=space,
+        run=run,
+        texts=selectors.statement_texts(space_id=space.pk),
+    )
+    ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).delete()
+    profile = ValueProfile(space=space, run=run, content=content)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _actor_role(actor: User, space: Space) -> str:
+    role = space_role(user=actor, space=space)
+    if not role_allows(role, Action.PUBLISH_PROFILE):
+        raise ProfileError("Only facilitators and owners may publish or retract profiles.")
+    assert role is not None
+    return role
+
+
+@transaction.atomic
+def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
+    """Publish a draft as the space's next version, with a diff against the previous one.
+
+    The space row is locked so two facilitators publishing at once get
+    versions n and n+1, never the same number twice.
+    """
+    space = Space.objects.select_for_update().select_related("community").get(pk=profile.space_id)
+    role = _actor_role(actor, space)
+    profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != ValueProfile.Status.DRAFT:
+        raise ProfileError(f"This profile is already {profile.get_status_display().lower()}.")
+    last_version = (
+        ValueProfile.objects.filter(space=space, version__isnull=False).aggregate(v=Max("version"))[
+            "v"
+        ]
+        or 0
+    )
+    previous = (
+        ValueProfile.objects.filter(space=space, status=ValueProfile.Status.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+    now = timezone.now()
+    profile.version = last_version + 1
+    profile.status = ValueProfile.Status.PUBLISHED
+    profile.approved_by = actor
+    profile.approved_role = role
+    profile.published_at = now
+    profile.diff = profiles.diff(previous.content if previous else None, profile.content)
+    profile.content = profiles.with_header(
+        profile.content,
+        version=profile.version,
+        status=profile.status,
+        approved_role=role,
+        published_at=now,
+    )
+    profile.full_clean()
+    profile.save(
+        update_fields=[
+            "version",
+            "status",
+            "approved_by",
+            "approved_role",
+            "published_at",
+            "diff",
+            "content",
+        ]
+    )
+    decision = ModerationAction(
+        space=space,
+        actor=actor,
+        actor_role=role,
+        action=ModerationAction.Action.PUBLISH_PROFILE,
+        profile_version=profile.version,
+        detail={"run": profile.run_id, "summary": profiles.diff_summary(profile.diff)},
+    )
+    decision.full_clean()
+    decision.save()
+    return profile
+
+
+@transaction.atomic
+def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> ValueProfile:
+    """Retract a published version; the reason is public in the decision log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the profile is retracted; the reason is public."})
+    if len(reason) > 1000:
+        raise ValidationError({"reason": "Keep the reason under 1000 characters."})
+    space = Space.objects.select_for_update().get(pk=profile.space_id)
+    role = _actor_role(actor, space)
+    profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != ValueProfile.Status.PUBLISHED:
+        raise ProfileError("Only a published profile can be retracted.")
+    now = timezone.now()
+    profile.status = ValueProfile.Status.RETRACTED
+    profile.retracted_at = now
+    profile.retracted_by = actor
+    profile.retraction_reason = reason
+    profile.content = profiles.with_header(
+        profile.content, status=profile.status, retracted_at=now, retraction_reason=reason
+    )
+    profile.full_clean()
+    profile.save(
+        update_fields=["status", "retracted_at", "retracted_by", "retraction_reason", "content"]
+    )
+    decision = ModerationAction(
+        space=space,
+        actor=actor,
+        actor_role=role,
+        action=ModerationAction.Action.RETRACT_PROFILE,
+        profile_version=profile.version,
+        reason=reason,
+    )
+    decision.full_clean()
+    decision.save()
+    return profile

@@ -1,3 +1,20 @@
+from django.urls import URLPattern, URLResolver, path
+
+from aggregation import views
+
 app_name = "aggregation"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("spaces/<int:space_id>/analysis/", views.space_analysis, name="space-analysis"),
+    path("spaces/<int:space_id>/analysis/run/", views.run_request, name="run-request"),
+    path("analysis/runs/<int:run_id>/", views.run_detail, name="run"),
+    path("spaces/<int:space_id>/profile/", views.profile_page, name="profile"),
+    path(
+        "spaces/<int:space_id>/profile/v<int:version>/",
+        views.profile_page,
+        name="profile-version",
+    ),
+    path("profiles/<int:profile_id>/review/", views.profile_review, name="profile-review"),
+    path("profiles/<int:profile_id>/publish/", views.profile_publish, name="profile-publish"),
+    path("profiles/<int:profile_id>/retract/", views.profile_retract, name="profile-retract"),
+]

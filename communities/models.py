@@ -147,3 +147,42 @@ class SegmentAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}: {self.choice}"
+
+
+class ApiToken(models.Model):
+    """A named, revocable API key of one user.
+
+    Only a SHA-256 hash of the key is stored: the key is shown once, when it
+    is created. The key carries 240 random bits, so a plain hash (no salt, no
+    slow KDF) is enough: nobody can brute-force it, and the hash doubles as the
+    unique lookup index. `prefix` is the key's public beginning, shown in lists
+    so people can tell their tokens apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="unique_active_token_name",
+                violation_error_message="You already have an active token with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

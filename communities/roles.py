@@ -22,6 +22,7 @@ class Action(StrEnum):
     VIEW = "view"  # see a private community, its spaces and members
     EDIT_COMMUNITY = "edit_community"
     MANAGE_MEMBERS = "manage_members"  # invite, change roles, remove, ban
+    MANAGE_SEGMENTS = "manage_segments"  # define the optional segment questions
     CREATE_SPACE = "create_space"
     MODERATE = "moderate"
     RUN_ANALYSIS = "run_analysis"
@@ -51,3 +52,42 @@ def role_allows(role: str | None, action: Action) -> bool:
     if role is None:
         return False
     return action in PERMISSIONS.get(Role(role), frozenset())
+
+
+def role_rank(role: str) -> int:
+    return ROLE_RANK[Role(role)]
+
+
+def role_may_assign(actor_role: str | None, role: str) -> bool:
+    """Whether someone with `actor_role` may give `role` to anyone (never above their own)."""
+    if not role_allows(actor_role, Action.MANAGE_MEMBERS) or actor_role is None:
+        return False
+    return role_rank(role) <= role_rank(actor_role)
+
+
+def role_may_act_on(actor_role: str | None, target_role: str) -> bool:
+    """Whether `actor_role` may change, remove or ban a member who holds `target_role`.
+
+    Owners may act on anyone (the last-owner rule is checked by the service);
+    facilitators only on members strictly below them, so two facilitators
+    cannot remove each other and nobody but an owner touches an owner.
+    """
+    if actor_role is None or not role_allows(actor_role, Action.MANAGE_MEMBERS):
+        return False
+    if Role(actor_role) == Role.OWNER:
+        return True
+    return role_rank(target_role) < role_rank(actor_role)
+
+
+def permission_table_markdown() -> str:
+    """The permission table as Markdown, generated from PERMISSIONS (for the README)."""
+    roles = list(Role)
+    header = "| action | " + " | ".join(r.label for r in roles) + " |"
+    rule = "|---|" + "---|" * len(roles)
+    rows = [
+        f"| {action.value} | "
+        + " | ".join("yes" if action in PERMISSIONS[r] else "no" for r in roles)
+        + " |"
+        for action in Action
+    ]
+    return "\n".join([header, rule, *rows])

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("communities.account_urls")),
     path("", include("communities.urls")),
     path("", include("elicitation.urls")),
     path("", include("aggregation.urls")),

@@ -200,20 +200,17 @@ def space_update(*, space: Space, actor: Any, **fields: Any) -> Space:
 
 
 def _request_final_analysis(space: Space, actor: Any) -> None:
-    # Local import: aggregation imports elicitation models, not the other way round.
-    try:
-        from aggregation import services as aggregation_services
-    except ImportError:  # pragma: no cover - the aggregation app always ships
-        return
-    # TODO(merge): `run_request` lands with the `profiles` branch; until then
-    # closing a space simply records the phase change.
-    run_request = getattr(aggregation_services, "run_request", None)
-    if run_request is not None:
-        run_request(
-            space=space,
-            trigger="close",
-            requested_by=actor if actor is not None and actor.is_authenticated else None,
-        )
+    # Local import: the aggregation app imports elicitation's models, so
+    # elicitation imports aggregation only where it needs it.
+    from aggregation.services import run_request
+
+    # None when a run is already queued or running; that run reads the final data too
+    # only if it started after the close, so the facilitator can re-run from the page.
+    run_request(
+        space=space,
+        trigger="close",
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
 
 
 @transaction.atomic
@@ -524,7 +521,6 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
     if statement.status != ModerationStatus.ACCEPTED:
         why = "awaits moderation" if statement.status == ModerationStatus.PENDING else "was removed"
         raise ValidationError({"statement": f"Statement #{statement_number} {why}; no votes."})
-    now = timezone.now()
     with transaction.atomic():
         current = (
             Vote.objects.select_for_update()
@@ -534,6 +530,9 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
         )
         if current is not None and current.value == value:
             return VoteOutcome(statement, value, current.updated_at, created=False, changed=False)
+        # Read the clock once we hold the row (or the write lock), so history
+        # timestamps follow the order in which the votes were applied.
+        now = timezone.now()
         vote = Vote(participant=participant, statement=statement, value=value, updated_at=now)
         # The database enforces the foreign keys and the one-latest-vote
         # constraint; validating them here would cost queries per vote.
@@ -798,7 +797,8 @@ def flag_create(
 def flag_dismiss(*, flag: Flag, actor: Any, reason: str = "") -> Flag:
     """Close a flag without removing its target; logged publicly. The caller checked MODERATE."""
     locked = (
-        Flag.objects.select_for_update()
+        # Lock only the flag row: PostgreSQL cannot lock the nullable side of the joins.
+        Flag.objects.select_for_update(of=("self",))
         .select_related("statement__space", "argument__statement__space")
         .get(pk=flag.pk)
     )

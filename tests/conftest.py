@@ -19,6 +19,15 @@ SHARED = REPO.parent / "shared"
 POLIS_DATA = SHARED / "data" / "polis"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in
+    the main thread from the first browser test on (see tests/e2e/conftest.py)."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 def _database_url_for_test_db() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):

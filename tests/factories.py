@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import User
 
-from communities.models import Community, Membership
+from communities.models import Community, Invitation, Membership, SegmentQuestion
 from communities.roles import Role
 from elicitation.models import ModerationStatus, Participant, Space, Statement
 
@@ -67,3 +67,23 @@ class StatementFactory(factory.django.DjangoModelFactory[Statement]):
     text = factory.Sequence(lambda n: f"Statement number {n} about what matters")
     normalized_text = factory.LazyAttribute(lambda s: s.text.lower())
     status = ModerationStatus.ACCEPTED
+
+
+# --- communities (appended by the communities branch) ---------------------------
+
+
+class InvitationFactory(factory.django.DjangoModelFactory[Invitation]):
+    class Meta:
+        model = Invitation
+
+    community = factory.SubFactory(CommunityFactory)
+    role = Role.MEMBER
+
+
+class SegmentQuestionFactory(factory.django.DjangoModelFactory[SegmentQuestion]):
+    class Meta:
+        model = SegmentQuestion
+
+    community = factory.SubFactory(CommunityFactory)
+    label = factory.Sequence(lambda n: f"Question {n}")
+    choices = factory.LazyFunction(lambda: ["North", "South", "East", "West"])

@@ -18,8 +18,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:

@@ -425,3 +425,15 @@ def test_where_you_stand_needs_seven_votes_and_reads_the_groups(space: Space) ->
 
 def test_anonymous_lookup_without_identity_finds_nobody(space: Space) -> None:
     assert selectors.participant_find(space=space, user=AnonymousUser()) is None
+
+
+def test_closing_a_space_queues_a_final_analysis_run(space: Space, facilitator: User) -> None:
+    from aggregation.models import AnalysisRun
+
+    services.space_set_phase(
+        space=space, phase=Space.Phase.CLOSED, actor=facilitator, reason="done"
+    )
+    run = AnalysisRun.objects.get(space=space)
+    assert run.trigger == "close"
+    assert run.requested_by == facilitator
+    assert run.status == AnalysisRun.Status.QUEUED

@@ -1,0 +1,540 @@
+"""Opinion groups the Pol.is way: the pipeline entry point.
+
+`analyze_votes` takes vote records (export sign: agree = +1, disagree = -1,
+pass = 0) and reproduces Pol.is's math (compdemocracy/polis,
+math/src/polismath/math/): rating matrix, PCA and projections, in-conv
+participants, base clusters (k = 100), group clusters (k by silhouette),
+representative and consensus comments, group-aware consensus and comment
+priorities. `result_to_dict` turns the result into JSON-ready data.
+
+Everything except `timings_s` is a pure function of the input: the same input
+gives bit-identical output.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import ENGINE_VERSION
+from .clusters import Clustering, GroupStep, group_clusterings, kmeans
+from .consensus import group_aware_consensus
+from .history import in_conv_replayed, in_conv_snapshot
+from .pca import polis_pca
+from .rating import RatingMatrix, build_rating_matrix, participant_order
+from .repness import (
+    ConsensusComment,
+    RepComment,
+    VoteCounts,
+    count_votes,
+    group_stats,
+    select_consensus,
+    select_representative,
+)
+from .routing import comment_priorities
+from .votes import EngineInputError, latest_votes
+
+
+@dataclass(frozen=True)
+class PolisParams:
+    """Pol.is's constants (conversation.clj defaults; group k-means runs kmeans'
+    default 20 iterations because the option it is given is not the one it reads)."""
+
+    base_k: int = 100
+    base_iters: int = 100
+    max_k: int = 5
+    group_iters: int = 20
+    group_k_buffer: int = 4
+    replay_in_conv: bool = True
+
+
+@dataclass(frozen=True)
+class RepresentativeStatement:
+    statement: int
+    direction: str
+    n_success: int
+    n_trials: int
+    p_success: float
+    p_test: float
+    repness: float
+    repness_test: float
+    best_agree: bool
+
+
+@dataclass(frozen=True)
+class ConsensusStatement:
+    statement: int
+    n_success: int
+    n_trials: int
+    p_success: float
+    p_test: float
+
+
+@dataclass(frozen=True)
+class BaseCluster:
+    id: int
+    center: tuple[float, float]
+    members: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class OpinionGroup:
+    id: int
+    center: tuple[float, float]
+    base_clusters: list[int]
+    members: NDArray[np.int64]
+    representative: list[RepresentativeStatement]
+
+    @property
+    def size(self) -> int:
+        return int(self.members.shape[0])
+
+
+@dataclass(frozen=True)
+class PolisResult:
+    """Pol.is's conversation math for one snapshot.
+
+    Arrays over statements have length `n_statements` (statement index order);
+    statements nobody voted on are not part of Pol.is's matrix and get zeros for
+    the PCA quantities. Arrays over participants have length `n_participants`;
+    `participant_group` is the position in `groups`, -1 when not grouped.
+    `pca_center`, `pca_components` and `statement_projection` are in Pol.is's
+    sign (agree = -1), as Pol.is reports them.
+    """
+
+    n_participants: int
+    n_statements: int
+    n_votes: int
+    voted_statements: NDArray[np.int64]
+    in_conv: NDArray[np.bool_]
+    participant_position: NDArray[np.float64]
+    participant_group: NDArray[np.int64]
+    pca_center: NDArray[np.float64]
+    pca_components: NDArray[np.float64]
+    statement_projection: NDArray[np.float64]
+    statement_extremity: NDArray[np.float64]
+    base_clusters: list[BaseCluster]
+    groups: list[OpinionGroup]
+    group_silhouettes: dict[int, float]
+    group_agree: NDArray[np.int64]
+    group_disagree: NDArray[np.int64]
+    group_seen: NDArray[np.int64]
+    consensus_agree: list[ConsensusStatement]
+    consensus_disagree: list[ConsensusStatement]
+    group_aware_consensus: NDArray[np.float64]
+    priorities: NDArray[np.float64]
+    moderated_out: NDArray[np.bool_]
+    meta: NDArray[np.bool_]
+    reason: str | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = _time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = _time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self._last)
+        self._last = now
+
+
+def _mask(x: ArrayLike | None, n: int, name: str) -> NDArray[np.bool_]:
+    if x is None:
+        return np.zeros(n, dtype=bool)
+    m = np.asarray(x, dtype=bool)
+    if m.shape != (n,):
+        raise EngineInputError(
+            f"{name} must have one entry per statement ({n}), got shape {m.shape}"
+        )
+    return m
+
+
+def _size(given: int | None, idx: NDArray[np.int64], name: str) -> int:
+    inferred = int(idx.max()) + 1 if idx.size else 0
+    if given is None:
+        return inferred
+    if given < inferred:
+        raise EngineInputError(f"{name}={given} but an index {inferred - 1} occurs in the votes")
+    return int(given)
+
+
+def _as_int_array(x: ArrayLike, name: str) -> NDArray[np.int64]:
+    a = np.asarray(x)
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if a.ndim != 1:
+        raise EngineInputError(f"{name} must be a 1-D array")
+    if not np.issubdtype(a.dtype, np.integer):
+        as_float = a.astype(np.float64)
+        if not np.all(np.isfinite(as_float)) or not np.all(as_float == np.round(as_float)):
+            raise EngineInputError(f"{name} must hold whole numbers")
+        return as_float.astype(np.int64)
+    return a.astype(np.int64)
+
+
+def _base_clusters(
+    rm: RatingMatrix,
+    positions: NDArray[np.float64],
+    in_conv_rows: NDArray[np.int64],
+    params: PolisParams,
+) -> Clustering:
+    return kmeans(
+        positions[in_conv_rows],
+        rm.rows[in_conv_rows],
+        params.base_k,
+        max_iters=params.base_iters,
+    )
+
+
+def _rep(rm: RatingMatrix, r: RepComment) -> RepresentativeStatement:
+    return RepresentativeStatement(
+        statement=int(rm.cols[r.col]),
+        direction=r.direction,
+        n_success=r.n_success,
+        n_trials=r.n_trials,
+        p_success=r.p_success,
+        p_test=r.p_test,
+        repness=r.repness,
+        repness_test=r.repness_test,
+        best_agree=r.best_agree,
+    )
+
+
+def _cons(rm: RatingMatrix, c: ConsensusComment) -> ConsensusStatement:
+    return ConsensusStatement(int(rm.cols[c.col]), c.n_success, c.n_trials, c.p_success, c.p_test)
+
+
+def _spread(
+    rm: RatingMatrix, per_col: NDArray[Any], n_statements: int, fill: float = 0.0
+) -> NDArray[Any]:
+    """Place per-column values at their statement index; unvoted statements get `fill`."""
+    shape = (*per_col.shape[:-1], n_statements)
+    out = np.full(shape, fill, dtype=per_col.dtype)
+    out[..., rm.cols] = per_col
+    return out
+
+
+def analyze_votes(
+    *,
+    participant: ArrayLike,
+    statement: ArrayLike,
+    value: ArrayLike,
+    n_participants: int | None = None,
+    n_statements: int | None = None,
+    time: ArrayLike | None = None,
+    moderated_out: ArrayLike | None = None,
+    meta: ArrayLike | None = None,
+    params: PolisParams | None = None,
+) -> PolisResult:
+    """Run Pol.is's conversation math on vote records.
+
+    `participant` and `statement` are dense indices (0..n-1), `value` is +1
+    agree, -1 disagree, 0 pass, one entry per vote event; with `time` (any
+    increasing number, e.g. epoch ms) the latest vote per (participant,
+    statement) counts and the history is replayed where Pol.is's result depends
+    on it (sticky in-conv); without it the last row counts. `moderated_out`
+    (rejected) and `meta` are boolean masks over statements; both are zeroed
+    before the PCA, as Pol.is does.
+
+    Raises EngineInputError for malformed input (wrong shapes, indices out of
+    range, values other than -1/0/1). A conversation too small to group returns
+    a result with no groups and `reason` set.
+    """
+    params = params or PolisParams()
+    clock = _Clock()
+    p = _as_int_array(participant, "participant")
+    s = _as_int_array(statement, "statement")
+    v = _as_int_array(value, "value")
+    n_p = _size(n_participants, p, "n_participants")
+    n_s = _size(n_statements, s, "n_statements")
+    t = None if time is None else np.asarray(time, dtype=np.float64)
+    if t is not None and not np.all(np.isfinite(t)):
+        raise EngineInputError("time must be finite numbers")
+    table = latest_votes(
+        participant=p, statement=s, value=v, time=t, n_participants=n_p, n_statements=n_s
+    )
+    rejected = _mask(moderated_out, n_s, "moderated_out")
+    is_meta = _mask(meta, n_s, "meta")
+    row_order = participant_order(table, participant=p, time=t)
+    rm = build_rating_matrix(table, row_order=row_order, moderated_out=rejected | is_meta)
+    clock.lap("votes")
+
+    pca, positions = polis_pca(rm)
+    clock.lap("pca")
+
+    rank = np.zeros(n_p, dtype=np.int64)
+    rank[rm.rows] = np.arange(rm.n_rows)
+    counts_by_participant = np.bincount(table.participant, minlength=n_p).astype(np.int64)
+    if t is not None and params.replay_in_conv:
+        in_conv = in_conv_replayed(
+            participant=p, statement=s, time=t, n_participants=n_p, n_statements=n_s, rank=rank
+        )
+    else:
+        in_conv = in_conv_snapshot(counts_by_participant, rm.n_cols, rank)
+    in_conv_rows = np.flatnonzero(in_conv[rm.rows])
+    clock.lap("in_conv")
+
+    reason: str | None = None
+    base: Clustering | None = None
+    step: GroupStep | None = None
+    if rm.n_rows == 0:
+        reason = "no votes"
+    elif in_conv_rows.size == 0:
+        reason = "no participant has voted enough to be clustered"
+    else:
+        base = _base_clusters(rm, positions, in_conv_rows, params)
+        clock.lap("base_clusters")
+        if base.ids.shape[0] < 2:
+            reason = "all clustered participants sit at one point: there is no opinion structure to group"
+        else:
+            step = group_clusterings(
+                base, max_k=params.max_k, iters=params.group_iters, k_buffer=params.group_k_buffer
+            )
+            if step.chosen.ids.shape[0] < 2:
+                reason = "participants form a single group"
+                step = None
+        clock.lap("groups")
+
+    row_group = np.full(rm.n_rows, -1, dtype=np.int64)
+    groups_raw: list[tuple[int, tuple[float, float], list[int], NDArray[np.int64]]] = []
+    if base is not None and step is not None:
+        chosen = step.chosen
+        base_group = np.full(base.ids.shape[0], -1, dtype=np.int64)
+        base_pos = {int(b): i for i, b in enumerate(base.ids)}
+        row_of = np.full(n_p, -1, dtype=np.int64)
+        row_of[rm.rows] = np.arange(rm.n_rows)
+        for gpos in range(chosen.ids.shape[0]):
+            bids = [int(b) for b in chosen.members(gpos)]
+            for b in bids:
+                base_group[base_pos[b]] = gpos
+            members = np.sort(base.names[np.isin(base.labels, [base_pos[b] for b in bids])])
+            row_group[row_of[members]] = gpos
+            center = (float(chosen.centers[gpos, 0]), float(chosen.centers[gpos, 1]))
+            groups_raw.append((int(chosen.ids[gpos]), center, sorted(bids), members))
+    n_groups = len(groups_raw)
+
+    counts = count_votes(rm, row_group, n_groups)
+    allowed = ~rm.col_out
+    groups: list[OpinionGroup] = []
+    for g, (gid, center, bids, members) in enumerate(groups_raw):
+        reps = select_representative(group_stats(counts, g), allowed)
+        groups.append(OpinionGroup(gid, center, bids, members, [_rep(rm, r) for r in reps]))
+    clock.lap("repness")
+
+    everyone = count_votes(rm, np.zeros(rm.n_rows, dtype=np.int64), 1)
+    agree_side, disagree_side = select_consensus(everyone, allowed)
+    clock.lap("consensus")
+
+    # Pol.is computes both from the clustered participants' votes; with no groups
+    # all voters stand in as one group so that every statement still gets a number.
+    basis: VoteCounts = counts if n_groups else everyone
+    gac_cols = group_aware_consensus(basis.agree, basis.seen)
+    a_tot = basis.agree.sum(axis=0)
+    d_tot = basis.disagree.sum(axis=0)
+    s_tot = basis.seen.sum(axis=0)
+    prio_cols = comment_priorities(
+        agree=a_tot,
+        passes=s_tot - a_tot - d_tot,
+        seen=s_tot,
+        extremity=pca.statement_extremity,
+        is_meta=is_meta[rm.cols],
+    )
+    unvoted_gac = float(0.5 ** max(n_groups, 1))
+    priorities = comment_priorities(
+        agree=np.zeros(n_s),
+        passes=np.zeros(n_s),
+        seen=np.zeros(n_s),
+        extremity=np.zeros(n_s),
+        is_meta=is_meta,
+    )
+    priorities[rm.cols] = prio_cols
+    clock.lap("priorities")
+
+    positions_full = np.zeros((n_p, 2))
+    positions_full[rm.rows] = positions
+    group_of_participant = np.full(n_p, -1, dtype=np.int64)
+    group_of_participant[rm.rows] = row_group
+    base_list = (
+        [
+            BaseCluster(
+                int(base.ids[i]),
+                (float(base.centers[i, 0]), float(base.centers[i, 1])),
+                np.sort(base.members(i)),
+            )
+            for i in range(base.ids.shape[0])
+        ]
+        if base is not None
+        else []
+    )
+    return PolisResult(
+        n_participants=n_p,
+        n_statements=n_s,
+        n_votes=table.n_votes,
+        voted_statements=rm.cols,
+        in_conv=in_conv,
+        participant_position=positions_full,
+        participant_group=group_of_participant,
+        pca_center=_spread(rm, pca.center, n_s),
+        pca_components=_spread(rm, pca.components, n_s),
+        statement_projection=_spread(rm, pca.statement_projection, n_s),
+        statement_extremity=_spread(rm, pca.statement_extremity, n_s),
+        base_clusters=base_list,
+        groups=groups,
+        group_silhouettes=dict(step.silhouettes) if step is not None else {},
+        group_agree=_spread(rm, counts.agree, n_s),
+        group_disagree=_spread(rm, counts.disagree, n_s),
+        group_seen=_spread(rm, counts.seen, n_s),
+        consensus_agree=[_cons(rm, c) for c in agree_side],
+        consensus_disagree=[_cons(rm, c) for c in disagree_side],
+        group_aware_consensus=_spread(rm, gac_cols, n_s, fill=unvoted_gac),
+        priorities=priorities,
+        moderated_out=rejected,
+        meta=is_meta,
+        reason=reason,
+        timings_s=clock.timings,
+    )
+
+
+def _ids(ids: Sequence[Any] | None, n: int) -> list[str]:
+    if ids is None:
+        return [str(i) for i in range(n)]
+    if len(ids) != n:
+        raise EngineInputError(f"expected {n} ids, got {len(ids)}")
+    return [str(i) for i in ids]
+
+
+def _num(x: float) -> float:
+    f = float(x)
+    if not np.isfinite(f):
+        raise AssertionError(f"non-finite number in engine output: {f}")
+    return f
+
+
+def result_to_dict(
+    result: PolisResult,
+    *,
+    participant_ids: Sequence[Any] | None = None,
+    statement_ids: Sequence[Any] | None = None,
+) -> dict[str, Any]:
+    """JSON-ready form of a result, keyed by the caller's ids (as strings).
+
+    Stable keys: participants, groups, consensus, group_aware_consensus, pca,
+    priorities, timings_s. Statements are identified by `statement_ids[i]`
+    (default: the index), participants by `participant_ids[i]`.
+    """
+    pid = _ids(participant_ids, result.n_participants)
+    sid = _ids(statement_ids, result.n_statements)
+
+    def sid_int(i: int) -> Any:
+        key = sid[i]
+        return int(key) if key.lstrip("-").isdigit() else key
+
+    group_id = [g.id for g in result.groups]
+    cols = [int(c) for c in result.voted_statements]
+    return {
+        "engine": "polis",
+        "engine_version": ENGINE_VERSION,
+        "n_participants": result.n_participants,
+        "n_statements": result.n_statements,
+        "n_votes": result.n_votes,
+        "reason": result.reason,
+        "participants": {
+            pid[i]: (group_id[g] if g >= 0 else None)
+            for i, g in enumerate(result.participant_group.tolist())
+        },
+        "in_conv": [sid_p for sid_p, ok in zip(pid, result.in_conv.tolist(), strict=True) if ok],
+        "groups": [
+            {
+                "id": g.id,
+                "size": g.size,
+                "center": [_num(g.center[0]), _num(g.center[1])],
+                "base_clusters": g.base_clusters,
+                "members": [pid[m] for m in g.members.tolist()],
+                "representative": [
+                    {
+                        "statement": sid_int(r.statement),
+                        "direction": r.direction,
+                        "n_success": r.n_success,
+                        "n_trials": r.n_trials,
+                        "p_success": _num(r.p_success),
+                        "p_test": _num(r.p_test),
+                        "repness": _num(r.repness),
+                        "repness_test": _num(r.repness_test),
+                        "best_agree": r.best_agree,
+                    }
+                    for r in g.representative
+                ],
+                "votes": {
+                    sid[j]: {
+                        "agree": int(result.group_agree[gi, j]),
+                        "disagree": int(result.group_disagree[gi, j]),
+                        "seen": int(result.group_seen[gi, j]),
+                    }
+                    for j in cols
+                },
+            }
+            for gi, g in enumerate(result.groups)
+        ],
+        "group_silhouettes": {str(k): _num(v) for k, v in result.group_silhouettes.items()},
+        "base_clusters": [
+            {
+                "id": b.id,
+                "center": [_num(b.center[0]), _num(b.center[1])],
+                "members": [pid[m] for m in b.members.tolist()],
+            }
+            for b in result.base_clusters
+        ],
+        "consensus": {
+            "agree": [sid_int(c.statement) for c in result.consensus_agree],
+            "disagree": [sid_int(c.statement) for c in result.consensus_disagree],
+        },
+        "consensus_stats": {
+            side: [
+                {
+                    "statement": sid_int(c.statement),
+                    "n_success": c.n_success,
+                    "n_trials": c.n_trials,
+                    "p_success": _num(c.p_success),
+                    "p_test": _num(c.p_test),
+                }
+                for c in items
+            ]
+            for side, items in (
+                ("agree", result.consensus_agree),
+                ("disagree", result.consensus_disagree),
+            )
+        },
+        "group_aware_consensus": {
+            sid[j]: _num(result.group_aware_consensus[j]) for j in range(result.n_statements)
+        },
+        "pca": {
+            "sign": "polis: agree = -1",
+            "statements": [sid_int(j) for j in cols],
+            "center": [_num(result.pca_center[j]) for j in cols],
+            "components": [[_num(result.pca_components[c, j]) for j in cols] for c in range(2)],
+            "statement_projections": [
+                [_num(result.statement_projection[c, j]) for j in cols] for c in range(2)
+            ],
+            "statement_extremity": [_num(result.statement_extremity[j]) for j in cols],
+        },
+        "participant_positions": {
+            pid[i]: [
+                _num(result.participant_position[i, 0]),
+                _num(result.participant_position[i, 1]),
+            ]
+            for i in np.flatnonzero(result.in_conv).tolist()
+        },
+        "moderated_out": [
+            sid_int(j) for j in np.flatnonzero(result.moderated_out | result.meta).tolist()
+        ],
+        "meta": [sid_int(j) for j in np.flatnonzero(result.meta).tolist()],
+        "priorities": {sid[j]: _num(result.priorities[j]) for j in range(result.n_statements)},
+        "timings_s": {k: round(v, 6) for k, v in result.timings_s.items()},
+    }

@@ -1,0 +1,64 @@
+"""Run the Pol.is engine on a Pol.is export folder, with no database."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from aggregation.engine.polis import analyze_votes, result_to_dict
+from aggregation.engine.polis_io import read_polis_export
+from aggregation.engine.votes import EngineInputError
+
+
+def _id_list(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise CommandError(
+            f"--meta-ids: {text!r} is not a comma-separated list of comment ids"
+        ) from None
+
+
+class Command(BaseCommand):
+    help = "Analyse a Pol.is export folder (comments.csv + votes.csv or participants-votes.csv) and write JSON."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="export folder")
+        parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
+        parser.add_argument(
+            "--meta-ids",
+            type=_id_list,
+            default=[],
+            help="comment ids to treat as meta (for exports without an is-meta column)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        try:
+            export = read_polis_export(options["path"], meta_ids=options["meta_ids"])
+            read_s = time.perf_counter() - started
+            result = analyze_votes(
+                participant=export.participant,
+                statement=export.statement,
+                value=export.value,
+                n_participants=len(export.participant_ids),
+                n_statements=len(export.statement_ids),
+                time=export.time,
+                moderated_out=export.moderated_out,
+                meta=export.meta,
+            )
+        except EngineInputError as exc:
+            raise CommandError(str(exc)) from exc
+        out = result_to_dict(
+            result, participant_ids=export.participant_ids, statement_ids=export.statement_ids
+        )
+        out["timings_s"] = {"read": round(read_s, 6), **out["timings_s"]}
+        options["out"].write_text(json.dumps(out, allow_nan=False, indent=1) + "\n")
+        self.stdout.write(
+            f"{len(out['groups'])} groups, {len(out['in_conv'])} clustered participants"
+            f" -> {options['out']}"
+        )

@@ -1,0 +1,212 @@
+"""Pages of the aggregation app: runs and their progress, profile review, the profile itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from aggregation import profiles, selectors, services
+from aggregation.models import AnalysisRun, ValueProfile
+from elicitation.models import ModerationAction
+
+RUNS_SHOWN = 30
+
+
+@require_GET
+def value_profile_schema(request: HttpRequest) -> HttpResponse:
+    """The JSON Schema of value-profile/1 at a stable URL, for clients that validate exports."""
+    response = JsonResponse(profiles.json_schema(), json_dumps_params={"indent": 2})
+    response["Content-Type"] = "application/schema+json"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def space_analysis(request: HttpRequest, space_id: int) -> HttpResponse:
+    """Facilitators' overview: request a run, the runs so far, drafts and published versions."""
+    space = selectors.space_for_analysis(user=request.user, space_id=space_id)
+    runs = list(selectors.runs_of_space(space=space).select_related("requested_by")[:RUNS_SHOWN])
+    versions = list(
+        selectors.profiles_visible(user=request.user, space=space).order_by(
+            "-version", "-created_at"
+        )
+    )
+    active = next(
+        (r for r in runs if r.status in (AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING)),
+        None,
+    )
+    return render(
+        request,
+        "aggregation/space_analysis.html",
+        {"space": space, "runs": runs, "profiles": versions, "active": active},
+    )
+
+
+@login_required
+@require_POST
+def run_request(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = selectors.space_for_analysis(user=request.user, space_id=space_id)
+    run = services.run_request(
+        space=space,
+        trigger=AnalysisRun.Trigger.MANUAL,
+        requested_by=request.user,  # type: ignore[arg-type]
+    )
+    if run is None:
+        messages.info(request, "An analysis of this space is already queued or running.")
+        active = (
+            selectors.runs_of_space(space=space)
+            .filter(status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING])
+            .first()
+        )
+        if active is None:  # it finished in the meantime
+            return redirect("aggregation:space-analysis", space_id=space.pk)
+        return redirect("aggregation:run", run_id=active.pk)
+    messages.success(request, "Analysis requested: this page follows its progress.")
+    return redirect("aggregation:run", run_id=run.pk)
+
+
+STAGE_ORDER = [
+    AnalysisRun.Stage.QUEUED,
+    AnalysisRun.Stage.READING,
+    AnalysisRun.Stage.GROUPS,
+    AnalysisRun.Stage.BRIDGING,
+    AnalysisRun.Stage.PAIRWISE,
+    AnalysisRun.Stage.RANKINGS,
+    AnalysisRun.Stage.BOOTSTRAP,
+    AnalysisRun.Stage.SAVING,
+    AnalysisRun.Stage.DONE,
+]
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A run's progress; the status partial polls itself (htmx) until the run finishes."""
+    run = selectors.run_get_for_user(user=request.user, run_id=run_id)
+    position = STAGE_ORDER.index(AnalysisRun.Stage(run.stage)) if run.stage in STAGE_ORDER else 0
+    active = run.status in (AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING)
+    draft = run.profiles.first() if run.status == AnalysisRun.Status.SUCCEEDED else None
+    context = {
+        "run": run,
+        "space": run.space,
+        "active": active,
+        "draft": draft,
+        "percent": round(100 * position / (len(STAGE_ORDER) - 1)),
+        "stages": [(s, i < position, i == position) for i, s in enumerate(STAGE_ORDER[1:-1], 1)],
+    }
+    template = "aggregation/run_detail.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#run-status"
+    return render(request, template, context)
+
+
+def _profile_context(profile: ValueProfile) -> dict[str, Any]:
+    content = profile.content
+    rules = profiles._rules(content)
+    return {
+        "profile": profile,
+        "content": content,
+        "values": content["values"],
+        "rules": rules,
+        "group_ids": [g["id"] for g in content["opinion_groups"]],
+    }
+
+
+@require_GET
+def profile_page(request: HttpRequest, space_id: int, version: int | None = None) -> HttpResponse:
+    """The published profile, readable by anyone who may see the space's results."""
+    space = selectors.space_for_results(user=request.user, space_id=space_id)
+    if version is None:
+        profile = selectors.profile_latest_published(space=space)
+        if profile is None:
+            raise Http404("This space has not published a value profile yet.")
+    else:
+        profile = selectors.profile_get_version(space=space, version=version)
+    history = list(
+        selectors.profiles_visible(user=request.user, space=space)
+        .exclude(status=ValueProfile.Status.DRAFT)
+        .order_by("-version")
+    )
+    context = {
+        **_profile_context(profile),
+        "space": space,
+        "history": history,
+        "may_manage": selectors.may_manage_profiles(user=request.user, space=space),
+    }
+    return render(request, "aggregation/profile.html", context)
+
+
+def _review_response(
+    request: HttpRequest, profile: ValueProfile, *, status: int = 200
+) -> HttpResponse:
+    space = profile.space
+    previous: ValueProfile | None = None
+    diff: dict[str, Any] | None
+    if profile.status == ValueProfile.Status.DRAFT:
+        previous = selectors.profile_latest_published(space=space)
+        diff = profiles.diff(previous.content if previous else None, profile.content)
+    else:
+        diff = profile.diff
+    decisions = ModerationAction.objects.filter(
+        space=space,
+        action__in=[
+            ModerationAction.Action.PUBLISH_PROFILE,
+            ModerationAction.Action.RETRACT_PROFILE,
+        ],
+    ).select_related("actor")[:20]
+    context = {
+        **_profile_context(profile),
+        "space": space,
+        "previous": previous,
+        "diff": diff,
+        "decisions": decisions,
+    }
+    return render(request, "aggregation/profile_review.html", context, status=status)
+
+
+@login_required
+@require_GET
+def profile_review(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """Facilitators review a draft (with the diff it would publish) or manage a version."""
+    profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+    return _review_response(request, profile)
+
+
+@login_required
+@require_POST
+def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
+    profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+    try:
+        profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("aggregation:profile-review", profile_id=profile.pk)
+    messages.success(request, f"Published as version {profile.version}.")
+    return redirect("aggregation:profile-review", profile_id=profile.pk)
+
+
+@login_required
+@require_POST
+def profile_retract(request: HttpRequest, profile_id: int) -> HttpResponse:
+    profile = selectors.profile_get_draft(user=request.user, profile_id=profile_id)
+    try:
+        services.profile_retract(
+            profile=profile,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _review_response(request, profile, status=400)
+    messages.success(request, f"Version {profile.version} retracted.")
+    return redirect("aggregation:profile-review", profile_id=profile.pk)

@@ -1,0 +1,139 @@
+"""Account pages: sign up, log in (rate-limited), the account page and API tokens.
+
+Log out, password change and password reset are Django's own views, wired in
+account_urls.py with this project's templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities import selectors, services
+from communities.forms import ApiTokenForm, RateLimitedAuthenticationForm, SignUpForm
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    """Create an account and log in; `next` leads back (to an invitation, say)."""
+    next_url = _safe_next(request)
+    if request.user.is_authenticated:
+        return redirect(next_url or "accounts:account")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_sign_up(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}. Your account is ready.")
+            return redirect(next_url or "accounts:account")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "registration/signup.html", {"form": form, "next": next_url}, status=status
+    )
+
+
+class RateLimitedLoginView(LoginView):
+    form_class = RateLimitedAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        # 429 when locked out (clients and tests can tell), 400 for a wrong password.
+        response.status_code = 429 if getattr(form, "locked_out", False) else 400
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["signup_next"] = self.get_redirect_url()
+        return context
+
+
+def _account_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    assert isinstance(user, User)
+    return {
+        "memberships": selectors.user_memberships(user=user),
+        "tokens": selectors.api_tokens_of(user=user),
+        "token_form": ApiTokenForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET"])
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/account.html", _account_context(request))
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Creates a token and shows its key once, in this response only (no redirect:
+    the key must not travel through the session or a message store)."""
+    user = request.user
+    assert isinstance(user, User)
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = services.api_token_create(user=user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            for field, errors in (
+                error.message_dict.items()
+                if hasattr(error, "error_dict")
+                else [(None, error.messages)]
+            ):
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            response = render(
+                request,
+                "registration/account.html",
+                _account_context(request, new_token=token, new_key=key),
+                status=201,
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "registration/account.html",
+        _account_context(request, token_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = services.api_token_revoke(user=request.user, token_id=token_id)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return render(request, "registration/account.html", _account_context(request), status=400)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("accounts:account")

@@ -1,0 +1,387 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from aggregation import analysis, services
+from aggregation.models import AnalysisRun, ValueProfile
+from tests.aggregation.conftest import analysed, celery_broker, free_port
+from tests.aggregation.data import Deliberation, cast_vote, populate
+from tests.factories import SpaceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_request_queues_one_run_and_sends_it_after_commit(
+    deliberation: Deliberation, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+
+    assert run is not None
+    assert run.status == AnalysisRun.Status.QUEUED
+    assert run.stage == AnalysisRun.Stage.QUEUED
+    assert len(callbacks) == 1
+
+
+def test_a_second_request_while_one_is_active_creates_nothing(deliberation: Deliberation) -> None:
+    first = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+
+    second = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.API)
+
+    assert first is not None
+    assert second is None
+    assert AnalysisRun.objects.filter(space=deliberation.space).count() == 1
+
+
+def test_the_database_refuses_two_active_runs_of_one_space(deliberation: Deliberation) -> None:
+    AnalysisRun.objects.create(space=deliberation.space)
+
+    with pytest.raises(IntegrityError):
+        AnalysisRun.objects.create(space=deliberation.space, status=AnalysisRun.Status.RUNNING)
+
+
+def test_a_request_losing_the_race_returns_none_instead_of_failing(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other request inserted its run between our check and our insert.
+    AnalysisRun.objects.create(space=deliberation.space)
+    monkeypatch.setattr(
+        AnalysisRun.objects, "filter", lambda *a, **k: AnalysisRun.objects.none(), raising=False
+    )
+
+    assert services.run_request(space=deliberation.space, trigger="manual") is None
+
+
+def test_an_unreachable_broker_leaves_the_run_queued_and_the_request_succeeds(
+    deliberation: Deliberation,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    caplog.set_level(logging.WARNING, logger="aggregation.services")
+
+    with celery_broker(dead), django_capture_on_commit_callbacks(execute=True):
+        run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+
+    assert run is not None
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.QUEUED
+    assert "Could not enqueue analysis run" in caplog.text
+
+
+@pytest.mark.full_bootstrap
+def test_a_run_stores_result_fingerprint_versions_timings_and_counts(
+    deliberation: Deliberation,
+) -> None:
+    run = analysed(deliberation.space)
+
+    assert run.stage == AnalysisRun.Stage.DONE
+    assert len(run.input_fingerprint) == 64
+    assert run.engine_version
+    assert run.attempts == 1
+    assert run.counts == {
+        "participants": 24,
+        "voters": 24,
+        "statements": 8,
+        "votes": 24 * 8,
+        "comparisons": 24 * 3,
+        "rankings": 24,
+    }
+    for stage in ("reading", "groups", "bridging", "pairwise", "rankings", "saving"):
+        assert stage in run.timings
+    assert run.parameters["seed"] == 0
+    assert run.parameters["bootstrap"]["resamples"] == 200
+    assert "bootstrap" in run.timings
+    assert run.started_at is not None
+    assert run.finished_at is not None
+    assert run.finished_at >= run.started_at
+
+
+def test_the_result_is_keyed_by_participant_and_statement_numbers(
+    deliberation: Deliberation,
+) -> None:
+    result = analysed(deliberation.space).result
+    assert result is not None
+
+    numbers = {str(p.number) for p in deliberation.participants}
+    assert set(result["participants"]) == numbers
+    assert len(result["groups"]) == 2
+    assert sorted(g["size"] for g in result["groups"]) == [12, 12]
+    for group in result["groups"]:
+        assert set(group) >= {"id", "size", "representative"}
+        for rep in group["representative"]:
+            assert rep["direction"] in ("agree", "disagree")
+            assert 1 <= rep["statement"] <= 8
+    assert set(result["priorities"]) == {str(n) for n in range(1, 9)}
+    assert set(result["consensus"]) == {"agree", "disagree"}
+    # The last two statements unite both camps.
+    assert {7, 8} <= set(result["consensus"]["agree"])
+    entry = result["statements"]["8"]
+    assert entry["bridging"]["status"] == "bridging"
+    assert entry["pairwise"]["score"] > 50
+    assert entry["rankings"]["borda"] == 1
+
+
+def test_participants_in_each_group_agree_with_their_camp(deliberation: Deliberation) -> None:
+    result = analysed(deliberation.space).result
+    assert result is not None
+
+    groups_of_camp: dict[int, set[int]] = {0: set(), 1: set()}
+    for person in deliberation.participants:
+        groups_of_camp[(person.number - 1) % 2].add(result["participants"][str(person.number)])
+    assert len(groups_of_camp[0]) == 1
+    assert len(groups_of_camp[1]) == 1
+    assert groups_of_camp[0] != groups_of_camp[1]
+
+
+def test_running_twice_on_the_same_snapshot_gives_identical_results(
+    deliberation: Deliberation,
+) -> None:
+    first = analysed(deliberation.space)
+    second = analysed(deliberation.space)
+
+    assert second.pk != first.pk
+    assert second.input_fingerprint == first.input_fingerprint
+    assert second.result == first.result
+    assert second.parameters == first.parameters
+
+
+def test_a_new_vote_changes_the_fingerprint(deliberation: Deliberation) -> None:
+    first = analysed(deliberation.space)
+    cast_vote(deliberation.participants[0], deliberation.statements[0], 0)
+
+    second = analysed(deliberation.space)
+
+    assert second.input_fingerprint != first.input_fingerprint
+
+
+def test_a_duplicate_delivery_does_nothing(deliberation: Deliberation) -> None:
+    run = analysed(deliberation.space)
+    finished = run.finished_at
+
+    assert services.run_execute(run_id=run.pk) is False
+
+    run.refresh_from_db()
+    assert run.attempts == 1
+    assert run.finished_at == finished
+    assert ValueProfile.objects.filter(run=run).count() == 1
+
+
+def test_a_failing_engine_marks_the_run_failed_with_its_reason(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        kwargs["on_stage"]("bridging")
+        raise ValueError("singular matrix in the solver")
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", broken)
+    run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+    assert run is not None
+
+    services.run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert "bridging" in run.error
+    assert "singular matrix in the solver" in run.error
+    assert run.finished_at is not None
+    assert not ValueProfile.objects.filter(space=deliberation.space).exists()
+    # The space is free for the next run.
+    assert services.run_request(space=deliberation.space, trigger="manual") is not None
+
+
+def test_a_transient_database_error_releases_the_run_and_the_task_retries_it(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from aggregation.tasks import run_analysis
+
+    real = analysis.analyze_snapshot
+    calls: list[int] = []
+
+    def flaky(snapshot: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(snapshot, **kwargs)
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", flaky)
+    run = services.run_request(space=deliberation.space, trigger="manual")
+    assert run is not None
+
+    # Eager: Celery runs the retry at once instead of after the backoff.
+    run_analysis.apply(args=(run.pk,))
+
+    run.refresh_from_db()
+    assert len(calls) == 2
+    assert run.status == AnalysisRun.Status.SUCCEEDED
+    assert run.attempts == 2
+
+
+def test_a_run_over_the_soft_time_limit_is_failed_with_that_reason(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_slow(*args: Any, **kwargs: Any) -> Any:
+        kwargs["on_stage"]("bootstrap")
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", too_slow)
+    run = services.run_request(space=deliberation.space, trigger="manual")
+    assert run is not None
+
+    services.run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert "Stopped in stage bootstrap" in run.error
+    assert "time limit" in run.error
+
+
+def test_an_empty_space_still_analyses_to_an_empty_result() -> None:
+    space = SpaceFactory.create()
+
+    run = analysed(space)
+
+    assert run.result is not None
+    assert run.result["groups"] == []
+    assert run.result["participants"] == {}
+    assert run.counts["votes"] == 0
+
+
+def test_the_reaper_fails_runs_whose_worker_went_silent(deliberation: Deliberation) -> None:
+    long_ago = timezone.now() - timedelta(hours=1)
+    stale = AnalysisRun.objects.create(
+        space=deliberation.space,
+        status=AnalysisRun.Status.RUNNING,
+        stage=AnalysisRun.Stage.GROUPS,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
+    fresh_space = populate(SpaceFactory.create(), participants=3, statements=2).space
+    fresh = AnalysisRun.objects.create(
+        space=fresh_space,
+        status=AnalysisRun.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+
+    assert services.run_reap_stale(max_silence_s=600) == 1
+
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == AnalysisRun.Status.FAILED
+    assert "stopped responding" in stale.error
+    assert fresh.status == AnalysisRun.Status.RUNNING
+
+
+def test_a_late_worker_cannot_overwrite_the_reapers_verdict(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = analysis.analyze_snapshot
+
+    def slow_then_reaped(snapshot: Any, **kwargs: Any) -> Any:
+        output = real(snapshot, **kwargs)
+        AnalysisRun.objects.filter(space=deliberation.space).update(
+            status=AnalysisRun.Status.FAILED, error="reaped"
+        )
+        return output
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", slow_then_reaped)
+    run = services.run_request(space=deliberation.space, trigger="manual")
+    assert run is not None
+
+    services.run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert run.error == "reaped"
+    assert run.result is None
+    assert not ValueProfile.objects.exists()
+
+
+# --- Triggers ------------------------------------------------------------------
+
+
+def _age_runs(space_id: int, by: timedelta) -> None:
+    for run in AnalysisRun.objects.filter(space_id=space_id):
+        AnalysisRun.objects.filter(pk=run.pk).update(created_at=run.created_at - by)
+
+
+def test_auto_runs_start_for_open_spaces_with_activity_and_no_run_yet(
+    deliberation: Deliberation,
+) -> None:
+    closed = populate(SpaceFactory.create(phase="closed"), participants=3, statements=2).space
+    quiet = SpaceFactory.create()
+
+    created = services.runs_request_auto()
+
+    assert AnalysisRun.objects.get(pk=created[0]).space == deliberation.space
+    assert len(created) == 1
+    assert AnalysisRun.objects.get(pk=created[0]).trigger == AnalysisRun.Trigger.AUTO
+    assert not AnalysisRun.objects.filter(space__in=[closed, quiet]).exists()
+
+
+def test_auto_runs_wait_for_enough_new_activity(deliberation: Deliberation) -> None:
+    analysed(deliberation.space)
+    _age_runs(deliberation.space.pk, timedelta(minutes=4))
+    cast_vote(deliberation.participants[0], deliberation.statements[0], 0)
+
+    assert services.runs_request_auto() == []
+
+    for person in deliberation.participants[:20]:
+        cast_vote(person, deliberation.statements[1], 1)
+    assert len(services.runs_request_auto()) == 1
+
+
+def test_auto_runs_never_come_more_often_than_the_minimum_interval(
+    deliberation: Deliberation,
+) -> None:
+    analysed(deliberation.space)
+    for person in deliberation.participants:
+        cast_vote(person, deliberation.statements[1], 0)
+
+    assert services.runs_request_auto() == []
+
+
+def test_a_little_activity_gets_analysed_once_things_go_quiet(deliberation: Deliberation) -> None:
+    analysed(deliberation.space)
+    cast_vote(deliberation.participants[0], deliberation.statements[0], 0)
+    _age_runs(deliberation.space.pk, timedelta(minutes=6))
+
+    assert len(services.runs_request_auto()) == 1
+
+
+def test_runs_stuck_in_the_queue_are_sent_again(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[int] = []
+
+    def record(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    monkeypatch.setattr(services, "run_enqueue", record)
+    old = AnalysisRun.objects.create(space=deliberation.space)
+    AnalysisRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    other = populate(SpaceFactory.create(), participants=2, statements=2).space
+    AnalysisRun.objects.create(space=other)  # just requested: its message is on its way
+
+    assert services.runs_requeue_lost() == 1
+    assert sent == [old.pk]
+
+
+def test_the_beat_schedule_runs_auto_requests_and_the_reaper() -> None:
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "aggregation.tasks.request_auto_runs" in tasks
+    assert "aggregation.tasks.reap_stale_runs" in tasks

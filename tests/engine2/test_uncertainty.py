@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from aggregation.engine.bridging import (
+    RatingDesign,
+    fit_bridging,
+    ratings_from_votes,
+    refit_weighted,
+)
+from aggregation.engine.consensus import group_aware_consensus
+from aggregation.engine.uncertainty import bootstrap
+from aggregation.engine.votes import EngineInputError, VoteTable
+from tests.engine2.synthetic import planted_population
+
+
+def binomial_table(rng: np.random.Generator, rates: np.ndarray, n_participants: int) -> VoteTable:
+    """Everyone votes on every statement: agree with the planted rate, else disagree."""
+    n_s = rates.size
+    p = np.repeat(np.arange(n_participants), n_s)
+    s = np.tile(np.arange(n_s), n_participants)
+    value = np.where(rng.random(p.size) < rates[s], 1, -1).astype(np.int8)
+    return VoteTable(p, s, value, n_participants, n_s)
+
+
+def test_agree_rate_intervals_cover_the_planted_rate_about_95_percent_of_the_time() -> None:
+    rng = np.random.default_rng(0)
+    rates = np.array([0.1, 0.3, 0.5, 0.7, 0.85])
+    hits = []
+    for run in range(200):
+        table = binomial_table(rng, rates, 120)
+        result = bootstrap(table, n_resamples=200, seed=run, include_bridging=False)
+        for s in result.statements:
+            hits.append(s.agree_rate.low <= rates[s.statement] <= s.agree_rate.high)
+    coverage = float(np.mean(hits))
+    assert 0.9 <= coverage <= 0.99
+
+
+def test_group_measures_match_a_direct_count() -> None:
+    pop = planted_population(n_participants=300, n_statements=20, seed=4)
+    result = bootstrap(pop.table, groups=pop.camp, n_resamples=50, include_bridging=False)
+    t = pop.table
+    agree = np.zeros((2, 20), dtype=np.int64)
+    votes = np.zeros((2, 20), dtype=np.int64)
+    np.add.at(votes, (pop.camp[t.participant], t.statement), 1)
+    np.add.at(agree, (pop.camp[t.participant], t.statement), t.value == 1)
+    expected = group_aware_consensus(agree, votes)
+    for s in result.statements:
+        assert s.group_consensus is not None
+        assert s.group_consensus.value == pytest.approx(expected[s.statement])
+        assert s.group_consensus.low <= s.group_consensus.value <= s.group_consensus.high
+        rates = agree[:, s.statement] / votes[:, s.statement]
+        assert s.group_agree_rates == pytest.approx(tuple(rates))
+        assert s.group_spread is not None
+        assert s.group_spread.value == pytest.approx(rates.max() - rates.min())
+
+
+def test_bridging_intervals_bracket_the_full_fit() -> None:
+    pop = planted_population(n_participants=400, n_statements=30, seed=6)
+    full = fit_bridging(pop.table)
+    result = bootstrap(pop.table, n_resamples=60, bridging=full)
+    inside = []
+    for s, b in zip(result.statements, full.statements, strict=True):
+        assert s.bridging_score is not None
+        assert s.bridging_factor is not None
+        assert s.bridging_score.value == b.score
+        inside.append(s.bridging_score.low <= b.score <= s.bridging_score.high)
+        inside.append(s.bridging_factor.low <= b.factor <= s.bridging_factor.high)
+    assert np.mean(inside) >= 0.9
+
+
+def test_a_participant_drawn_twice_counts_as_two_identical_participants() -> None:
+    pop = planted_population(n_participants=120, n_statements=15, seed=8)
+    t = pop.table
+    first = t.participant == 0
+    copy = VoteTable(
+        np.concatenate([t.participant, np.full(int(first.sum()), t.n_participants)]),
+        np.concatenate([t.statement, t.statement[first]]),
+        np.concatenate([t.value, t.value[first]]),
+        t.n_participants + 1,
+        t.n_statements,
+    )
+    duplicated = fit_bridging(copy, tol=1e-14, max_iter=10_000)
+    weights = np.ones(t.n_participants)
+    weights[0] = 2.0
+    design = RatingDesign(ratings_from_votes(t))
+    weighted = refit_weighted(design, weights, fit_bridging(t).params, tol=1e-14, max_iter=10_000)
+    sign = np.sign(weighted.params.statement_factor @ duplicated.params.statement_factor)
+    assert np.allclose(
+        weighted.params.statement_intercept, duplicated.params.statement_intercept, atol=1e-6
+    )
+    assert np.allclose(
+        sign * weighted.params.statement_factor, duplicated.params.statement_factor, atol=1e-6
+    )
+
+
+def test_it_is_reproducible_and_finite_with_unvoted_statements() -> None:
+    pop = planted_population(n_participants=80, n_statements=10, seed=1)
+    t = pop.table
+    table = VoteTable(t.participant, t.statement, t.value, t.n_participants + 2, t.n_statements + 1)
+    groups = np.concatenate([pop.camp, [-1, -1]])
+    a = bootstrap(table, groups=groups, n_resamples=30, seed=7).to_dict()
+    b = bootstrap(table, groups=groups, n_resamples=30, seed=7).to_dict()
+    assert json.dumps(a, allow_nan=False) == json.dumps(b, allow_nan=False)
+    unvoted = a["statements"][-1]
+    assert unvoted["n_votes"] == 0
+    assert unvoted["agree_rate"] == {"value": 0.0, "low": 0.0, "high": 1.0}
+    assert unvoted["group_spread"] is None
+
+
+def test_an_empty_table_gives_an_empty_result() -> None:
+    empty = np.zeros(0, dtype=np.int64)
+    result = bootstrap(VoteTable(empty, empty, empty.astype(np.int8), 0, 0), n_resamples=5)
+    assert result.statements == ()
+
+
+def test_bad_arguments_are_refused() -> None:
+    pop = planted_population(n_participants=20, n_statements=5, seed=1)
+    with pytest.raises(EngineInputError, match="one label per participant"):
+        bootstrap(pop.table, groups=np.zeros(3, dtype=np.int64))
+    with pytest.raises(EngineInputError, match="n_resamples"):
+        bootstrap(pop.table, n_resamples=0)
