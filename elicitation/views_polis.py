@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,15 +24,6 @@ TEMPLATE = "elicitation/polis_import.html"
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _space_url(space: Space) -> str:
-    # The space page belongs to the spaces work; until it is routed, land on
-    # the community page, which lists the new space.
-    try:
-        return space.get_absolute_url()
-    except NoReverseMatch:
-        return space.community.get_absolute_url()
 
 
 @login_required
@@ -62,7 +52,7 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     request,
                     f"Imported “{space.title}” as a draft space: open it when you are ready.",
                 )
-                url = _space_url(space)
+                url = space.get_absolute_url()
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         # htmx does not swap 4xx responses by default, so the partial that
         # shows the errors goes back as 200; a plain form post gets a 400.

@@ -69,6 +69,7 @@ def test_a_facilitator_imports_an_uploaded_export_into_a_new_draft_space() -> No
     )
     assert response.status_code == 302
     space = Space.objects.get(community=community)
+    assert response["Location"] == space.get_absolute_url()
     assert space.title == "From Pol.is"
     assert space.phase == Space.Phase.DRAFT
     assert Statement.objects.filter(space=space).count() == 3
@@ -319,3 +320,26 @@ def test_exports_hold_no_usernames_emails_account_ids_or_xids() -> None:
     assert wide_lines[0].split(",")[:2] == ["participant", "group-id"]
     # Participants appear as their per-space numbers and nothing else.
     assert [line.split(",")[0] for line in wide_lines[1:]] == ["0", "1", "2"]
+
+
+def test_facilitators_find_the_import_and_export_links_and_members_do_not() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _imported_space(community)
+    spaces_page = client.get(
+        reverse("elicitation:community_spaces", kwargs={"slug": community.slug})
+    ).content.decode()
+    assert f'href="{_import_url(community)}"' in spaces_page
+    space_page = client.get(space.get_absolute_url()).content.decode()
+    export_url = reverse("elicitation:polis_export", kwargs={"space_id": space.pk})
+    assert f'href="{export_url}"' in space_page
+
+    space.phase = Space.Phase.OPEN
+    space.save(update_fields=["phase"])
+    member, _ = _member(Role.MEMBER, community)
+    assert (
+        _import_url(community)
+        not in member.get(
+            reverse("elicitation:community_spaces", kwargs={"slug": community.slug})
+        ).content.decode()
+    )
+    assert export_url not in member.get(space.get_absolute_url()).content.decode()
