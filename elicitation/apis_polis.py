@@ -52,7 +52,8 @@ class SpacePolisExportApi(APIView):
             "A zip archive holding comments.csv, votes.csv (the full vote history), "
             "participants-votes.csv (latest votes, with the opinion group of the latest "
             "succeeded analysis) and summary.csv, in Pol.is's export format. Participants "
-            "appear only as per-space integers. Facilitators and owners of the community only."
+            "appear only as per-space integers. Facilitators and owners of the community only; "
+            "log in with a session or send `Authorization: Token <key>`."
         ),
         responses={
             (200, "application/zip"): OpenApiResponse(
@@ -65,6 +66,7 @@ class SpacePolisExportApi(APIView):
             404: OpenApiResponse(
                 response=_ERROR, description="No such space (or hidden from you)."
             ),
+            429: OpenApiResponse(response=_ERROR, description="Too many requests; retry later."),
         },
     )
     def get(self, request: Request, space_id: int) -> Any:

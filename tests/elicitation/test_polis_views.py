@@ -286,7 +286,7 @@ def test_the_export_endpoint_is_documented_in_the_openapi_schema() -> None:
     assert response.status_code == 200
     operation = response.json()["paths"]["/api/v1/spaces/{space_id}/export/polis.zip"]["get"]
     assert "application/zip" in operation["responses"]["200"]["content"]
-    assert {"401", "403", "404"} <= set(operation["responses"])
+    assert {"401", "403", "404", "429"} <= set(operation["responses"])
 
 
 def test_exports_hold_no_usernames_emails_account_ids_or_xids() -> None:
@@ -343,3 +343,23 @@ def test_facilitators_find_the_import_and_export_links_and_members_do_not() -> N
         ).content.decode()
     )
     assert export_url not in member.get(space.get_absolute_url()).content.decode()
+
+
+def test_the_api_accepts_an_api_token_of_a_facilitator() -> None:
+    from communities.services import api_token_create
+
+    user = UserFactory.create()
+    community = CommunityFactory.create()
+    MembershipFactory.create(user=user, community=community, role=Role.FACILITATOR)
+    space = _imported_space(community)
+    _, key = api_token_create(user=user, name="exports")
+    response = Client().get(_api_url(space.pk), HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    assert set(_zip_files(response.content)) == {
+        "comments.csv",
+        "votes.csv",
+        "participants-votes.csv",
+        "summary.csv",
+    }
+    refused = Client().get(_api_url(space.pk), HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert refused.status_code in (401, 403)
