@@ -176,9 +176,7 @@ def _column_label(header: Sequence[str], index: int) -> str:
 class _Table:
     """A CSV file with a checked header; rows come with their starting line number."""
 
-    def __init__(
-        self, data: bytes, file: str, *, required: Sequence[str], numeric_columns: bool = False
-    ) -> None:
+    def __init__(self, data: bytes, file: str, *, required: Sequence[str]) -> None:
         self.file = file
         self._text = _decode(data, file)
         self._reader = csv.reader(io.StringIO(self._text, newline=""), strict=True)

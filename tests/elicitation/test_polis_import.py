@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import IntegrityError
@@ -271,3 +272,19 @@ def test_a_failure_while_writing_leaves_no_partial_space(
         polis_io.space_import_polis(community=community, actor=None, **good_files())
     assert _counts() == before
     assert Community.objects.filter(pk=community.pk).exists()
+
+
+def test_the_export_costs_the_same_few_queries_whatever_the_size_of_the_space(
+    django_assert_max_num_queries: Any,
+) -> None:
+    from tests.conftest import POLIS_DATA
+    from tests.elicitation.polis_files import read_folder
+
+    community = CommunityFactory.create()
+    small = polis_io.space_import_polis(community=community, actor=None, **good_files())
+    large = polis_io.space_import_polis(
+        community=community, actor=None, **read_folder(POLIS_DATA / "brexit-consensus")
+    )
+    for space in (small, large):
+        with django_assert_max_num_queries(5):
+            polis_io.polis_export_files(space=space)
