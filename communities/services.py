@@ -276,9 +276,11 @@ def _target_membership(community: Community, membership_id: int) -> Membership:
 
 def _require_may_act_on(actor_membership: Membership, target: Membership) -> None:
     if not role_may_act_on(actor_membership.role, target.role):
+        role = target.get_role_display().lower()
+        article = "an" if role[0] in "aeiou" else "a"
         raise PermissionDenied(
-            f"As {actor_membership.get_role_display().lower()} you cannot act on "
-            f"a {target.get_role_display().lower()}."
+            f"As {actor_membership.get_role_display().lower()} you cannot change, remove "
+            f"or ban {article} {role}."
         )
 
 

@@ -60,7 +60,8 @@ MIN_RATERS = 5
 Status = Literal["bridging", "not_bridging", "too_few_ratings"]
 
 
-@dataclass(frozen=True)
+# Dataclasses that hold arrays set eq=False: == on arrays is element-wise.
+@dataclass(frozen=True, eq=False)
 class Ratings:
     """Agree/disagree votes as 0/1 ratings; passes dropped."""
 
@@ -82,7 +83,7 @@ def ratings_from_votes(table: VoteTable) -> Ratings:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Params:
     """Fitted parameters; arrays cover every index, unrated ones are 0."""
 
@@ -93,7 +94,7 @@ class Params:
     statement_factor: NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fit:
     params: Params
     loss: float
@@ -105,9 +106,11 @@ class RatingDesign:
     """Sparse rating matrices built once; bootstrap refits swap weights only.
 
     `a` holds the weight of each rating (1, or the participant's bootstrap
-    multiplicity), `r` the weight times the 0/1 rating; `at`, `rt` are their
-    transposes. They share one sparsity pattern each, built directly in CSR
-    form from a sort of the ratings, so a reweighting only rewrites `.data`.
+    multiplicity); `r` the same weights on the agree ratings only (a
+    disagree rating is 0 and adds nothing to any product with `r`, so
+    leaving it out saves about half a pass); `at`, `rt` are the transposes.
+    Each is built once in CSR form from a sort of the ratings, so a
+    reweighting only rewrites `.data`.
     """
 
     def __init__(self, ratings: Ratings) -> None:
@@ -115,46 +118,73 @@ class RatingDesign:
         n_p, n_s = ratings.n_participants, ratings.n_statements
         self.p, self.s, self.y = p, s, ratings.rating
         self.shape = (n_p, n_s)
-        self.row_order = _sorted_order(p * n_s + s)
-        self.col_order = _sorted_order(s * n_p + p)
-        key = p[self.row_order] * n_s + s[self.row_order]
-        if key.size > 1 and bool(np.any(key[1:] == key[:-1])):
+        self.row_order, repeats = _sorted_order(p, s, n_p, n_s)
+        if repeats:
             raise EngineInputError(
                 "a participant rates a statement twice; build the table with latest_votes()"
             )
+        self.col_order, _ = _sorted_order(s, p, n_s, n_p)
         self.a = _csr(p[self.row_order], s[self.row_order], n_p, n_s)
         self.at = _csr(s[self.col_order], p[self.col_order], n_s, n_p)
-        self.r = self.a.copy()
-        self.rt = self.at.copy()
+        # Sorted orders restricted to agree ratings stay sorted.
+        self.agree_row_order = self.row_order[self.y[self.row_order] > 0]
+        self.agree_col_order = self.col_order[self.y[self.col_order] > 0]
+        self.r = _csr(p[self.agree_row_order], s[self.agree_row_order], n_p, n_s)
+        self.rt = _csr(s[self.agree_col_order], p[self.agree_col_order], n_s, n_p)
         self.set_weights(np.ones(p.size))
 
     def set_weights(self, w: NDArray[np.float64]) -> None:
         """Per-rating weights in the caller's rating order."""
         self.w = w
-        wy = w * self.y
         self.a.data = w[self.row_order]
         self.at.data = w[self.col_order]
-        self.r.data = wy[self.row_order]
-        self.rt.data = wy[self.col_order]
+        self.r.data = w[self.agree_row_order]
+        self.rt.data = w[self.agree_col_order]
 
 
-def _sorted_order(key: NDArray[np.int64]) -> NDArray[np.intp]:
-    # Tables from latest_votes() usually arrive sorted already: skip the sort.
-    if key.size < 2 or bool(np.all(key[1:] >= key[:-1])):
-        return np.arange(key.size)
-    return np.argsort(key, kind="stable")
+def _sorted_order(
+    primary: NDArray[np.int64], secondary: NDArray[np.int64], n_primary: int, n_secondary: int
+) -> tuple[NDArray[np.intp], bool]:
+    """Order by (primary, secondary), and whether a (primary, secondary) repeats.
+
+    Two stable sorts, least significant key first, on indices cast to the
+    narrowest unsigned type: NumPy's stable sort is a radix sort for 16-bit
+    (and smaller) integers, linear in the number of ratings. Input already
+    strictly in order is detected and not sorted.
+    """
+    if primary.size < 2:
+        return np.arange(primary.size), False
+    key = primary * n_secondary + secondary
+    step = key[1:] - key[:-1]
+    if bool(np.all(step > 0)):
+        return np.arange(primary.size), False
+    order = np.argsort(secondary.astype(_narrow(n_secondary)), kind="stable")
+    order = order[np.argsort(primary[order].astype(_narrow(n_primary)), kind="stable")]
+    sorted_key = key[order]
+    return order, bool(np.any(sorted_key[1:] == sorted_key[:-1]))
+
+
+def _narrow(n: int) -> type[np.unsignedinteger]:
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n <= np.iinfo(dtype).max:
+            return dtype
+    return np.uint64
 
 
 def _csr(
     rows: NDArray[np.int64], cols: NDArray[np.int64], n_rows: int, n_cols: int
 ) -> sp.csr_array:
-    """CSR with entries in the given (row-sorted) order, data set later."""
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    """CSR with entries in the given (row-sorted) order, data set later.
+
+    32-bit indices where they fit: the products are bound by memory traffic.
+    """
+    index = np.int32 if max(rows.size, n_cols) < 2**31 - 1 else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-    return sp.csr_array((np.ones(rows.size), cols, indptr), shape=(n_rows, n_cols))
+    return sp.csr_array((np.empty(rows.size), cols.astype(index), indptr), shape=(n_rows, n_cols))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Half:
     """One half-step: exact solve of one side's blocks jointly with mu."""
 
@@ -164,9 +194,31 @@ class _Half:
     sse: float
 
 
+@dataclass(frozen=True, eq=False)
+class _Side:
+    """One side (participants or statements) of the rating matrix.
+
+    `n` and `ry` are each row's weighted rating count and weighted agree
+    count; they stay fixed while the parameters move, so they are computed
+    once per weighting.
+    """
+
+    a: sp.csr_array
+    r: sp.csr_array
+    n: NDArray[np.float64]
+    ry: NDArray[np.float64]
+
+
+def _sides(d: RatingDesign) -> tuple[_Side, _Side]:
+    def side(a: sp.csr_array, r: sp.csr_array) -> _Side:
+        return _Side(a, r, np.asarray(a.sum(axis=1)).ravel(), np.asarray(r.sum(axis=1)).ravel())
+
+    return side(d.a, d.r), side(d.at, d.rt)
+
+
 def _half_step(
-    a: sp.csr_array,
-    r: sp.csr_array,
+    rows: _Side,
+    other: _Side,
     other_intercept: NDArray[np.float64],
     other_factor: NDArray[np.float64],
     ridge_intercept: float | NDArray[np.float64],
@@ -181,12 +233,14 @@ def _half_step(
     solution is affine in mu, and by the envelope theorem the best mu solves
     sum of residuals = ridge_mu * mu, which is linear in mu: so mu is solved
     exactly together with the rows. The sum of squared residuals is expanded
-    into the same sparse sums, so no pass over the ratings is needed for it.
+    into the same sparse sums (y is 0/1, so y^2 = y), so no pass over the
+    ratings is needed for it; the two terms that involve only the other side
+    come from its fixed counts.
     """
     g, c = other_factor, other_intercept
-    one = np.ones_like(g)
-    n, sg, sgg, sc, scg, scc = (a @ np.column_stack([one, g, g * g, c, c * g, c * c])).T
-    ry, ryg, ryc = (r @ np.column_stack([one, g, c])).T
+    n, ry = rows.n, rows.ry
+    sg, sgg, sc, scg = (rows.a @ np.column_stack([g, g * g, c, c * g])).T
+    ryg = rows.r @ g
     m11 = n + ridge_intercept
     m22 = sgg + ridge_factor
     # det > 0 whenever both ridges are positive (Cauchy-Schwarz: sg^2 <= n sgg).
@@ -195,22 +249,26 @@ def _half_step(
     i0, f0 = (m22 * b1 - sg * b2) / det, (m11 * b2 - sg * b1) / det
     # d(intercept)/d(mu) and d(factor)/d(mu), from b1 -> b1 - mu n, b2 -> b2 - mu sg.
     di, df = -(m22 * n - sg * sg) / det, -(m11 * sg - sg * n) / det
-    n_total = float(n.sum())
     # Residual sum T(mu) = t0 - t1 * mu after the rows have adapted to mu.
     t0 = float(ry.sum() - sc.sum() - n @ i0 - sg @ f0)
-    t1 = n_total + float(n @ di + sg @ df)
+    t1 = float(n.sum() + n @ di + sg @ df)
     mu = t0 / (t1 + ridge_mu)
     i, f = i0 + mu * di, f0 + mu * df
-    sse = float(
-        np.sum(
-            ry
-            - 2.0 * (mu * ry + ryc + i * ry + f * ryg)
-            + mu * mu * n
-            + scc
-            + i * i * n
-            + f * f * sgg
-            + 2.0 * (mu * sc + mu * i * n + mu * f * sg + i * sc + f * scg + i * f * sg)
+    sum_ryc = float(other.ry @ c)
+    sum_scc = float(other.n @ (c * c))
+    sse = (
+        float(
+            np.sum(
+                ry
+                - 2.0 * (mu * ry + i * ry + f * ryg)
+                + mu * mu * n
+                + i * i * n
+                + f * f * sgg
+                + 2.0 * (mu * sc + mu * i * n + mu * f * sg + i * sc + f * scg + i * f * sg)
+            )
         )
+        - 2.0 * sum_ryc
+        + sum_scc
     )
     return _Half(i, f, mu, max(sse, 0.0))
 
@@ -244,8 +302,13 @@ def _als(
     of the participant means are weighted by m.
     """
     n_w = float(d.w.sum())
-    user_w = participant_weight * ((d.a @ np.ones(d.shape[1])) > 0)
-    stmt_rated = (d.at @ np.ones(d.shape[0])) > 0
+    if n_w <= 0:
+        # A resample that drew only participants without ratings (passes
+        # only): nothing to fit. Callers mask such resamples out.
+        return Fit(init, 0.0, 0, False)
+    user_side, stmt_side = _sides(d)
+    user_w = participant_weight * (user_side.n > 0)
+    stmt_rated = stmt_side.n > 0
     u_total = float(user_w.sum())
     n_s = int(stmt_rated.sum())
     # Ridge terms of the loss multiplied by N (see the module docstring).
@@ -268,9 +331,9 @@ def _als(
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
-        users = _half_step(d.a, d.r, is_, fs, ru_i * copies, ru_f * copies, r_mu)
+        users = _half_step(user_side, stmt_side, is_, fs, ru_i * copies, ru_f * copies, r_mu)
         iu, fu = users.intercept, users.factor
-        stmts = _half_step(d.at, d.rt, iu, fu, rs_i, rs_f, r_mu)
+        stmts = _half_step(stmt_side, user_side, iu, fu, rs_i, rs_f, r_mu)
         is_, fs, mu = stmts.intercept, stmts.factor, stmts.mu
         reg = (
             ru_f * float(user_w @ (fu * fu))
@@ -312,7 +375,7 @@ class StatementBridging:
     status: Status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BridgingResult:
     statements: tuple[StatementBridging, ...]
     global_intercept: float

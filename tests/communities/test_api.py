@@ -341,3 +341,14 @@ def test_every_communities_endpoint_documents_its_errors(client: Client) -> None
                 assert {"401", "403"} <= codes, (path, method)
             if "requestBody" in operation:
                 assert "400" in codes, (path, method)
+
+
+def test_the_api_throttles_with_a_clear_429(client: Client, monkeypatch: Any) -> None:
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "2/minute"}
+    )
+    codes = [client.get("/api/v1/communities/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "throttled" in client.get("/api/v1/communities/").json()["detail"].lower()

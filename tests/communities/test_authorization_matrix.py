@@ -288,6 +288,18 @@ WEB_CASES = [
             "segment questions page", "get", lambda w: f"{WEB}/segments/", MANAGERS, read_only=True
         )
     ),
+    _login_redirect(Case("leave", "post", lambda w: f"{WEB}/leave/", MEMBERS, ok=302)),
+    Case(
+        # Logged out, the invitation page explains how to sign up or log in;
+        # members are sent to the community unchanged; banned people are refused.
+        "accept an invitation",
+        "post",
+        lambda w: f"/invite/{w.invitation_token}/",
+        {"non_member", "other_community"},
+        ok=302,
+        anonymous=200,
+        refused={"banned": 403, **{name: 302 for name in MEMBERS}},
+    ),
     _login_redirect(
         Case(
             "answer segment questions",

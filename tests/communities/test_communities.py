@@ -586,3 +586,71 @@ def test_no_page_or_endpoint_shows_another_members_answer(client: Client) -> Non
         "answers": [{"question": question.pk, "choice": "Xylo"}]
     }
     assert b'value="Xylo" selected' in own.get(f"/c/{slug}/my-answers/").content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_acceptances_never_exceed_the_use_limit() -> None:
+    import threading
+
+    from django.db import connection
+
+    invitation = InvitationFactory.create(max_uses=3)
+    users = [UserFactory.create() for _ in range(8)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(users))
+
+    def accept(user: Any) -> None:
+        start.wait()
+        try:
+            services.invitation_accept(user=user, token=invitation.token)
+            outcomes.append("joined")
+        except services.InvitationUnusable as error:
+            outcomes.append(error.reason)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    invitation.refresh_from_db()
+    assert invitation.uses == 3
+    assert sorted(outcomes) == ["joined"] * 3 + ["used_up"] * 5
+    assert Membership.objects.filter(community=invitation.community).count() == 3
+
+
+def test_a_refused_htmx_member_action_returns_the_list_with_the_reason(client: Client) -> None:
+    owner = MembershipFactory.create(role=Role.OWNER)
+    facilitator = MembershipFactory.create(community=owner.community, role=Role.FACILITATOR)
+    client.force_login(facilitator.user)
+    before = db_state()
+    response = client.post(
+        f"/c/{owner.community.slug}/members/{owner.pk}/ban/", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 403
+    assert b'id="member-list"' in response.content
+    assert b"As facilitator you cannot change, remove or ban an owner." in response.content
+    assert db_state() == before
+
+
+def test_granting_a_role_above_ones_own_on_the_page_is_a_403_with_the_reason(
+    client: Client,
+) -> None:
+    facilitator = MembershipFactory.create(role=Role.FACILITATOR)
+    member = MembershipFactory.create(community=facilitator.community)
+    client.force_login(facilitator.user)
+    before = db_state()
+    response = client.post(
+        f"/c/{facilitator.community.slug}/members/{member.pk}/role/", {"role": "owner"}
+    )
+    assert response.status_code == 403
+    assert b"above your own" in response.content
+    assert b"Nothing was changed" in response.content
+    assert db_state() == before
+
+
+def test_the_admin_lists_communities_but_never_segment_answers(admin_client: Client) -> None:
+    MembershipFactory.create(community__name="Admin Town")
+    assert b"Admin Town" in admin_client.get("/admin/communities/community/").content
+    assert admin_client.get("/admin/communities/segmentanswer/").status_code == 404

@@ -5,6 +5,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from aggregation.engine.pairwise import bradley_terry, choose_next_pair
@@ -127,3 +129,19 @@ def test_the_pair_chooser_refuses_when_no_other_pair_exists() -> None:
     result = bradley_terry([0], [1], 2)
     with pytest.raises(EngineInputError, match="no pair"):
         choose_next_pair(result, previous=(1, 0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 6)).filter(lambda t: t[0] != t[1]), max_size=30
+    )
+)
+def test_any_small_comparison_set_gives_finite_json(pairs: list[tuple[int, int]]) -> None:
+    winners = [w for w, _ in pairs]
+    losers = [loser for _, loser in pairs]
+    result = bradley_terry(winners, losers, 7, undecided=pairs[:3])
+    json.dumps(result.to_dict(), allow_nan=False)
+    for item in result.items:
+        assert item.strength_low <= item.strength <= item.strength_high
+        assert 0.0 <= item.score_low <= item.score <= item.score_high <= 100.0

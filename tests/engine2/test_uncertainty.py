@@ -111,6 +111,22 @@ def test_it_is_reproducible_and_finite_with_unvoted_statements() -> None:
     assert unvoted["group_spread"] is None
 
 
+def test_resamples_holding_only_passes_are_left_out_not_fatal() -> None:
+    # One rater and one participant who only passed: a quarter of the
+    # resamples draw the passer twice and have no ratings at all.
+    table = VoteTable(
+        np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1, -1, 0], dtype=np.int8), 2, 2
+    )
+    result = bootstrap(table, n_resamples=50)
+    json.dumps(result.to_dict(), allow_nan=False)
+    score = result.statements[0].bridging_score
+    assert score is not None
+    # Every usable resample is the lone rater again: the refits (looser
+    # tolerance, warm-started) agree with the full fit to within 1e-4.
+    assert score.low == pytest.approx(score.value, abs=1e-4)
+    assert score.high == pytest.approx(score.value, abs=1e-4)
+
+
 def test_an_empty_table_gives_an_empty_result() -> None:
     empty = np.zeros(0, dtype=np.int64)
     result = bootstrap(VoteTable(empty, empty, empty.astype(np.int8), 0, 0), n_resamples=5)
