@@ -28,10 +28,22 @@ from aggregation.renderers import PROFILE_RENDERERS, ProfileNegotiation
 from communities.selectors import community_get_visible
 from elicitation.models import Space
 
-ERRORS: dict[int, OpenApiResponse] = {
+_ERROR_TABLE: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(
+        description='Bad input or a change the current state forbids; `{"field": ["message"]}` '
+        'or `{"detail": "message"}`. Nothing was changed.'
+    ),
+    401: OpenApiResponse(description="Not logged in (no session, or an invalid or revoked token)."),
     403: OpenApiResponse(description="Your role does not allow this."),
-    404: OpenApiResponse(description="No such object, or you may not see it."),
+    404: OpenApiResponse(description="No such object, or you may not see it (private community)."),
+    429: OpenApiResponse(description="Too many requests; retry later."),
 }
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: _ERROR_TABLE[code] for code in codes}
+
+
 FORMAT_PARAM = OpenApiParameter(
     "format",
     str,
@@ -93,6 +105,7 @@ class RunDetailOutputSerializer(RunOutputSerializer):
 
 class RunListCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = LimitOffsetPagination  # also tells the schema the list is paged
 
     class InputSerializer(serializers.Serializer[Any]):
         pass
@@ -100,7 +113,7 @@ class RunListCreateApi(APIView):
     @extend_schema(
         operation_id="space_runs_list",
         summary="Analysis runs of a space (facilitators)",
-        responses={200: RunOutputSerializer(many=True), **ERRORS},
+        responses={200: RunOutputSerializer(many=True), **_errors(401, 403, 404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
         space = selectors.space_for_analysis(user=request.user, space_id=space_id)
@@ -116,7 +129,7 @@ class RunListCreateApi(APIView):
         responses={
             201: RunOutputSerializer,
             409: OpenApiResponse(description="A run of this space is already queued or running."),
-            **ERRORS,
+            **_errors(401, 403, 404, 429),
         },
     )
     def post(self, request: Request, space_id: int) -> Response:
@@ -149,7 +162,7 @@ class RunDetailApi(APIView):
     @extend_schema(
         operation_id="runs_retrieve",
         summary="One analysis run with its stage, timings, error and result (facilitators)",
-        responses={200: RunDetailOutputSerializer, **ERRORS},
+        responses={200: RunDetailOutputSerializer, **_errors(401, 403, 404, 429)},
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get_for_user(user=request.user, run_id=run_id)
@@ -177,6 +190,7 @@ class ProfileSummarySerializer(serializers.ModelSerializer[ValueProfile]):
 
 class CommunityProfilesApi(APIView):
     permission_classes = [permissions.AllowAny]
+    pagination_class = LimitOffsetPagination
 
     class OutputSerializer(serializers.ModelSerializer[Space]):
         profiles = serializers.SerializerMethodField()
@@ -203,7 +217,7 @@ class CommunityProfilesApi(APIView):
     @extend_schema(
         operation_id="community_profiles_list",
         summary="A community's spaces and their published value profiles",
-        responses={200: OutputSerializer(many=True), 404: ERRORS[404]},
+        responses={200: OutputSerializer(many=True), **_errors(404, 429)},
     )
     def get(self, request: Request, slug: str) -> Response:
         community = community_get_visible(user=request.user, slug=slug)
@@ -228,11 +242,12 @@ class CommunityProfilesApi(APIView):
 
 class SpaceProfilesApi(APIView):
     permission_classes = [permissions.AllowAny]
+    pagination_class = LimitOffsetPagination
 
     @extend_schema(
         operation_id="space_profiles_list",
         summary="Versions of a space's value profile (drafts too, for facilitators)",
-        responses={200: ProfileSummarySerializer(many=True), **ERRORS},
+        responses={200: ProfileSummarySerializer(many=True), **_errors(403, 404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
         space = selectors.space_for_results(user=request.user, space_id=space_id)
@@ -287,7 +302,7 @@ class ProfileLatestApi(_ProfileExportApi):
             (200, "text/markdown"): OpenApiTypes.STR,
             304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
             406: OpenApiResponse(description="Unknown format."),
-            **ERRORS,
+            **_errors(403, 404, 429),
         },
     )
     def get(self, request: Request, **kwargs: Any) -> Response:
@@ -313,7 +328,7 @@ class ProfileVersionApi(_ProfileExportApi):
             (200, "text/markdown"): OpenApiTypes.STR,
             304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
             406: OpenApiResponse(description="Unknown format."),
-            **ERRORS,
+            **_errors(403, 404, 429),
         },
     )
     def get(self, request: Request, **kwargs: Any) -> Response:
@@ -338,7 +353,7 @@ class ProfileDraftApi(_ProfileExportApi):
             (200, "text/markdown"): OpenApiTypes.STR,
             304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
             406: OpenApiResponse(description="Unknown format."),
-            **ERRORS,
+            **_errors(401, 403, 404, 429),
         },
     )
     def get(self, request: Request, **kwargs: Any) -> Response:
@@ -357,8 +372,7 @@ class ProfilePublishApi(APIView):
         request=None,
         responses={
             200: ProfileSummarySerializer,
-            400: OpenApiResponse(description="The profile is not a draft."),
-            **ERRORS,
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def post(self, request: Request, profile_id: int) -> Response:
@@ -384,8 +398,7 @@ class ProfileRetractApi(APIView):
         request=InputSerializer,
         responses={
             200: ProfileSummarySerializer,
-            400: OpenApiResponse(description="No reason given, or the version is not published."),
-            **ERRORS,
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def post(self, request: Request, space_id: int, version: int) -> Response:

@@ -5,12 +5,12 @@ from aggregation import views
 app_name = "aggregation"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("spaces/<int:space_id>/analysis/", views.space_analysis, name="space-analysis"),
-    path("spaces/<int:space_id>/analysis/run/", views.run_request, name="run-request"),
+    path("s/<int:space_id>/analysis/", views.space_analysis, name="space-analysis"),
+    path("s/<int:space_id>/analysis/run/", views.run_request, name="run-request"),
     path("analysis/runs/<int:run_id>/", views.run_detail, name="run"),
-    path("spaces/<int:space_id>/profile/", views.profile_page, name="profile"),
+    path("s/<int:space_id>/profile/", views.profile_page, name="profile"),
     path(
-        "spaces/<int:space_id>/profile/v<int:version>/",
+        "s/<int:space_id>/profile/v<int:version>/",
         views.profile_page,
         name="profile-version",
     ),

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -126,10 +126,18 @@ def _profile_context(profile: ValueProfile) -> dict[str, Any]:
 def profile_page(request: HttpRequest, space_id: int, version: int | None = None) -> HttpResponse:
     """The published profile, readable by anyone who may see the space's results."""
     space = selectors.space_for_results(user=request.user, space_id=space_id)
+    may_manage = selectors.may_manage_profiles(user=request.user, space=space)
     if version is None:
         profile = selectors.profile_latest_published(space=space)
         if profile is None:
-            raise Http404("This space has not published a value profile yet.")
+            # A page rather than a bare 404: participants follow the tab here
+            # before anything is published.
+            return render(
+                request,
+                "aggregation/profile_none.html",
+                {"space": space, "may_manage": may_manage},
+                status=404,
+            )
     else:
         profile = selectors.profile_get_version(space=space, version=version)
     history = list(
@@ -141,7 +149,7 @@ def profile_page(request: HttpRequest, space_id: int, version: int | None = None
         **_profile_context(profile),
         "space": space,
         "history": history,
-        "may_manage": selectors.may_manage_profiles(user=request.user, space=space),
+        "may_manage": may_manage,
     }
     return render(request, "aggregation/profile.html", context)
 

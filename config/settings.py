@@ -242,6 +242,8 @@ CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL == "filesystem://":
     for _sub in ("queue", "processed", "control"):
         (CELERY_BROKER_FOLDER / _sub).mkdir(parents=True, exist_ok=True)
+    # Kombu's own filesystem transport can hand a worker a half-written message.
+    CELERY_BROKER_TRANSPORT = "config.filesystem_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),

@@ -46,7 +46,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-comparisons",
     ),
     path("spaces/<int:space_id>/ranking/", apis.RankingApi.as_view(), name="api-ranking"),
-    path("spaces/<int:space_id>/flags/", apis.FlagCreateApi.as_view(), name="api-flags"),
+    path("spaces/<int:space_id>/flags/", apis.FlagListCreateApi.as_view(), name="api-flags"),
+    path(
+        "spaces/<int:space_id>/flags/<int:flag_id>/dismiss/",
+        apis.FlagDismissApi.as_view(),
+        name="api-flag-dismiss",
+    ),
+    path(
+        "spaces/<int:space_id>/arguments/<int:argument_id>/moderate/",
+        apis.ArgumentModerateApi.as_view(),
+        name="api-argument-moderate",
+    ),
     path("spaces/<int:space_id>/decisions/", apis.DecisionListApi.as_view(), name="api-decisions"),
 ]
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -38,6 +39,7 @@ from elicitation.models import (
     ARGUMENT_MAX_LENGTH,
     Argument,
     Comparison,
+    Flag,
     ModerationStatus,
     Space,
     Statement,
@@ -221,6 +223,8 @@ class SpaceInputSerializer(serializers.Serializer):
 class SpaceListCreateApi(SpaceApi):
     """Spaces of a community: list them (drafts only for facilitators) or create one."""
 
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     @extend_schema(
         operation_id="spaces_list",
         responses={200: SpaceOutputSerializer(many=True), **_errors(404, 429)},
@@ -336,7 +340,15 @@ class ParticipantJoinApi(SpaceApi):
         space = self.space(request, space_id, Action.PARTICIPATE)
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
         identity = self.identity(request, space)
-        existed = find_participant(request._request, space) is not None and not identity.xid
+        existed = (
+            selectors.participant_find(
+                space=space,
+                user=request.user,
+                anon_token=anon_token_from(request._request, space),
+                xid=identity.xid,
+            )
+            is not None
+        )
         participant = _call(identity.participant)
         raw = identity.new_token or (
             participant.anon_token and anon_token_from(request._request, space)
@@ -371,19 +383,45 @@ class StatementCountsOutputSerializer(StatementOutputSerializer):
 class StatementListProposeApi(SpaceApi):
     """Accepted statements with their vote counts; or propose a new statement."""
 
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        seed = serializers.BooleanField(
+            default=False,
+            help_text="Moderators: add a seed statement (accepted at once, also in drafts).",
+        )
+        is_meta = serializers.BooleanField(
+            default=False, help_text="Moderators: a statement about the process, not a value."
+        )
 
     @extend_schema(
         operation_id="statements_list",
-        responses={200: StatementCountsOutputSerializer(many=True), **_errors(404, 429)},
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                enum=ModerationStatus.values,
+                description="accepted (default); pending and rejected are for moderators "
+                "(the moderation queue).",
+            )
+        ],
+        responses={200: StatementCountsOutputSerializer(many=True), **_errors(400, 403, 404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
-        space = self.space(request, space_id)
+        wanted = request.query_params.get("status", ModerationStatus.ACCEPTED)
+        if wanted not in ModerationStatus.values:
+            raise serializers.ValidationError(
+                {"status": [f"Use one of {', '.join(ModerationStatus.values)}."]}
+            )
+        action = Action.VIEW if wanted == ModerationStatus.ACCEPTED else Action.MODERATE
+        space = self.space(request, space_id, action)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
-            selectors.statements_with_counts(space=space), request, view=self
+            selectors.statements_with_counts(space=space, status=wanted), request, view=self
         )
         return paginator.get_paginated_response(
             StatementCountsOutputSerializer(page, many=True).data
@@ -401,13 +439,31 @@ class StatementListProposeApi(SpaceApi):
                 "A duplicate (with a pointer to the existing statement), or the space is closed.",
             ),
         },
-        description="10 to 280 characters after trimming. Pending under pre-moderation.",
+        description="10 to 280 characters after trimming. Pending under pre-moderation. "
+        "Moderators may send seed=true (and is_meta) to add seed statements.",
     )
     def post(self, request: Request, space_id: int) -> Response:
         self.throttle_scope = "space_writes"
-        space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v["seed"] or v["is_meta"]:
+            space = self.space(request, space_id, Action.MODERATE)
+            if not v["seed"]:
+                raise serializers.ValidationError(
+                    {"is_meta": ["Only seed statements set is_meta."]}
+                )
+            statement = _call(
+                services.statement_seed,
+                space=space,
+                actor=request.user,
+                text=v["text"],
+                is_meta=v["is_meta"],
+            )
+            return Response(
+                StatementOutputSerializer(statement).data, status=status.HTTP_201_CREATED
+            )
+        space = self.space(request, space_id, Action.PARTICIPATE)
         identity = self.identity(request, space)
         participant = _call(identity.participant)
         statement = _call(
@@ -702,6 +758,8 @@ class ArgumentOutputSerializer(serializers.Serializer):
 class ArgumentListCreateApi(SpaceApi):
     """Arguments for and against a statement (flat, with `parent` for threads); or post one."""
 
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     class InputSerializer(serializers.Serializer):
         stance = serializers.ChoiceField(choices=Argument.Stance.choices)
         text = serializers.CharField(max_length=ARGUMENT_MAX_LENGTH * 2)
@@ -772,8 +830,37 @@ class ArgumentListCreateApi(SpaceApi):
         return response
 
 
-class FlagCreateApi(SpaceApi):
+class FlagOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    statement = serializers.SerializerMethodField()
+    argument = serializers.IntegerField(source="argument_id", allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+    def get_statement(self, flag: Flag) -> int:
+        statement = flag.statement or flag.argument.statement  # type: ignore[union-attr]
+        return statement.number
+
+
+class FlagListCreateApi(SpaceApi):
+    """Report a statement or argument; moderators list the open reports."""
+
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
     throttle_scope = "space_writes"
+
+    @extend_schema(
+        operation_id="flags_list",
+        responses={200: FlagOutputSerializer(many=True), **_errors(401, 403, 404, 429)},
+        description="Open reports, oldest first (moderators).",
+    )
+    def get(self, request: Request, space_id: int) -> Response:
+        self.throttle_scope = "space_reads"
+        space = self.space(request, space_id, Action.MODERATE)
+        flags = selectors.moderation_queue(space=space)["flags"]
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(flags, request, view=self)
+        return paginator.get_paginated_response(FlagOutputSerializer(page, many=True).data)
 
     class InputSerializer(serializers.Serializer):
         statement = serializers.IntegerField(required=False, help_text="A statement number.")
@@ -793,6 +880,7 @@ class FlagCreateApi(SpaceApi):
 
     @extend_schema(
         operation_id="flags_create",
+        description="Reports stay possible in a closed space.",
         request=InputSerializer,
         parameters=[TOKEN_PARAMETER],
         responses={
@@ -837,6 +925,64 @@ class FlagCreateApi(SpaceApi):
         return response
 
 
+class FlagDismissApi(SpaceApi):
+    throttle_scope = "space_writes"
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    @extend_schema(
+        operation_id="flags_dismiss",
+        request=InputSerializer,
+        responses={200: FlagOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        description="Close a report without removing its target; logged publicly. "
+        "To remove the target, moderate the statement or argument instead.",
+    )
+    def post(self, request: Request, space_id: int, flag_id: int) -> Response:
+        space = self.space(request, space_id, Action.MODERATE)
+        flag = get_object_or_404(
+            Flag.objects.filter(Q(statement__space=space) | Q(argument__statement__space=space)),
+            pk=flag_id,
+        )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        flag = _call(
+            services.flag_dismiss,
+            flag=flag,
+            actor=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return Response(FlagOutputSerializer(flag).data)
+
+
+class ArgumentModerateApi(SpaceApi):
+    throttle_scope = "space_writes"
+
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=["approve", "reject", "restore"])
+        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    @extend_schema(
+        operation_id="arguments_moderate",
+        request=InputSerializer,
+        responses={200: ArgumentOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        description="Approve, reject (with a public reason) or restore an argument; logged.",
+    )
+    def post(self, request: Request, space_id: int, argument_id: int) -> Response:
+        space = self.space(request, space_id, Action.MODERATE)
+        argument = get_object_or_404(Argument, pk=argument_id, statement__space=space)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        argument = _call(
+            services.argument_moderate,
+            argument=argument,
+            actor=request.user,
+            decision=data.validated_data["decision"],
+            reason=data.validated_data.get("reason", ""),
+        )
+        return Response(ArgumentOutputSerializer(argument).data)
+
+
 class DecisionOutputSerializer(serializers.Serializer):
     action = serializers.CharField()
     actor_role = serializers.CharField()
@@ -848,6 +994,8 @@ class DecisionOutputSerializer(serializers.Serializer):
 
 
 class DecisionListApi(SpaceApi):
+    pagination_class = LimitOffsetPagination  # the schema shows the list is paged
+
     @extend_schema(
         operation_id="decisions_list",
         responses={200: DecisionOutputSerializer(many=True), **_errors(404, 429)},

@@ -210,21 +210,25 @@ class Progress:
 
 
 def vote_progress(*, space: Space, participant: Participant | None) -> Progress:
-    """How many accepted statements the participant has voted on, of how many (one query)."""
-    accepted = Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED)
+    """How many accepted statements the participant has voted on, of how many.
+
+    Two indexed COUNTs rather than one join over every vote of the space.
+    """
+    total = Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED).count()
     if participant is None:
-        return Progress(0, accepted.count())
-    counts = accepted.aggregate(
-        total=Count("pk", distinct=True),
-        voted=Count("votes", filter=Q(votes__participant=participant), distinct=True),
-    )
-    return Progress(counts["voted"] or 0, counts["total"] or 0)
+        return Progress(0, total)
+    voted = Vote.objects.filter(
+        participant=participant, statement__status=ModerationStatus.ACCEPTED
+    ).count()
+    return Progress(voted, total)
 
 
-def statements_with_counts(*, space: Space) -> QuerySet[Statement]:
-    """Accepted statements with agree / disagree / pass counts, in one query."""
+def statements_with_counts(
+    *, space: Space, status: str = ModerationStatus.ACCEPTED
+) -> QuerySet[Statement]:
+    """Statements (accepted unless asked) with agree / disagree / pass counts, in one query."""
     return (
-        Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED)
+        Statement.objects.filter(space=space, status=status)
         .annotate(
             agree=Count("votes", filter=Q(votes__value=1)),
             disagree=Count("votes", filter=Q(votes__value=-1)),

@@ -10,12 +10,16 @@ import unicodedata
 from difflib import SequenceMatcher
 
 STATEMENT_MIN_LENGTH = 10
-# Two statements whose folded texts have a SequenceMatcher ratio at or above
-# this are "the same statement": 0.9 catches a changed word ending, a typo or
-# a swapped article in a 60-character statement, while statements that differ
-# by a meaningful word ("should" / "should not") in a short text stay apart
-# (those score below 0.9 once the texts are over ~40 characters).
+# Two statements are "the same statement" when their folded texts have a
+# difflib ratio of at least NEAR_DUPLICATE_RATIO (0.9) *and* every word that
+# differs is either a spelling variant of the word it replaces (ratio >= 0.75:
+# typos, plurals, British/American spelling) or a filler word (articles and
+# intensifiers). The character ratio alone is not enough: in a 60-character
+# statement "keep" -> "sell" still scores 0.93 yet reverses the meaning, and
+# an inserted "not" must never be folded into the original.
 NEAR_DUPLICATE_RATIO = 0.9
+SPELLING_VARIANT_RATIO = 0.75
+FILLER_WORDS = frozenset({"a", "an", "the", "very", "really", "just", "also", "so", "indeed"})
 
 _WHITESPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^\w\s]", re.UNICODE)
@@ -28,7 +32,12 @@ def clean_text(text: str) -> str:
 
 def fold_text(text: str) -> str:
     """Case, accents, punctuation and whitespace folded: the key for duplicate checks."""
-    decomposed = unicodedata.normalize("NFKD", clean_text(text).casefold())
+    # Compatibility forms first (mathematical or full-width letters become
+    # plain ones), then case, then decompose again so accents from either
+    # step come off.
+    decomposed = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFKD", clean_text(text)).casefold()
+    )
     no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _WHITESPACE.sub(" ", _NOT_WORD.sub(" ", no_marks)).strip()
 
@@ -50,4 +59,23 @@ def is_near_duplicate(a: str, b: str) -> bool:
         return False
     if matcher.quick_ratio() < NEAR_DUPLICATE_RATIO:
         return False
-    return matcher.ratio() >= NEAR_DUPLICATE_RATIO
+    if matcher.ratio() < NEAR_DUPLICATE_RATIO:
+        return False
+    return _only_small_word_edits(a.split(), b.split())
+
+
+def _only_small_word_edits(a_words: list[str], b_words: list[str]) -> bool:
+    words = SequenceMatcher(None, a_words, b_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in words.get_opcodes():
+        if tag == "equal":
+            continue
+        # Fillers may come and go ("a park" -> "parks"); what remains must pair
+        # up word for word with spelling variants.
+        removed = [w for w in a_words[i1:i2] if w not in FILLER_WORDS]
+        added = [w for w in b_words[j1:j2] if w not in FILLER_WORDS]
+        if len(removed) != len(added):
+            return False
+        for old, new in zip(removed, added, strict=True):
+            if similarity(old, new) < SPELLING_VARIANT_RATIO:
+                return False
+    return True

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
@@ -223,12 +224,10 @@ def _vote_context(
     }
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-def space_detail(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
-    participant = find_participant(request, space)
-    context = _vote_context(request, space, participant)
+def _space_page_context(
+    request: HttpRequest, space: Space, participant: Any, error: str = ""
+) -> dict[str, Any]:
+    context = _vote_context(request, space, participant, error)
     context.update(_roles(request, space))
     context.update(
         {
@@ -240,7 +239,17 @@ def space_detail(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             ),
         }
     )
-    response = render(request, "elicitation/space.html", context)
+    return context
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def space_detail(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
+    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    participant = find_participant(request, space)
+    response = render(
+        request, "elicitation/space.html", _space_page_context(request, space, participant)
+    )
     remember_xid(request, space, response)
     return response
 
@@ -282,18 +291,23 @@ def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         participant, error, status = None, exc.message, exc.status
     except ValidationError as exc:
         participant, error, status = None, "; ".join(_errors(exc)), 400
+    if participant is None:
+        participant = find_participant(request, space)
     if request.htmx:
-        if participant is None:
-            participant = find_participant(request, space)
         context = _vote_context(request, space, participant, error)
         if not error:
             context["last_vote"] = outcome
         response = render(request, "elicitation/space.html#vote-card", context, status=status)
         return identity.attach(response)
     if error:
-        messages.error(request, error)
-        response = HttpResponseRedirect(back_url)
-        return identity.attach(response)
+        # Without JS: the page again, the error on the card, the 4xx status kept.
+        if back_url != space.get_absolute_url() and number is not None:
+            context = _statement_context(request, space, number, vote_error=error)
+            return identity.attach(
+                render(request, "elicitation/statement.html", context, status=status)
+            )
+        context = _space_page_context(request, space, participant, error)
+        return identity.attach(render(request, "elicitation/space.html", context, status=status))
     label = {1: "agree", -1: "disagree", 0: "pass"}[outcome.value]
     return _done(
         request, identity, back_url, f"Recorded: {label} on statement #{outcome.statement.number}."
@@ -375,7 +389,9 @@ def statement_list(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
         "elicitation/statement_list.html",
         {
             "space": space,
-            "statements": selectors.statements_with_counts(space=space),
+            "page": Paginator(selectors.statements_with_counts(space=space), 100).get_page(
+                request.GET.get("page")
+            ),
             "tab": "statements",
             **_roles(request, space),
         },
@@ -459,8 +475,8 @@ def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
         return identity.attach(
             render(request, "elicitation/statement.html#debate", context, status=status)
         )
-    messages.error(request, error)
-    return identity.attach(HttpResponseRedirect(statement_url(space, number) + "#debate"))
+    context = _statement_context(request, space, number, argument_error=error)
+    return identity.attach(render(request, "elicitation/statement.html", context, status=status))
 
 
 def statement_url(space: Space, number: int) -> str:
@@ -543,16 +559,14 @@ def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         participant, error, status = None, exc.message, exc.status
     except ValidationError as exc:
         participant, error, status = None, "; ".join(_errors(exc)), 400
-    if request.htmx:
-        participant = participant or find_participant(request, space)
+    participant = participant or find_participant(request, space)
+    if request.htmx or error:
         context = _pair_context(request, space, participant, pair_error=error, pair_message=message)
-        return identity.attach(
-            render(request, "elicitation/pairwise.html#pair", context, status=status)
-        )
+        if not request.htmx:
+            context.update(_roles(request, space))
+        template = "elicitation/pairwise.html" + ("#pair" if request.htmx else "")
+        return identity.attach(render(request, template, context, status=status))
     url = reverse("elicitation:pairwise", kwargs={"space_id": space.pk})
-    if error:
-        messages.error(request, error)
-        return identity.attach(HttpResponseRedirect(url))
     return _done(request, identity, url, message)
 
 
@@ -604,17 +618,16 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         error, status = exc.message, exc.status
     except ValidationError as exc:
         error, status = "; ".join(_errors(exc)), 400
-    if request.htmx:
+    if request.htmx or error:
+        participant = participant or find_participant(request, space)
         context = _ranking_context(
             request, space, participant, ranking_error=error, ranking_message=message
         )
-        return identity.attach(
-            render(request, "elicitation/ranking.html#ballot", context, status=status)
-        )
+        if not request.htmx:
+            context.update(_roles(request, space))
+        template = "elicitation/ranking.html" + ("#ballot" if request.htmx else "")
+        return identity.attach(render(request, template, context, status=status))
     url = reverse("elicitation:ranking", kwargs={"space_id": space.pk})
-    if error:
-        messages.error(request, error)
-        return identity.attach(HttpResponseRedirect(url))
     return _done(request, identity, url, message)
 
 

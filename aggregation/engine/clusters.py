@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 SAME_CLUSTERING_THRESHOLD = 0.01
 
@@ -44,13 +45,17 @@ def _distances(points: NDArray[np.float64], centers: NDArray[np.float64]) -> NDA
 
 
 def _nearest(points: NDArray[np.float64], centers: NDArray[np.float64]) -> NDArray[np.int64]:
-    # Chunked so that memory stays linear in the number of points.
-    out = np.empty(points.shape[0], dtype=np.int64)
-    step = max(1, 2_000_000 // max(centers.shape[0], 1))
-    for start in range(0, points.shape[0], step):
-        stop = start + step
-        out[start:stop] = np.argmin(_distances(points[start:stop], centers), axis=1)
-    return out
+    """Index of the nearest centre for each point; on an exact tie the lower index.
+
+    A k-d tree keeps this O(n log k) per step instead of O(n k); asking for the
+    two nearest lets exact ties resolve to the first-listed centre.
+    """
+    if centers.shape[0] == 1 or points.shape[0] == 0:
+        return np.zeros(points.shape[0], dtype=np.int64)
+    dist, idx = cKDTree(centers).query(points, k=2)
+    tie = dist[:, 0] == dist[:, 1]
+    nearest = np.where(tie, np.minimum(idx[:, 0], idx[:, 1]), idx[:, 0])
+    return np.asarray(nearest, dtype=np.int64)
 
 
 def _weighted_centers(

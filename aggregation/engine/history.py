@@ -44,49 +44,67 @@ def in_conv_snapshot(
     return in_conv
 
 
+def _first_event(keys: NDArray[np.int64], size: int) -> NDArray[np.int64]:
+    """Position of the first event of each key (n for keys that never occur), without sorting."""
+    first = np.full(size, keys.shape[0], dtype=np.int64)
+    np.minimum.at(first, keys, np.arange(keys.shape[0], dtype=np.int64))
+    return first
+
+
 def in_conv_replayed(
     *,
     participant: NDArray[np.int64],
     statement: NDArray[np.int64],
     time: NDArray[np.float64],
-    n_participants: int,
+    final_counts: NDArray[np.int64],
     n_statements: int,
     rank: NDArray[np.int64],
 ) -> NDArray[np.bool_]:
     """Sticky in-conv after replaying every vote event (all rows, changes included).
 
-    Each distinct timestamp is treated as one Pol.is update. Only the opening
-    stretch needs replaying: once 15 are in and the number of voted statements
-    has reached its final value (or 7), the threshold can no longer move and
-    counts only grow, so the final snapshot decides the rest.
+    Each distinct timestamp is one Pol.is update. Only an opening stretch of
+    the history can matter: the greedy top-up to 15 acts only until 15 people
+    have voted, and the threshold min(7, n_cols) only differs from its final
+    value until the number of voted statements reaches min(7, final n_cols).
+    That stretch is replayed update by update; after it, counts only grow and
+    the threshold is fixed, so the final counts (`final_counts`, distinct
+    statements per participant) decide.
     """
-    order = np.argsort(time, kind="stable")
-    p, s, t = participant[order], statement[order], time[order]
-    key = p * n_statements + s
-    _, first_pair = np.unique(key, return_index=True)
-    new_pair = np.zeros(p.shape[0], dtype=bool)
-    new_pair[first_pair] = True
-    _, first_col = np.unique(s, return_index=True)
-    new_col = np.zeros(p.shape[0], dtype=bool)
-    new_col[first_col] = True
-    final_cols = int(first_col.shape[0])
+    n_participants = final_counts.shape[0]
+    n = participant.shape[0]
+    if n == 0:
+        return np.zeros(n_participants, dtype=bool)
+    if np.all(time[1:] >= time[:-1]):
+        p, s, t = participant, statement, time
+    else:
+        order = np.argsort(time, kind="stable")
+        p, s, t = participant[order], statement[order], time[order]
 
+    first_col = _first_event(s, n_statements)
+    col_firsts = np.sort(first_col[first_col < n])
+    final_cols = col_firsts.shape[0]
+    in_conv = (final_counts >= min(IN_CONV_MIN_VOTES, final_cols)) & (final_counts > 0)
+    settle = int(col_firsts[min(IN_CONV_MIN_VOTES, final_cols) - 1])
+    voter_firsts = np.sort(_first_event(p, n_participants))
+    fifteenth = int(voter_firsts[min(IN_CONV_GREEDY_N, int(np.sum(voter_firsts < n))) - 1])
+    last = max(settle, fifteenth)
+    # The replayed stretch runs to the end of the update holding `last`.
+    stop = last + int(np.argmax(np.r_[t[last + 1 :] != t[last], True]))
+
+    pp, ss, tt = p[: stop + 1], s[: stop + 1], t[: stop + 1]
+    _, first_pair = np.unique(pp * n_statements + ss, return_index=True)
+    new_pair = np.zeros(pp.shape[0], dtype=bool)
+    new_pair[first_pair] = True
+    new_col = np.zeros(pp.shape[0], dtype=bool)
+    new_col[first_col[first_col <= stop]] = True
+    ends = np.r_[np.flatnonzero(np.diff(tt)), pp.shape[0] - 1]
     counts = np.zeros(n_participants, dtype=np.int64)
     voted = np.zeros(n_participants, dtype=bool)
-    in_conv = np.zeros(n_participants, dtype=bool)
+    early = np.zeros(n_participants, dtype=bool)
     n_cols = 0
-    cuts = np.flatnonzero(np.diff(t)) + 1
-    starts = np.concatenate(([0], cuts)) if p.size else np.zeros(0, dtype=np.int64)
-    ends = np.concatenate((cuts, [p.shape[0]])) if p.size else np.zeros(0, dtype=np.int64)
-    for a, b in zip(starts, ends, strict=True):
-        np.add.at(counts, p[a:b][new_pair[a:b]], 1)
-        voted[p[a:b]] = True
+    for a, b in zip(np.r_[0, ends[:-1] + 1], ends + 1, strict=True):
+        np.add.at(counts, pp[a:b][new_pair[a:b]], 1)
+        voted[pp[a:b]] = True
         n_cols += int(new_col[a:b].sum())
-        _admit(in_conv, counts, np.unique(p[a:b]), n_cols, rank, voted)
-        settled = n_cols >= min(IN_CONV_MIN_VOTES, final_cols)
-        if settled and in_conv.sum() >= IN_CONV_GREEDY_N:
-            break
-    final_counts = np.bincount(p[new_pair], minlength=n_participants)
-    in_conv |= final_counts >= min(IN_CONV_MIN_VOTES, final_cols)
-    in_conv &= final_counts > 0
-    return in_conv
+        _admit(early, counts, np.unique(pp[a:b]), n_cols, rank, voted)
+    return in_conv | early

@@ -274,7 +274,12 @@ def analyze_votes(
     counts_by_participant = np.bincount(table.participant, minlength=n_p).astype(np.int64)
     if t is not None and params.replay_in_conv:
         in_conv = in_conv_replayed(
-            participant=p, statement=s, time=t, n_participants=n_p, n_statements=n_s, rank=rank
+            participant=p,
+            statement=s,
+            time=t,
+            final_counts=counts_by_participant,
+            n_statements=n_s,
+            rank=rank,
         )
     else:
         in_conv = in_conv_snapshot(counts_by_participant, rm.n_cols, rank)

@@ -72,8 +72,10 @@ def latest_votes(
         t = np.asarray(time)
         if t.shape != p.shape:
             raise EngineInputError("time must have one entry per vote")
-        # Stable sort by time keeps file order among equal timestamps.
-        order = np.argsort(t, kind="stable")
+        # Stable sort by time keeps file order among equal timestamps; input that
+        # is already in time order (the usual case from a database) skips the sort.
+        if not np.all(t[1:] >= t[:-1]):
+            order = np.argsort(t, kind="stable")
     key = p[order] * n_statements + s[order]
     # Last occurrence of each key in time order = the latest vote.
     rev_key = key[::-1]

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +18,7 @@ from communities.roles import Role
 from elicitation.models import Space
 from tests.aggregation.data import Deliberation, populate
 from tests.factories import MembershipFactory, SpaceFactory, UserFactory
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -79,81 +76,26 @@ def celery_broker(url: str) -> Iterator[None]:
         app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     conf: Any = app.conf
-    saved = (conf.broker_url, conf.broker_transport_options)
+    saved = (conf.broker_url, conf.broker_transport, conf.broker_transport_options)
     conf.broker_url = url
+    conf.broker_transport = None  # the URL's scheme decides
     # Fail fast, as production settings do for Redis.
     conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     reset_pools()
     try:
         yield
     finally:
-        conf.broker_url, conf.broker_transport_options = saved
+        conf.broker_url, conf.broker_transport, conf.broker_transport_options = saved
         reset_pools()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class OwnRedis:
-    """A redis-server of this test alone on a free loopback port (never the shared one)."""
-
-    def __init__(self, port: int, workdir: Path) -> None:
-        self.port = port
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("These tests need redis-server on PATH (apt-get install redis-server).")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail(f"Our redis-server did not start on port {self.port}.")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    redis = OwnRedis(free_port(), tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone on a free loopback port (never the shared one)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 WorkerEnv = Callable[[str], dict[str, str]]

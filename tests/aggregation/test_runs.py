@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from aggregation import analysis, services
 from aggregation.models import AnalysisRun, ValueProfile
-from tests.aggregation.conftest import analysed, celery_broker, free_port
+from tests.aggregation.conftest import analysed, celery_broker
 from tests.aggregation.data import Deliberation, cast_vote, populate
 from tests.factories import SpaceFactory
+from tests.redis_server import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -241,6 +241,12 @@ def test_anyone_reads_a_public_profile_page_with_values_groups_and_rules(
     html = page.content.decode()
     assert page.status_code == 200
     assert "value profile" in html
+    space_page = client.get(
+        reverse("elicitation:space", kwargs={"space_id": deliberation.space.pk})
+    )
+    assert reverse("aggregation:profile", kwargs={"space_id": deliberation.space.pk}) in (
+        space_page.content.decode()
+    )
     assert "Version 2" in html
     for value in second.content["values"]:
         assert value["text"] in html
@@ -285,3 +291,4 @@ def test_a_space_without_a_published_profile_has_no_profile_page(
     )
 
     assert response.status_code == 404
+    assert "No value profile yet" in response.content.decode()

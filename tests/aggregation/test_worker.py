@@ -19,10 +19,11 @@ from aggregation import services
 from aggregation.models import AnalysisRun, ValueProfile
 from communities.roles import Role
 from elicitation.models import ModerationStatus, Statement
-from tests.aggregation.conftest import OwnRedis, WorkerEnv, celery_broker, member_of
+from tests.aggregation.conftest import WorkerEnv, celery_broker, member_of
 from tests.aggregation.data import cast_vote, populate
 from tests.conftest import REPO, CeleryWorker, wait_for
 from tests.factories import SpaceFactory
+from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -63,7 +64,7 @@ class DedicatedWorker(CeleryWorker):
 
 @contextmanager
 def dedicated_worker(
-    redis: OwnRedis, worker_env: WorkerEnv, tmp_path: Path, *, slow_s: float = 0
+    redis: RedisServer, worker_env: WorkerEnv, tmp_path: Path, *, slow_s: float = 0
 ) -> Iterator[DedicatedWorker]:
     """A worker on our own Redis, and this process publishing there too."""
     from config.celery import app
@@ -109,7 +110,7 @@ def test_a_run_requested_through_the_api_is_executed_by_the_real_worker(
 
 
 def test_with_redis_down_people_keep_voting_and_the_analysis_catches_up(
-    own_redis: OwnRedis, worker_env: WorkerEnv, tmp_path: Path
+    own_redis: RedisServer, worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     deliberation = populate(SpaceFactory.create(), participants=16, statements=5)
     client = Client()
@@ -153,7 +154,7 @@ def test_with_redis_down_people_keep_voting_and_the_analysis_catches_up(
 
 
 def test_a_worker_killed_mid_run_leaves_a_run_the_reaper_fails_never_stuck(
-    own_redis: OwnRedis, worker_env: WorkerEnv, tmp_path: Path
+    own_redis: RedisServer, worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     deliberation = populate(SpaceFactory.create(), participants=10, statements=4)
 

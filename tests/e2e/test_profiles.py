@@ -25,7 +25,7 @@ def test_a_facilitator_runs_reviews_publishes_and_retracts_a_profile(
     MembershipFactory.create(user=facilitator, community=space.community, role=Role.FACILITATOR)
     log_in(page, facilitator)
 
-    page.goto(f"/spaces/{space.pk}/analysis/")
+    page.goto(f"/s/{space.pk}/analysis/")
     page.get_by_role("button", name="Run analysis now").click()
 
     # The progress page polls itself (htmx) until the worker is done.
@@ -47,7 +47,7 @@ def test_a_facilitator_runs_reviews_publishes_and_retracts_a_profile(
 
     # Anyone can read the published profile of a public community.
     visitor = browser.new_context(base_url=live_server.url).new_page()
-    visitor.goto(f"/spaces/{space.pk}/profile/")
+    visitor.goto(f"/s/{space.pk}/profile/")
     visitor.get_by_role("heading", name="Park futures: value profile").wait_for()
     rows = visitor.locator("table.profile-values tbody tr")
     assert rows.count() == 6

@@ -112,3 +112,26 @@ def test_a_facilitator_approves_a_pending_statement(page: Any, log_in: Any) -> N
     assert pending.status == ModerationStatus.ACCEPTED
     page.get_by_role("link", name="Decision log", exact=True).click()
     assert page.get_by_role("cell", name="Approved").is_visible()
+
+
+def test_a_duplicate_proposal_shows_the_refusal_in_place_and_counts_refresh_live(
+    page: Any,
+) -> None:
+    from elicitation import services
+
+    space = _space()
+    page.goto(f"/s/{space.pk}/")
+    page.get_by_label("Your statement").fill("the council should publish EVERY contract it signs!")
+    page.get_by_role("button", name="Propose").click()
+    # A 409 is swapped in like a success: the refusal and a link to the original.
+    pointer = page.get_by_role("link", name="See the existing statement")
+    pointer.wait_for()
+    assert pointer.get_attribute("href") == f"/s/{space.pk}/statements/2/"
+    assert Statement.objects.count() == len(TEXTS)
+    votes = page.locator('[data-count="votes"]')
+    assert votes.inner_text() == "0"
+    someone, _ = services.participant_get_or_create(space=space, anon_token="elsewhere")
+    services.vote_cast(participant=someone, statement_number=1, value=1)
+    page.wait_for_function(
+        "() => document.querySelector('[data-count=\"votes\"]').innerText === '1'", timeout=12_000
+    )

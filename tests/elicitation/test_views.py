@@ -132,11 +132,11 @@ def test_casting_a_vote_costs_a_constant_number_of_queries(
     for n in range(1, 4):
         StatementFactory.create(space=space, number=n)
     client.post(url("vote", space), {"statement": 1, "value": 1}, headers=HX)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(16):
         client.post(url("vote", space), {"statement": 2, "value": 1}, headers=HX)
     for n in range(4, 200):
         StatementFactory.create(space=space, number=n)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(16):
         response = client.post(url("vote", space), {"statement": 3, "value": -1}, headers=HX)
     assert response.status_code == 200
 
@@ -215,6 +215,12 @@ def test_statement_list_counts_votes_without_n_plus_one(
     with django_assert_max_num_queries(8):
         response = client.get(url("statements", space))
     assert response.status_code == 200
+    assert "Page 1 of" not in response.content.decode()
+    for n in range(30, 130):
+        StatementFactory.create(space=space, number=n)
+    second = client.get(url("statements", space), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second
+    assert ">Statement number" in second
 
 
 def test_pairwise_with_htmx_records_and_serves_a_different_pair(
@@ -424,3 +430,48 @@ def test_where_you_stand_says_no_analysis_yet(client: Client, space: Space) -> N
         client.post(url("vote", space), {"statement": n, "value": 1})
     body = client.get(url("stand", space)).content.decode()
     assert "No analysis yet" in body
+
+
+def test_plain_form_errors_answer_4xx_with_the_page_and_the_reason(
+    client: Client, space: Space
+) -> None:
+    StatementFactory.create(space=space, number=1)
+    vote = client.post(url("vote", space), {"statement": 9, "value": 1})
+    assert vote.status_code == 400
+    assert "no statement #9" in vote.content.decode()
+    pair = client.post(url("pairwise", space), {"statement_a": 1, "statement_b": 1, "choice": "a"})
+    assert pair.status_code == 400
+    assert "two different" in pair.content.decode()
+    ballot = client.post(url("ranking", space), {"position_1": "1", "position_2": "1"})
+    assert ballot.status_code == 400
+    assert "repeated: #1" in ballot.content.decode()
+    argument = client.post(url("argument_create", space, number=1), {"stance": "for", "text": "no"})
+    assert argument.status_code == 400
+    assert "at least 5 characters" in argument.content.decode()
+    space.phase = Space.Phase.CLOSED
+    space.save()
+    closed = client.post(
+        url("vote", space), {"statement": 1, "value": 1, "next": url("statement", space, number=1)}
+    )
+    assert closed.status_code == 409
+    assert "closed" in closed.content.decode()
+    assert not Vote.objects.exists()
+    assert not Comparison.objects.exists()
+    assert not RankingEntry.objects.exists()
+    assert not Argument.objects.exists()
+
+
+def test_observers_see_the_space_but_get_no_vote_buttons(client: Client, space: Space) -> None:
+    members_space = SpaceFactory.create(
+        community=space.community, participation=Space.Participation.MEMBERS
+    )
+    StatementFactory.create(space=members_space, number=1)
+    observer = UserFactory.create(username="olga")
+    MembershipFactory.create(user=observer, community=space.community, role=Role.OBSERVER)
+    client.force_login(observer)
+    page = client.get(members_space.get_absolute_url()).content.decode()
+    assert "does not include taking part" in page
+    assert 'name="value"' not in page
+    response = client.post(url("vote", members_space), {"statement": 1, "value": 1})
+    assert response.status_code == 403
+    assert not Vote.objects.exists()

@@ -1,0 +1,51 @@
+"""The analyze_polis management command on a real export folder, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from .conftest import BIODIVERSITY, BIODIVERSITY_META, require_data
+
+
+def test_it_writes_the_documented_keys_for_a_real_conversation(
+    tmp_path: Path, polis_math: dict[str, Any]
+) -> None:
+    require_data(BIODIVERSITY)
+    out = tmp_path / "result.json"
+    meta = ",".join(str(t) for t in BIODIVERSITY_META)
+    call_command("analyze_polis", str(BIODIVERSITY), "--out", str(out), "--meta-ids", meta)
+    data = json.loads(out.read_text())
+    for key in (
+        "participants",
+        "groups",
+        "consensus",
+        "group_aware_consensus",
+        "pca",
+        "priorities",
+        "timings_s",
+    ):
+        assert key in data
+    assert len(data["participants"]) == polis_math["n"]
+    grouped = [g for g in data["participants"].values() if g is not None]
+    assert len(grouped) == len(polis_math["in-conv"])
+    assert {g["id"] for g in data["groups"]} == set(grouped)
+    for group in data["groups"]:
+        assert group["size"] == grouped.count(group["id"])
+        assert group["representative"]
+        assert {r["direction"] for r in group["representative"]} <= {"agree", "disagree"}
+    assert data["consensus"]["agree"] == [c["tid"] for c in polis_math["consensus"]["agree"]]
+    assert data["consensus"]["disagree"] == [c["tid"] for c in polis_math["consensus"]["disagree"]]
+    assert set(data["group_aware_consensus"]) == set(data["priorities"])
+    assert data["pca"]["statements"] == polis_math["tids"]
+    assert {"components", "center", "statement_projections"} <= set(data["pca"])
+    assert data["timings_s"]["read"] > 0
+
+
+def test_it_fails_with_a_clear_message_on_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="not a folder"):
+        call_command("analyze_polis", str(tmp_path / "nope"), "--out", str(tmp_path / "x.json"))

@@ -1,0 +1,65 @@
+"""Our opinion groups against the group-id Pol.is exported for each conversation."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aggregation.engine.polis_io import read_polis_export, read_polis_groups
+
+from .conftest import BIODIVERSITY_META, analyze_export, conversations, require_data
+
+TARGET = 0.97
+# Measured shortfalls, kept as floors so that a regression still fails. Pol.is's
+# groups here depend on history the export does not record (its warm-started
+# k-means and k smoothing across thousands of updates, and for brexit an older
+# in-conv rule: Pol.is grouped people with 1 to 6 votes, which the current rule
+# never clusters). Replaying the history with guessed batch sizes did not get
+# closer (brexit: 41% to 74%); see the engine README.
+KNOWN_SHORTFALL = {"brexit-consensus": 0.77, "15-per-hour-seattle": 0.93}
+
+
+def best_label_agreement(ours: dict[int, int | None], theirs: dict[int, int | None]) -> float:
+    """Share of Pol.is-grouped participants we put in the matching group, best relabelling."""
+    grouped = {p: g for p, g in theirs.items() if g is not None}
+    their_labels: list[int] = sorted({g for g in theirs.values() if g is not None})
+    present: list[int] = sorted({g for g in ours.values() if g is not None})
+    our_labels: list[int | None] = list(present)
+    our_labels += [None] * max(0, len(their_labels) - len(our_labels))
+    best = 0
+    for perm in itertools.permutations(our_labels, len(their_labels)):
+        match = dict(zip(their_labels, perm, strict=True))
+        hits = sum(ours.get(p) is not None and ours.get(p) == match[g] for p, g in grouped.items())
+        best = max(best, hits)
+    return best / len(grouped) if grouped else 1.0
+
+
+@pytest.mark.parametrize("folder", conversations(), ids=lambda p: p.name)
+def test_groups_agree_with_polis_group_ids(folder: Path) -> None:
+    require_data(folder)
+    meta = BIODIVERSITY_META if folder.name == "scoop-hivemind.biodiversity" else ()
+    export = read_polis_export(folder, meta_ids=meta)
+    result = analyze_export(export)
+    ours = {
+        export.participant_ids[i]: (result.groups[g].id if g >= 0 else None)
+        for i, g in enumerate(result.participant_group.tolist())
+    }
+    share = best_label_agreement(ours, read_polis_groups(folder))
+    print(f"{folder.name}: {share:.2%} agreement with Pol.is group-id")
+    assert share >= KNOWN_SHORTFALL.get(folder.name, TARGET)
+
+
+def test_the_shared_data_holds_the_five_conversations() -> None:
+    require_data(Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis")
+    assert len(conversations()) == 5
+
+
+def test_agreement_is_measured_after_relabelling() -> None:
+    theirs: dict[int, int | None] = {1: 0, 2: 0, 3: 1, 4: None}
+    ours: dict[int, int | None] = {1: 7, 2: 7, 3: 5, 4: 5}
+    assert best_label_agreement(ours, theirs) == 1.0
+    assert best_label_agreement({1: 7, 2: 5, 3: 5}, theirs) == pytest.approx(2 / 3)
+    assert np.isclose(best_label_agreement({}, theirs), 0.0)
