@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from elicitation.models import (
     Vote,
     VoteEvent,
 )
+from elicitation.text import clean_text, fold_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -488,11 +487,14 @@ def _to_ms(moment: datetime) -> int:
 
 
 def normalize_statement_text(text: str) -> str:
-    """Case- and punctuation-folded text, as Statement.normalized_text stores it."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    words = " ".join(re.sub(r"[^\w\s]", "", folded).split())
-    # A text of only punctuation or symbols ("???") keeps its folded form.
-    return words or " ".join(folded.split())
+    """Statement.normalized_text for an imported comment: the key proposals are checked against.
+
+    The same folding as new proposals (elicitation.text.fold_text), so a later
+    proposal repeating an imported comment is caught as a duplicate. A text of
+    only punctuation or symbols ("???") folds to nothing and keeps its cleaned,
+    case-folded form instead (the column may not be blank).
+    """
+    return fold_text(text) or clean_text(text).casefold()
 
 
 def _free_slug(community: Community, title: str) -> str:

@@ -288,3 +288,19 @@ def test_the_export_costs_the_same_few_queries_whatever_the_size_of_the_space(
     for space in (small, large):
         with django_assert_max_num_queries(5):
             polis_io.polis_export_files(space=space)
+
+
+def test_a_proposal_repeating_an_imported_comment_is_refused_as_a_duplicate() -> None:
+    from elicitation import services
+
+    community = CommunityFactory.create()
+    space = polis_io.space_import_polis(community=community, actor=None, **good_files())
+    space.phase = Space.Phase.OPEN
+    space.save(update_fields=["phase"])
+    participant = Participant.objects.get(space=space, number=3)
+    with pytest.raises(services.DuplicateStatement) as caught:
+        services.statement_propose(
+            space=space, participant=participant, text="Rivers SHOULD stay clean!"
+        )
+    assert caught.value.existing.number == 0
+    assert Statement.objects.filter(space=space).count() == 3
