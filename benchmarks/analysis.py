@@ -177,7 +177,9 @@ def _run_child(mode: str, spec: str) -> dict[str, float | int]:
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        # One BLAS thread, as in the worker (config/celery.py): threaded OpenBLAS
+        # spins against other load on a 2-core machine.
+        env={"OPENBLAS_NUM_THREADS": "1", **os.environ, "PYTHONHASHSEED": "0"},
     )
     result: dict[str, float | int] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -239,6 +241,12 @@ def main() -> None:
         "--no-real", dest="real", action="store_false", help="skip the real conversations"
     )
     parser.add_argument("--json", action="store_true", help="print rows as JSON too")
+    parser.add_argument(
+        "--no-social",
+        dest="social",
+        action="store_false",
+        help="skip engine II (bridging, pairwise, bootstrap, ranking: benchmarks/analysis_social.py)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -246,9 +254,17 @@ def main() -> None:
         print(json.dumps(child_read(spec) if mode == "read" else child_analyse(spec)))
         return
     rows = [row for section in SECTIONS for row in section(args)]
+    print("Pol.is opinion groups (engine I)\n")
     print_table(rows)
     if args.json:
         print(json.dumps([asdict(r) | {"votes_per_s": r.votes_per_s} for r in rows]))
+    if args.social:
+        # Engine II's cases have their own columns (CPU time beside wall time),
+        # so they print as a second table from their own script.
+        print("\nBridging, pairwise, bootstrap, ranking, manipulation (engine II)\n", flush=True)
+        subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("analysis_social.py"))], check=True
+        )
 
 
 if __name__ == "__main__":

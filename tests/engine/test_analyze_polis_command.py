@@ -44,6 +44,13 @@ def test_it_writes_the_documented_keys_for_a_real_conversation(
     assert data["pca"]["statements"] == polis_math["tids"]
     assert {"components", "center", "statement_projections"} <= set(data["pca"])
     assert data["timings_s"]["read"] > 0
+    # Bridging: one entry per statement, Community Notes statuses, never NaN.
+    assert set(data["bridging"]) == set(data["group_aware_consensus"])
+    statuses = {b["status"] for b in data["bridging"].values()}
+    assert statuses <= {"bridging", "not_bridging", "too_few_ratings"}
+    assert "bridging" in statuses
+    assert all(abs(b["factor"]) < 10 and abs(b["score"]) < 10 for b in data["bridging"].values())
+    assert data["timings_s"]["bridging"] > 0
 
 
 def test_it_fails_with_a_clear_message_on_a_missing_folder(tmp_path: Path) -> None:

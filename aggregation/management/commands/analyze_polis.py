@@ -9,9 +9,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aggregation.engine.bridging import bridging_by_id, fit_bridging
 from aggregation.engine.polis import analyze_votes, result_to_dict
 from aggregation.engine.polis_io import read_polis_export
-from aggregation.engine.votes import EngineInputError
+from aggregation.engine.votes import EngineInputError, latest_votes
 
 
 def _id_list(text: str) -> list[int]:
@@ -51,12 +52,30 @@ class Command(BaseCommand):
                 moderated_out=export.moderated_out,
                 meta=export.meta,
             )
+            bridging_started = time.perf_counter()
+            # Bridging reads each participant's latest vote; passes are not ratings
+            # (fit_bridging drops them).
+            latest = latest_votes(
+                participant=export.participant,
+                statement=export.statement,
+                value=export.value,
+                time=export.time,
+                n_participants=len(export.participant_ids),
+                n_statements=len(export.statement_ids),
+            )
+            bridging = fit_bridging(latest)
+            bridging_s = time.perf_counter() - bridging_started
         except EngineInputError as exc:
             raise CommandError(str(exc)) from exc
         out = result_to_dict(
             result, participant_ids=export.participant_ids, statement_ids=export.statement_ids
         )
-        out["timings_s"] = {"read": round(read_s, 6), **out["timings_s"]}
+        out["bridging"] = bridging_by_id(bridging, export.statement_ids)
+        out["timings_s"] = {
+            "read": round(read_s, 6),
+            **out["timings_s"],
+            "bridging": round(bridging_s, 6),
+        }
         options["out"].write_text(json.dumps(out, allow_nan=False, indent=1) + "\n")
         self.stdout.write(
             f"{len(out['groups'])} groups, {len(out['in_conv'])} clustered participants"
