@@ -87,6 +87,7 @@ class RunOutputSerializer(serializers.ModelSerializer[AnalysisRun]):
             "error",
             "attempts",
             "created_at",
+            "enqueued_at",
             "started_at",
             "heartbeat_at",
             "finished_at",

@@ -245,7 +245,8 @@ def to_csv(content: dict[str, Any]) -> str:
             "pairwise_low",
             "pairwise_high",
             *[f"rank_{rule}" for rule in rules],
-            *[f"group_{g}_agree_rate" for g in range(n_groups)],
+            # Numbered from 1 like the pages and the charter ("Group 1").
+            *[f"group_{g + 1}_agree_rate" for g in range(n_groups)],
         ]
     )
 
@@ -301,6 +302,10 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def _article(word: str) -> str:
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.0f}%"
 
@@ -319,7 +324,7 @@ def to_markdown(content: dict[str, Any]) -> str:
         f"Profile {version}, status {content['status']}"
         + (f", published {content['published_at'][:10]}" if content.get("published_at") else "")
         + (
-            f", approved by a {content['approved_by']['role']}"
+            f", approved by {_article(content['approved_by']['role'])}"
             if content.get("approved_by")
             else ""
         )

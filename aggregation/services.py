@@ -30,6 +30,8 @@ AUTO_QUIET = timedelta(minutes=5)
 AUTO_MIN_INTERVAL = timedelta(minutes=3)
 # A queued run older than this was probably never delivered (broker down).
 LOST_AFTER = timedelta(seconds=60)
+# A queued run the broker accepted but no worker took after this long is sent again.
+RESEND_AFTER = timedelta(minutes=10)
 
 
 # Errors worth retrying: the database was briefly unreachable or locked.
@@ -60,6 +62,7 @@ def run_enqueue(*, run_id: int) -> bool:
     except (KombuOperationalError, RedisError, OSError) as exc:
         logger.warning("Could not enqueue analysis run %s (broker unreachable): %s", run_id, exc)
         return False
+    AnalysisRun.objects.filter(id=run_id).update(enqueued_at=timezone.now())
     return True
 
 
@@ -217,15 +220,23 @@ def run_reap_stale(*, max_silence_s: int) -> int:
     )
 
 
-def runs_requeue_lost(*, older_than: timedelta = LOST_AFTER) -> int:
-    """Send again queued runs that no worker picked up (the broker was down or lost them).
+def runs_requeue_lost(
+    *, older_than: timedelta = LOST_AFTER, resend_after: timedelta = RESEND_AFTER
+) -> int:
+    """Send again queued runs no worker picked up; returns how many were sent.
 
-    Sending twice is harmless: the task claims the run with a conditional update.
+    Runs that never reached the broker (it was down) go after `older_than`;
+    runs that did but still wait (a busy worker, or a broker that lost its
+    queue on restart) only after `resend_after`, so a long queue is not
+    flooded with copies. Sending twice is harmless: the task claims the run
+    with a conditional update.
     """
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    never_sent = Q(enqueued_at__isnull=True, created_at__lt=now - older_than)
+    waiting_long = Q(enqueued_at__lt=now - resend_after)
     sent = 0
     for run_id in AnalysisRun.objects.filter(
-        status=AnalysisRun.Status.QUEUED, created_at__lt=cutoff
+        never_sent | waiting_long, status=AnalysisRun.Status.QUEUED
     ).values_list("id", flat=True):
         sent += run_enqueue(run_id=run_id)
     return sent

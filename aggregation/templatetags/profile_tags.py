@@ -47,3 +47,11 @@ def width(value: Any, total: Any) -> str:
         return f"{100 * float(value) / float(total):.1f}" if float(total) else "0"
     except (TypeError, ValueError):
         return "0"
+
+
+@register.filter
+def article(word: str) -> str:
+    """ "owner" -> "an owner", "facilitator" -> "a facilitator"."""
+    if not word:
+        return ""
+    return f"{'an' if word[0].lower() in 'aeiou' else 'a'} {word}"

@@ -73,6 +73,7 @@ def test_an_unreachable_broker_leaves_the_run_queued_and_the_request_succeeds(
     assert run is not None
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.QUEUED
+    assert run.enqueued_at is None
     assert "Could not enqueue analysis run" in caplog.text
 
 
@@ -361,8 +362,8 @@ def test_a_little_activity_gets_analysed_once_things_go_quiet(deliberation: Deli
     assert len(services.runs_request_auto()) == 1
 
 
-def test_runs_stuck_in_the_queue_are_sent_again(
-    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+def test_runs_stuck_in_the_queue_are_sent_again_without_flooding_a_busy_queue(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sent: list[int] = []
 
@@ -371,13 +372,42 @@ def test_runs_stuck_in_the_queue_are_sent_again(
         return True
 
     monkeypatch.setattr(services, "run_enqueue", record)
-    old = AnalysisRun.objects.create(space=deliberation.space)
-    AnalysisRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    other = populate(SpaceFactory.create(), participants=2, statements=2).space
-    AnalysisRun.objects.create(space=other)  # just requested: its message is on its way
+    now = timezone.now()
 
-    assert services.runs_requeue_lost() == 1
-    assert sent == [old.pk]
+    def queued(*, created_ago: timedelta, enqueued_ago: timedelta | None) -> AnalysisRun:
+        run = AnalysisRun.objects.create(space=SpaceFactory.create())
+        AnalysisRun.objects.filter(pk=run.pk).update(
+            created_at=now - created_ago,
+            enqueued_at=None if enqueued_ago is None else now - enqueued_ago,
+        )
+        return run
+
+    never_sent = queued(created_ago=timedelta(minutes=5), enqueued_ago=None)
+    queued(created_ago=timedelta(seconds=5), enqueued_ago=None)  # its message is on its way
+    queued(created_ago=timedelta(minutes=5), enqueued_ago=timedelta(minutes=5))  # a busy worker
+    long_lost = queued(created_ago=timedelta(hours=1), enqueued_ago=timedelta(minutes=30))
+
+    assert services.runs_requeue_lost() == 2
+    assert sorted(sent) == sorted([never_sent.pk, long_lost.pk])
+
+
+def test_a_run_handed_to_the_broker_records_when(
+    deliberation: Deliberation,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aggregation.tasks import run_analysis
+
+    calls: list[Any] = []
+    monkeypatch.setattr(run_analysis, "apply_async", lambda *a, **kw: calls.append(kw["args"]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_request(space=deliberation.space, trigger="manual")
+
+    assert run is not None
+    assert calls == [(run.pk,)]
+    run.refresh_from_db()
+    assert run.enqueued_at is not None
 
 
 def test_the_beat_schedule_runs_auto_requests_and_the_reaper() -> None:

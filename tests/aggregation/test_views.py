@@ -175,6 +175,7 @@ def test_a_facilitator_reviews_the_diff_and_publishes(
     assert draft.status == ValueProfile.Status.PUBLISHED
     after = facilitator.get(review_url).content.decode()
     assert "Retract version 1" in after
+    assert "by a facilitator" in after
     assert "Published a value profile" in after
 
 

@@ -132,11 +132,14 @@ def test_casting_a_vote_costs_a_constant_number_of_queries(
     for n in range(1, 4):
         StatementFactory.create(space=space, number=n)
     client.post(url("vote", space), {"statement": 1, "value": 1}, headers=HX)
-    with django_assert_max_num_queries(16):
+    # Session, user, access (3), participant, statement, vote upsert (4 with the
+    # savepoint), history, next card (candidates, statement, cached counts or 1
+    # GROUP BY), progress (2), analysis: the same whatever the space size.
+    with django_assert_max_num_queries(18):
         client.post(url("vote", space), {"statement": 2, "value": 1}, headers=HX)
     for n in range(4, 200):
         StatementFactory.create(space=space, number=n)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         response = client.post(url("vote", space), {"statement": 3, "value": -1}, headers=HX)
     assert response.status_code == 200
 
@@ -475,3 +478,45 @@ def test_observers_see_the_space_but_get_no_vote_buttons(client: Client, space: 
     response = client.post(url("vote", members_space), {"statement": 1, "value": 1})
     assert response.status_code == 403
     assert not Vote.objects.exists()
+
+
+def test_where_you_stand_shows_the_group_and_own_statements(client: Client, space: Space) -> None:
+    from aggregation.models import AnalysisRun
+
+    for n in range(1, 8):
+        StatementFactory.create(space=space, number=n, text=f"Value statement number {n} here")
+        client.post(url("vote", space), {"statement": n, "value": 1})
+    # Factories bypass the counter the services keep.
+    Space.objects.filter(pk=space.pk).update(statement_counter=7)
+    client.post(url("propose", space), {"text": "My own idea about the riverfront"})
+    me = Participant.objects.get()
+    AnalysisRun.objects.create(
+        space=space,
+        status=AnalysisRun.Status.SUCCEEDED,
+        result={
+            "participants": {str(me.number): 0},
+            "groups": [
+                {"id": 0, "size": 5, "representative": [{"statement": 3, "direction": "agree"}]},
+                {"id": 1, "size": 2, "representative": [{"statement": 4, "direction": "disagree"}]},
+            ],
+            "consensus": {"agree": [1], "disagree": []},
+        },
+    )
+    body = client.get(url("stand", space)).content.decode()
+    assert "You are closest to Group A (5 people)" in body
+    assert "Value statement number 3 here" in body
+    assert "Group B" in body
+    assert "Most people agree" in body
+    assert "My own idea about the riverfront" in body
+
+
+def test_the_space_page_works_when_the_cache_is_down(client: Client, space: Space) -> None:
+    from unittest import mock
+
+    StatementFactory.create(space=space, number=1, text="Still here without a cache")
+    with mock.patch("elicitation.selectors.cache.get", side_effect=ConnectionError("down")):
+        response = client.get(space.get_absolute_url())
+        live = client.get(url("live_counts", space))
+    assert response.status_code == 200
+    assert "Still here without a cache" in response.content.decode()
+    assert 'data-count="statements">1<' in live.content.decode()
