@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from elicitation import apis
+from elicitation.apis_polis import SpacePolisExportApi
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(
@@ -57,4 +58,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-argument-moderate",
     ),
     path("spaces/<int:space_id>/decisions/", apis.DecisionListApi.as_view(), name="api-decisions"),
+]
+
+# Pol.is export.
+urlpatterns += [
+    path(
+        "spaces/<int:space_id>/export/polis.zip",
+        SpacePolisExportApi.as_view(),
+        name="api-space-export-polis",
+    ),
 ]

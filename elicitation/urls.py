@@ -1,10 +1,10 @@
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 
-from elicitation import views
+from elicitation import views, views_polis
 
 app_name = "elicitation"
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<slug:slug>/spaces/", views.community_spaces, name="community_spaces"),
     path("c/<slug:slug>/spaces/new/", views.space_create, name="space_create"),
     path("j/<str:token>/", views.space_join, name="join"),
@@ -43,4 +43,10 @@ urlpatterns: list[URLPattern] = [
         views.flag_dismiss,
         name="dismiss_flag",
     ),
+]
+
+# Pol.is import and export.
+urlpatterns += [
+    path("c/<slug:slug>/import/polis/", views_polis.polis_import, name="polis_import"),
+    path("s/<int:space_id>/export/polis.zip", views_polis.polis_export, name="polis_export"),
 ]

@@ -1,0 +1,74 @@
+"""REST endpoint: a space as a Pol.is export (zip of CSV files)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from communities.roles import Action
+from elicitation.selectors import space_get_for_user
+from elicitation.views_polis import polis_zip_response
+
+
+class ZipRenderer(BaseRenderer):
+    """Lets clients send `Accept: application/zip`.
+
+    The success response is built as bytes by the view; only error bodies
+    pass through a renderer, and those stay JSON so a client can read them.
+    """
+
+    media_type = "application/zip"
+    format = "zip"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode("utf-8")
+
+
+_ERROR = inline_serializer("PolisExportError", fields={"detail": serializers.CharField()})
+
+
+class SpacePolisExportApi(APIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, ZipRenderer]
+
+    @extend_schema(
+        operation_id="space_export_polis",
+        summary="Export a space as a Pol.is CSV bundle",
+        description=(
+            "A zip archive holding comments.csv, votes.csv (the full vote history), "
+            "participants-votes.csv (latest votes, with the opinion group of the latest "
+            "succeeded analysis) and summary.csv, in Pol.is's export format. Participants "
+            "appear only as per-space integers. Facilitators and owners of the community only; "
+            "log in with a session or send `Authorization: Token <key>`."
+        ),
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The zip archive."
+            ),
+            401: OpenApiResponse(response=_ERROR, description="Not logged in."),
+            403: OpenApiResponse(
+                response=_ERROR, description="Your role does not allow exporting this space."
+            ),
+            404: OpenApiResponse(
+                response=_ERROR, description="No such space (or hidden from you)."
+            ),
+            429: OpenApiResponse(response=_ERROR, description="Too many requests; retry later."),
+        },
+    )
+    def get(self, request: Request, space_id: int) -> Any:
+        space = space_get_for_user(user=request.user, space_id=space_id, action=Action.CREATE_SPACE)
+        return polis_zip_response(space)

@@ -1,0 +1,84 @@
+"""The facilitator's Pol.is upload form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from elicitation import polis_io
+
+# Larger than any real export we know (vTaiwan's votes.csv is about 3 MB),
+# small enough that a mistaken upload cannot tie up a worker.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# Which form field a PolisFormatError about a file belongs next to.
+FIELD_FOR_FILE = {
+    polis_io.COMMENTS: "comments",
+    polis_io.VOTES: "votes",
+    polis_io.PARTICIPANTS_VOTES: "participants_votes",
+    polis_io.SUMMARY: "summary",
+}
+
+
+class PolisImportForm(forms.Form):
+    title = forms.CharField(
+        max_length=160,
+        required=False,
+        help_text="Leave empty to use the conversation's topic from summary.csv.",
+    )
+    comments = forms.FileField(label="comments.csv", help_text="Required: the comments.")
+    votes = forms.FileField(
+        label="votes.csv",
+        required=False,
+        help_text="The full vote history with timestamps (preferred).",
+    )
+    participants_votes = forms.FileField(
+        label="participants-votes.csv",
+        required=False,
+        help_text="Latest votes only; used when votes.csv is not given.",
+    )
+    summary = forms.FileField(
+        label="summary.csv", required=False, help_text="Optional: topic and description."
+    )
+
+    def _clean_file(self, name: str) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get(name)
+        if upload is not None and (upload.size or 0) > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"This file is {upload.size} bytes; at most {MAX_FILE_BYTES} are accepted."
+            )
+        return upload
+
+    def clean_comments(self) -> UploadedFile | None:
+        return self._clean_file("comments")
+
+    def clean_votes(self) -> UploadedFile | None:
+        return self._clean_file("votes")
+
+    def clean_participants_votes(self) -> UploadedFile | None:
+        return self._clean_file("participants_votes")
+
+    def clean_summary(self) -> UploadedFile | None:
+        return self._clean_file("summary")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("votes") and not data.get("participants_votes") and not self.errors:
+            self.add_error("votes", "Upload votes.csv or participants-votes.csv (or both).")
+        return data
+
+    def file_bytes(self) -> polis_io.PolisFiles:
+        """The uploads as the import service's keyword arguments."""
+
+        def read(name: str) -> bytes | None:
+            upload: UploadedFile | None = self.cleaned_data.get(name)
+            return upload.read() if upload is not None else None
+
+        return {
+            "comments": read("comments") or b"",
+            "votes": read("votes"),
+            "participants_votes": read("participants_votes"),
+            "summary": read("summary"),
+        }

@@ -1,0 +1,35 @@
+"""Write a space as a Pol.is export folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from elicitation import polis_io
+from elicitation.models import Space
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a space as Pol.is CSV files (comments.csv, votes.csv, "
+        "participants-votes.csv, summary.csv) into OUT_DIR."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("space_id", type=int)
+        parser.add_argument("out_dir", type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        space = Space.objects.filter(pk=options["space_id"]).first()
+        if space is None:
+            raise CommandError(f"No space with id {options['space_id']}")
+        out: Path = options["out_dir"]
+        if out.exists() and not out.is_dir():
+            raise CommandError(f"{out} exists and is not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        files = polis_io.polis_export_files(space=space)
+        for name, content in files.items():
+            (out / name).write_bytes(content)
+        self.stdout.write(f"Wrote {', '.join(sorted(files))} of space {space.pk} to {out}")

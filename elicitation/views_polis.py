@@ -1,0 +1,77 @@
+"""Pol.is import (upload form) and export (zip download) pages for facilitators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from communities.roles import Action, role_allows
+from communities.selectors import community_get_visible, membership_for
+from elicitation import polis_io
+from elicitation.forms_polis import FIELD_FOR_FILE, PolisImportForm
+from elicitation.models import Space
+from elicitation.selectors import space_get_for_user
+
+TEMPLATE = "elicitation/polis_import.html"
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community = community_get_visible(user=request.user, slug=slug)
+    membership = membership_for(user=request.user, community=community)
+    if not role_allows(membership.role if membership else None, Action.CREATE_SPACE):
+        raise PermissionDenied("Only the community's facilitators and owners can import spaces.")
+    status = 200
+    if request.method == "POST":
+        form = PolisImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                space = polis_io.space_import_polis(
+                    community=community,
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                    title=form.cleaned_data["title"],
+                    **form.file_bytes(),
+                )
+            except polis_io.PolisFormatError as exc:
+                form.add_error(FIELD_FOR_FILE.get(exc.file, None), f"Nothing imported. {exc}")
+            else:
+                messages.success(
+                    request,
+                    f"Imported “{space.title}” as a draft space: open it when you are ready.",
+                )
+                url = space.get_absolute_url()
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        # htmx does not swap 4xx responses by default, so the partial that
+        # shows the errors goes back as 200; a plain form post gets a 400.
+        status = 200 if request.htmx else 400
+    else:
+        form = PolisImportForm()
+    template = f"{TEMPLATE}#import-form" if request.htmx else TEMPLATE
+    return render(request, template, {"community": community, "form": form}, status=status)
+
+
+@login_required
+@require_GET
+def polis_export(request: HttpRequest, space_id: int) -> HttpResponse:
+    space = space_get_for_user(user=request.user, space_id=space_id, action=Action.CREATE_SPACE)
+    return polis_zip_response(space)
+
+
+def polis_zip_response(space: Space) -> HttpResponse:
+    response = HttpResponse(polis_io.polis_export_zip(space=space), content_type="application/zip")
+    name = polis_io.polis_export_folder_name(space)
+    response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return response

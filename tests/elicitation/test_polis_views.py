@@ -1,0 +1,365 @@
+"""Pol.is upload form, zip download and zip API, over HTTP."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from aggregation.models import AnalysisRun
+from communities.models import Community, Membership
+from communities.roles import Role
+from elicitation import polis_io
+from elicitation.models import ModerationAction, Space, Statement, Vote, VoteEvent
+from tests.conftest import POLIS_DATA
+from tests.elicitation.polis_files import (
+    comments_rows,
+    csv_bytes,
+    good_files,
+    read_folder,
+    votes_rows,
+)
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _member(role: Role, community: Community | None = None) -> tuple[Client, Community]:
+    community = community or CommunityFactory.create()
+    user = UserFactory.create()
+    MembershipFactory.create(user=user, community=community, role=role)
+    client = Client()
+    client.force_login(user)
+    return client, community
+
+
+def _upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def _import_url(community: Community) -> str:
+    return reverse("elicitation:polis_import", kwargs={"slug": community.slug})
+
+
+def test_a_facilitator_sees_a_labelled_upload_form() -> None:
+    client, community = _member(Role.FACILITATOR)
+    response = client.get(_import_url(community))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    for field in ("comments", "votes", "participants_votes", "summary", "title"):
+        assert f'for="id_{field}"' in html
+    assert "participants-votes.csv" in html
+
+
+def test_a_facilitator_imports_an_uploaded_export_into_a_new_draft_space() -> None:
+    client, community = _member(Role.FACILITATOR)
+    files = good_files()
+    response = client.post(
+        _import_url(community),
+        {
+            "title": "From Pol.is",
+            "comments": _upload("comments.csv", files["comments"]),
+            "votes": _upload("votes.csv", files["votes"] or b""),
+        },
+    )
+    assert response.status_code == 302
+    space = Space.objects.get(community=community)
+    assert response["Location"] == space.get_absolute_url()
+    assert space.title == "From Pol.is"
+    assert space.phase == Space.Phase.DRAFT
+    assert Statement.objects.filter(space=space).count() == 3
+    assert Vote.objects.filter(statement__space=space).count() == 4
+    assert VoteEvent.objects.filter(statement__space=space).count() == 5
+    decision = ModerationAction.objects.get(space=space)
+    assert decision.action == ModerationAction.Action.IMPORT
+    assert decision.actor_role == Role.FACILITATOR
+
+
+def test_the_upload_imports_a_real_conversation_from_participants_votes_csv() -> None:
+    client, community = _member(Role.OWNER)
+    source = read_folder(POLIS_DATA / "brexit-consensus")
+    response = client.post(
+        _import_url(community),
+        {
+            "comments": _upload("comments.csv", source["comments"]),
+            "participants_votes": _upload(
+                "participants-votes.csv", source["participants_votes"] or b""
+            ),
+            "summary": _upload("summary.csv", source["summary"] or b""),
+        },
+    )
+    assert response.status_code == 302
+    space = Space.objects.get(community=community)
+    assert space.title == "Can there be consensus on Brexit?"
+    assert Vote.objects.filter(statement__space=space).count() == 5303
+
+
+def test_a_malformed_upload_shows_file_line_and_column_next_to_the_field_and_saves_nothing() -> (
+    None
+):
+    client, community = _member(Role.FACILITATOR)
+    rows = votes_rows()
+    rows[3][4] = "7"
+    response = client.post(
+        _import_url(community),
+        {
+            "comments": _upload("comments.csv", csv_bytes(comments_rows())),
+            "votes": _upload("votes.csv", csv_bytes(rows)),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_votes-errors"' in html
+    assert "votes.csv, line 4, column 5 (vote): vote &#x27;7&#x27; is not 1" in html
+    assert 'aria-invalid="true"' in html
+    assert not Space.objects.filter(community=community).exists()
+    assert not Statement.objects.exists()
+
+
+def test_an_upload_without_any_votes_file_is_refused() -> None:
+    client, community = _member(Role.FACILITATOR)
+    response = client.post(
+        _import_url(community),
+        {"comments": _upload("comments.csv", csv_bytes(comments_rows()))},
+    )
+    assert response.status_code == 400
+    assert "Upload votes.csv or participants-votes.csv" in response.content.decode()
+    assert not Space.objects.exists()
+
+
+def test_htmx_gets_the_form_partial_with_errors_and_a_client_redirect_on_success() -> None:
+    client, community = _member(Role.FACILITATOR)
+    bad = client.post(
+        _import_url(community),
+        {
+            "comments": _upload("comments.csv", b"comment-id\n1\n"),
+            "votes": _upload("votes.csv", csv_bytes(votes_rows())),
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert bad.status_code == 200
+    html = bad.content.decode()
+    assert html.lstrip().startswith("<form")
+    assert "<html" not in html
+    assert "comments.csv, line 1, column timestamp, author-id, moderated, comment-body" in html
+    assert bad["Vary"]
+    assert "HX-Request" in bad["Vary"]
+
+    files = good_files()
+    good = client.post(
+        _import_url(community),
+        {
+            "comments": _upload("comments.csv", files["comments"]),
+            "votes": _upload("votes.csv", files["votes"] or b""),
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert good.status_code == 200
+    assert good["HX-Redirect"]
+    assert Space.objects.filter(community=community).count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.OBSERVER])
+def test_members_and_observers_may_not_import(role: Role) -> None:
+    client, community = _member(role)
+    files = good_files()
+    assert client.get(_import_url(community)).status_code == 403
+    response = client.post(
+        _import_url(community),
+        {
+            "comments": _upload("comments.csv", files["comments"]),
+            "votes": _upload("votes.csv", files["votes"] or b""),
+        },
+    )
+    assert response.status_code == 403
+    assert not Space.objects.exists()
+
+
+def test_a_facilitator_of_another_community_may_not_import_here() -> None:
+    client, _ = _member(Role.FACILITATOR)
+    other = CommunityFactory.create()
+    assert client.get(_import_url(other)).status_code == 403
+
+
+def test_a_banned_facilitator_may_not_import() -> None:
+    client, community = _member(Role.FACILITATOR)
+    Membership.objects.filter(community=community).update(status=Membership.Status.BANNED)
+    assert client.get(_import_url(community)).status_code in (403, 404)
+
+
+def test_a_private_community_is_hidden_from_outsiders_and_anonymous_users_must_log_in(
+    settings: object,
+) -> None:
+    # A plain path: the login page's URL name belongs to the communities work.
+    settings.LOGIN_URL = "/accounts/login/"  # type: ignore[attr-defined]
+    private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
+    outsider = Client()
+    outsider.force_login(UserFactory.create())
+    assert outsider.get(_import_url(private)).status_code == 404
+    anonymous = Client().get(_import_url(private))
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/?next=")
+
+
+# --- Export -----------------------------------------------------------------
+
+
+def _imported_space(community: Community) -> Space:
+    return polis_io.space_import_polis(community=community, actor=None, **good_files())
+
+
+def _zip_files(content: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name.rsplit("/", 1)[-1]: archive.read(name) for name in archive.namelist()}
+
+
+def test_a_facilitator_downloads_the_space_as_a_polis_zip() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _imported_space(community)
+    response = client.get(reverse("elicitation:polis_export", kwargs={"space_id": space.pk}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert f'filename="polis-space-{space.pk}.zip"' in response["Content-Disposition"]
+    files = _zip_files(response.content)
+    assert set(files) == {"comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"}
+    assert files["votes.csv"].count(b"\n") == 6  # header + 5 events
+
+
+def test_a_member_may_not_download_the_export() -> None:
+    client, community = _member(Role.MEMBER)
+    space = _imported_space(community)
+    space.phase = Space.Phase.OPEN
+    space.save(update_fields=["phase"])
+    response = client.get(reverse("elicitation:polis_export", kwargs={"space_id": space.pk}))
+    assert response.status_code == 403
+
+
+def _api_url(space_id: int) -> str:
+    return f"/api/v1/spaces/{space_id}/export/polis.zip"
+
+
+def test_the_api_returns_the_zip_to_a_facilitator_with_group_ids_from_the_latest_analysis() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _imported_space(community)
+    AnalysisRun.objects.create(
+        space=space,
+        status=AnalysisRun.Status.SUCCEEDED,
+        result={"participants": {"0": 1, "1": 0, "2": None}},
+    )
+    response = client.get(_api_url(space.pk), HTTP_ACCEPT="application/zip")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    wide = _zip_files(response.content)["participants-votes.csv"].decode().splitlines()
+    assert wide[0].startswith("participant,group-id,n-comments,n-votes,n-agree,n-disagree,0,1,2")
+    rows = {line.split(",")[0]: line.split(",") for line in wide[1:]}
+    assert rows["0"][1] == "1"
+    assert rows["1"][1] == "0"
+    assert rows["2"][1] == ""
+    assert rows["3"][1] == ""
+    assert rows["1"][6] == "1"  # participant 1's latest vote on comment 0 (changed from -1)
+
+
+def test_the_api_refuses_anonymous_clients_members_and_unknown_spaces_with_json_errors() -> None:
+    client, community = _member(Role.MEMBER)
+    space = _imported_space(community)
+    space.phase = Space.Phase.OPEN
+    space.save(update_fields=["phase"])
+    anonymous = Client().get(_api_url(space.pk))
+    assert anonymous.status_code in (401, 403)
+    assert "detail" in anonymous.json()
+    member = client.get(_api_url(space.pk))
+    assert member.status_code == 403
+    assert "detail" in member.json()
+    facilitator, _ = _member(Role.FACILITATOR, community)
+    missing = facilitator.get(_api_url(space.pk + 1000), HTTP_ACCEPT="application/zip")
+    assert missing.status_code == 404
+    assert b"detail" in missing.content
+
+
+def test_the_export_endpoint_is_documented_in_the_openapi_schema() -> None:
+    response = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    operation = response.json()["paths"]["/api/v1/spaces/{space_id}/export/polis.zip"]["get"]
+    assert "application/zip" in operation["responses"]["200"]["content"]
+    assert {"401", "403", "404", "429"} <= set(operation["responses"])
+
+
+def test_exports_hold_no_usernames_emails_account_ids_or_xids() -> None:
+    user = UserFactory.create(username="zelda-secret", email="zelda@hidden.example")
+    community = CommunityFactory.create()
+    MembershipFactory.create(user=user, community=community, role=Role.OWNER)
+    wide = csv_bytes(
+        [["participant", "xid", "0", "1", "2"], [0, "embed-xid-777", 1, "", ""], [1, "", -1, 1, ""]]
+    )
+    space = polis_io.space_import_polis(
+        community=community,
+        actor=user,
+        comments=csv_bytes(comments_rows()),
+        participants_votes=wide,
+    )
+    # Bind an imported participant to the account, as a later login would.
+    participant = space.participants.get(number=1)
+    participant.user = user
+    participant.save(update_fields=["user"])
+    client = Client()
+    client.force_login(user)
+    response = client.get(_api_url(space.pk), HTTP_ACCEPT="application/zip")
+    assert response.status_code == 200
+    for content in _zip_files(response.content).values():
+        text = content.decode()
+        assert "zelda" not in text
+        assert "hidden.example" not in text
+        assert "embed-xid-777" not in text
+        assert "xid" not in text
+    wide_lines = _zip_files(response.content)["participants-votes.csv"].decode().splitlines()
+    assert wide_lines[0].split(",")[:2] == ["participant", "group-id"]
+    # Participants appear as their per-space numbers and nothing else.
+    assert [line.split(",")[0] for line in wide_lines[1:]] == ["0", "1", "2"]
+
+
+def test_facilitators_find_the_import_and_export_links_and_members_do_not() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _imported_space(community)
+    spaces_page = client.get(
+        reverse("elicitation:community_spaces", kwargs={"slug": community.slug})
+    ).content.decode()
+    assert f'href="{_import_url(community)}"' in spaces_page
+    space_page = client.get(space.get_absolute_url()).content.decode()
+    export_url = reverse("elicitation:polis_export", kwargs={"space_id": space.pk})
+    assert f'href="{export_url}"' in space_page
+
+    space.phase = Space.Phase.OPEN
+    space.save(update_fields=["phase"])
+    member, _ = _member(Role.MEMBER, community)
+    assert (
+        _import_url(community)
+        not in member.get(
+            reverse("elicitation:community_spaces", kwargs={"slug": community.slug})
+        ).content.decode()
+    )
+    assert export_url not in member.get(space.get_absolute_url()).content.decode()
+
+
+def test_the_api_accepts_an_api_token_of_a_facilitator() -> None:
+    from communities.services import api_token_create
+
+    user = UserFactory.create()
+    community = CommunityFactory.create()
+    MembershipFactory.create(user=user, community=community, role=Role.FACILITATOR)
+    space = _imported_space(community)
+    _, key = api_token_create(user=user, name="exports")
+    response = Client().get(_api_url(space.pk), HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    assert set(_zip_files(response.content)) == {
+        "comments.csv",
+        "votes.csv",
+        "participants-votes.csv",
+        "summary.csv",
+    }
+    refused = Client().get(_api_url(space.pk), HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert refused.status_code in (401, 403)
