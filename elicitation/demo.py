@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from communities.models import Community, Membership
 from communities.roles import Role
-from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote, VoteEvent
+from elicitation.models import (
+    Comparison,
+    ModerationStatus,
+    Participant,
+    Ranking,
+    RankingEntry,
+    Space,
+    Statement,
+    Vote,
+    VoteEvent,
+)
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "polyphony-demo"
@@ -46,10 +57,11 @@ DEMO_STATEMENTS: list[tuple[str, tuple[float, float, float]]] = [
 def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
     """Create the demo objects if absent; returns False when they already existed."""
     user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(
+    user, user_created = user_model.objects.get_or_create(
         username=DEMO_USERNAME, defaults={"email": "demo@example.org"}
     )
-    if not user.has_usable_password():
+    # get_or_create leaves an empty password, which Django counts as "usable".
+    if user_created or not user.password:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
     community, created = Community.objects.get_or_create(
@@ -114,4 +126,71 @@ def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
             )
     Vote.objects.bulk_create(votes)
     VoteEvent.objects.bulk_create(events)
+    _simulate_comparisons_and_ballots(
+        participants=participants,
+        statements=statements,
+        probabilities=probabilities,
+        ballot_size=space.ranking_size,
+        rng=rng,
+    )
     return True
+
+
+def _simulate_comparisons_and_ballots(
+    *,
+    participants: list[Participant],
+    statements: list[Statement],
+    probabilities: np.ndarray,
+    ballot_size: int,
+    rng: np.random.Generator,
+) -> None:
+    """Each simulated participant compares a few pairs and ranks a top k, by their camp's taste."""
+    comparisons: list[Comparison] = []
+    ballots: list[tuple[Ranking, list[int]]] = []
+    for i, participant in enumerate(participants):
+        taste = probabilities[:, i % 3] + rng.normal(0, 0.1, len(statements))
+        for _ in range(6):
+            a, b = (int(x) for x in rng.choice(len(statements), size=2, replace=False))
+            if abs(taste[a] - taste[b]) < 0.05:
+                choice = Comparison.Choice.NEITHER
+            else:
+                choice = Comparison.Choice.A if taste[a] > taste[b] else Comparison.Choice.B
+            comparisons.append(
+                Comparison(
+                    participant=participant,
+                    statement_a=statements[a],
+                    statement_b=statements[b],
+                    choice=choice,
+                )
+            )
+        if i % 2 == 0:  # half of them submit a ballot
+            top = [int(j) for j in np.argsort(-taste)[:ballot_size]]
+            ballots.append((Ranking(participant=participant), top))
+    Comparison.objects.bulk_create(comparisons)
+    Ranking.objects.bulk_create([ranking for ranking, _ in ballots])
+    RankingEntry.objects.bulk_create(
+        RankingEntry(ranking=ranking, statement=statements[j], position=position)
+        for ranking, top in ballots
+        for position, j in enumerate(top, start=1)
+    )
+
+
+def publish_first_profile(*, user: User) -> int:
+    """Analyse the demo space in this process and publish the draft as version 1.
+
+    Run here rather than on the worker so the demo has a published profile
+    (and the API tour works) the moment the site is up.
+    """
+    from aggregation import services as aggregation_services
+    from aggregation.models import AnalysisRun, ValueProfile
+
+    space = Space.objects.get(community__slug=DEMO_COMMUNITY_SLUG, slug="riverfront")
+    run = aggregation_services.run_request(
+        space=space, trigger=AnalysisRun.Trigger.MANUAL, requested_by=user
+    )
+    if run is None:  # a run is already queued; the worker will do it
+        return 0
+    aggregation_services.run_execute(run_id=run.pk)
+    draft = ValueProfile.objects.get(run=run, status=ValueProfile.Status.DRAFT)
+    published = aggregation_services.profile_publish(profile=draft, actor=user)
+    return published.version or 0

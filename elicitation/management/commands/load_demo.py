@@ -25,6 +25,9 @@ class Command(BaseCommand):
                 n_participants=options["participants"], rng=np.random.default_rng(options["seed"])
             )
         user = get_user_model().objects.get(username=demo.DEMO_USERNAME)
+        if created:
+            version = demo.publish_first_profile(user=user)
+            self.stdout.write(f"Analysed the demo space and published value profile v{version}.")
         verb = "Created" if created else "Reused"
         self.stdout.write(
             f"{verb} the demo community. Log in as {user.username} / {demo.DEMO_PASSWORD}"
