@@ -55,3 +55,20 @@ def article(word: str) -> str:
     if not word:
         return ""
     return f"{'an' if word[0].lower() in 'aeiou' else 'a'} {word}"
+
+
+RULE_LABELS = {
+    "borda": "Borda",
+    "copeland": "Copeland",
+    "schulze": "Schulze",
+    "ranked_pairs": "Ranked Pairs",
+    "instant_runoff": "Instant runoff",
+    "kemeny": "Kemeny-Young",
+    "kemeny_young": "Kemeny-Young",
+}
+
+
+@register.filter
+def rule_label(rule: str) -> str:
+    """A ranking rule's key as people write its name ("ranked_pairs" -> "Ranked Pairs")."""
+    return RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
