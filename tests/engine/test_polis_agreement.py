@@ -13,12 +13,25 @@ from aggregation.engine.polis_io import read_polis_export, read_polis_groups
 from .conftest import BIODIVERSITY_META, analyze_export, conversations, require_data
 
 TARGET = 0.97
-# Measured shortfalls, kept as floors so that a regression still fails. Pol.is's
-# groups here depend on history the export does not record (its warm-started
-# k-means and k smoothing across thousands of updates, and for brexit an older
-# in-conv rule: Pol.is grouped people with 1 to 6 votes, which the current rule
-# never clusters). Replaying the history with guessed batch sizes did not get
-# closer (brexit: 41% to 74%); see the engine README.
+# Measured shortfalls, kept as floors so that a regression still fails (the
+# target stays 97%; these are not accepted as final). Pol.is's groups here depend
+# on history the export does not record: its base k-means is warm-started from
+# the previous update's clusters across thousands of updates, and the group
+# count only changes after a new best k wins 4 consecutive updates. What was
+# measured (engine-fidelity branch):
+# - Given Pol.is's own grouped set as in-conv, a from-scratch run still picks
+#   k = 3 for brexit (silhouette 0.410 vs 0.398 for k = 2; forcing k = 2 gives
+#   93.9%) and gives 85.5% for 15-per-hour, so neither the in-conv rule nor the
+#   group step alone explains the gap.
+# - For brexit, the best k is 3 at each of the last 60 vote-by-vote snapshots,
+#   so the k smoother over a replay cannot bring back k = 2 without the warm
+#   start; Pol.is also grouped six people with 3 to 6 votes whom the current
+#   in-conv rule never clusters (at most 96.95% reachable).
+# - A warm-started replay (base and group k-means, k smoother) depends on the
+#   guessed update boundaries and is not stable: per 60-minute gap 15-per-hour
+#   97.1%, biodiversity 99.1%, but brexit 40.6% (k = 5) and vtaiwan 94.8%;
+#   one update per 1/50 of the votes: 15-per-hour 82.6%, biodiversity 99.3%,
+#   brexit 72.6%, vtaiwan 97.1%; per 1/20 of the votes brexit 41.6%. No choice of boundaries improved every conversation, so none ships.
 KNOWN_SHORTFALL = {"brexit-consensus": 0.77, "15-per-hour-seattle": 0.93}
 
 
