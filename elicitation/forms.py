@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from elicitation.models import Space
+from elicitation.services import SPACE_FIELDS
 
 
 class SpaceForm(forms.ModelForm):
@@ -14,21 +15,7 @@ class SpaceForm(forms.ModelForm):
 
     class Meta:
         model = Space
-        fields = [
-            "title",
-            "slug",
-            "question",
-            "description",
-            "opens_at",
-            "closes_at",
-            "statements_enabled",
-            "pairwise_enabled",
-            "ranking_enabled",
-            "debate_enabled",
-            "moderation",
-            "participation",
-            "ranking_size",
-        ]
+        fields = list(SPACE_FIELDS)
         labels = {
             "slug": "Short name in links",
             "opens_at": "Opens at (optional, UTC)",
