@@ -129,7 +129,9 @@ def test_the_detail_page_shows_spaces_and_members_to_members_only(
     SpaceFactory.create(community=community, title="Park future")
     SpaceFactory.create(community=community, title="Hidden draft", phase="draft")
     for n in range(8):
-        MembershipFactory.create(community=community, user=UserFactory.create(username=f"member-name-{n}"))
+        MembershipFactory.create(
+            community=community, user=UserFactory.create(username=f"member-name-{n}")
+        )
     anonymous = client.get(f"/c/{community.slug}/")
     assert b"Park future" in anonymous.content
     assert b"Hidden draft" not in anonymous.content
