@@ -117,6 +117,24 @@ class ResilientRedisCache(RedisCache):
             _warn("incr", exc)
             return delta
 
+    def incr_in_window(self, key: Any, timeout: int, version: int | None = None) -> int:
+        """Count one more in a counter that expires `timeout` s after its first count.
+
+        INCR creates the key at 1, so the common case is one round trip
+        (Django's `incr` is EXISTS + INCR, and a missing key needs `add`).
+        EXPIRE follows only on the first count of a window.
+        """
+        key = self.make_and_validate_key(key, version=version)
+        try:
+            client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+            count = int(client.incr(key))
+            if count == 1:
+                client.expire(key, timeout)
+            return count
+        except redis.RedisError as exc:
+            _warn("incr", exc)
+            return 1
+
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:
             return super().delete(key, version)

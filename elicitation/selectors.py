@@ -190,10 +190,12 @@ def vote_target_for_anon_token(
         return None
     phase, participation, opens_at, closes_at, statements_enabled = row[:5]
     participant_id, participant_number, statement_id, statement_status = row[5:]
-    space = Space(phase=phase, opens_at=_aware(opens_at), closes_at=_aware(closes_at))
     if (
         participation != Space.Participation.LINK
-        or not space.accepts_input()  # also refuses drafts
+        # Also refuses drafts.
+        or not Space.schedule_accepts_input(
+            phase, _aware(opens_at), _aware(closes_at), timezone.now()
+        )
         or not statements_enabled
         or participant_id is None
         or statement_id is None

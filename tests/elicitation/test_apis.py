@@ -585,3 +585,27 @@ def test_a_token_for_another_space_does_not_vote_here(api: APIClient, space: Spa
     assert response.status_code == 201
     assert response["X-Participant-Token"] != token
     assert Participant.objects.filter(space=space).count() == 1
+
+
+def test_the_vote_throttle_counts_votes_in_a_fixed_window(
+    api: APIClient, space: Space, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    from elicitation.throttles import ParticipantFixedWindowThrottle
+
+    StatementFactory.create(space=space, number=1)
+    token = _joined_token(api, space)
+    rates = {**ParticipantFixedWindowThrottle.THROTTLE_RATES, "space_votes": "2/minute"}
+    original = ParticipantFixedWindowThrottle.THROTTLE_RATES
+    ParticipantFixedWindowThrottle.THROTTLE_RATES = rates
+    cache.clear()
+    try:
+        statuses = [_vote(space, token, 1, v).status_code for v in (1, -1, 0)]
+        throttled = _vote(space, token, 1, 1)
+    finally:
+        ParticipantFixedWindowThrottle.THROTTLE_RATES = original
+        cache.clear()
+    assert statuses == [201, 200, 429]
+    assert 0 < float(throttled["Retry-After"]) <= 60
+    assert VoteEvent.objects.count() == 2
