@@ -45,9 +45,8 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
     as long as the rate. For votes (3600/minute) that cost about 12% of a vote
     request in the load benchmark's profile. A counter per window is one
     INCR on Redis (plus an EXPIRE once per window; other caches use the
-    portable `incr`/`add`). The price: a
-    client may send up to twice the rate across a window boundary, which is
-    acceptable for an abuse limit.
+    portable `incr`/`add`). The price: a client may send up to twice the rate
+    across a window boundary, which is acceptable for an abuse limit.
     """
 
     def allow_request(self, request: Request, view: Any) -> bool:
