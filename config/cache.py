@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,34 @@ def _warn(operation: str, exc: Exception) -> None:
     logger.warning("cache %s skipped, Redis unreachable: %s", operation, exc)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one redis.Redis per connection pool.
+
+    Django builds a new redis.Redis (which copies ~170 response callbacks)
+    for every cache call; in the vote benchmark's profile that was a tenth
+    of a millisecond per request. A redis.Redis over a pool is thread-safe.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(
+                id(pool),
+                self._client(connection_pool=pool),  # type: ignore[attr-defined]
+            )
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:
             return super().get(key, default, version)
@@ -89,6 +116,24 @@ class ResilientRedisCache(RedisCache):
         except redis.RedisError as exc:
             _warn("incr", exc)
             return delta
+
+    def incr_in_window(self, key: Any, timeout: int, version: int | None = None) -> int:
+        """Count one more in a counter that expires `timeout` s after its first count.
+
+        INCR creates the key at 1, so the common case is one round trip
+        (Django's `incr` is EXISTS + INCR, and a missing key needs `add`).
+        EXPIRE follows only on the first count of a window.
+        """
+        key = self.make_and_validate_key(key, version=version)
+        try:
+            client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+            count = int(client.incr(key))
+            if count == 1:
+                client.expire(key, timeout)
+            return count
+        except redis.RedisError as exc:
+            _warn("incr", exc)
+            return 1
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:

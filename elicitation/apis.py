@@ -22,6 +22,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotAuthenticated
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,10 +31,13 @@ from communities.roles import Action
 from elicitation import selectors, services
 from elicitation.identity import (
     TOKEN_HEADER,
+    TOKEN_META,
     Identity,
     anon_token_from,
     find_participant,
+    may_carry_xid,
     sign_token,
+    unsign_for_space_id,
 )
 from elicitation.models import (
     ARGUMENT_MAX_LENGTH,
@@ -44,7 +48,7 @@ from elicitation.models import (
     Space,
     Statement,
 )
-from elicitation.throttles import ParticipantScopedThrottle
+from elicitation.throttles import ParticipantFixedWindowThrottle, ParticipantScopedThrottle
 
 T = TypeVar("T")
 
@@ -546,6 +550,11 @@ class StatementNextApi(SpaceApi):
 class VoteCastApi(SpaceApi):
     """Cast or change a vote. Contract: {"statement": <number>, "value": 1|-1|0, "xid"?}."""
 
+    # Votes and comparisons share the "space_votes" budget, counted cheaply.
+    throttle_classes = [ParticipantFixedWindowThrottle]
+    # JSON only: the hottest endpoint skips negotiating the browsable API
+    # (about 5% of a vote's app CPU in the profile); it has nothing to browse.
+    renderer_classes = [JSONRenderer]
     throttle_scope = "space_votes"
 
     class InputSerializer(serializers.Serializer):
@@ -573,6 +582,9 @@ class VoteCastApi(SpaceApi):
         },
     )
     def post(self, request: Request, space_id: int) -> Response:
+        fast = self._post_known_anonymous(request, space_id)
+        if fast is not None:
+            return fast
         space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -596,6 +608,55 @@ class VoteCastApi(SpaceApi):
         )
         identity.attach(response)
         return response
+
+    def _post_known_anonymous(self, request: Request, space_id: int) -> Response | None:
+        """The common case in two SQL statements, or None to take the full path.
+
+        An anonymous participant who already holds a token, voting on an
+        accepted statement of an open link space: one query resolves space,
+        participant and statement (`selectors.vote_target_for_anon_token`
+        admits exactly what `space_get_for_user` and the participant lookup
+        would), one statement stores the vote. The load benchmark measured the
+        full path at ~9.6 ms of app CPU per vote. Anything else (a logged-in
+        user, an xid, a bad or unknown token, input the InputSerializer would
+        refuse, a closed space, a pending statement...) returns None and goes
+        through the full path, which gives the precise error.
+        """
+        data = request.data
+        if (
+            request.user.is_authenticated
+            or not isinstance(data, dict)
+            or "xid" in data
+            or may_carry_xid(request._request, space_id)
+        ):
+            return None
+        statement_number, value = data.get("statement"), data.get("value")
+        # Stricter than the InputSerializer (which also accepts "3" or 1.0):
+        # whatever is not a plain JSON integer takes the full path.
+        if type(statement_number) is not int or type(value) is not int or value not in (1, -1, 0):
+            return None
+        token = request.META.get(TOKEN_META, "")
+        raw = unsign_for_space_id(space_id, token) if token else ""
+        if not raw:
+            return None
+        target = selectors.vote_target_for_anon_token(
+            space_id=space_id, anon_token=raw, statement_number=statement_number
+        )
+        if target is None:
+            return None
+        created, changed, updated_at = services.vote_store(
+            participant_id=target.participant_id, statement_id=target.statement_id, value=value
+        )
+        return Response(
+            {
+                "statement": statement_number,
+                "value": value,
+                "participant": target.participant_number,
+                "updated_at": updated_at,
+                "changed": changed,
+            },
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 # --- pairwise and ranking ------------------------------------------------------------
@@ -628,6 +689,8 @@ class PairNextApi(SpaceApi):
 
 
 class ComparisonCreateApi(SpaceApi):
+    # Votes and comparisons share the "space_votes" budget, counted cheaply.
+    throttle_classes = [ParticipantFixedWindowThrottle]
     throttle_scope = "space_votes"
 
     class InputSerializer(serializers.Serializer):

@@ -31,12 +31,24 @@ def sign_token(space: Space, raw: str) -> str:
 
 def _unsign(space: Space, value: str) -> str:
     """The raw token in `value` if its signature is good and it belongs to `space`."""
+    return unsign_for_space_id(space.pk, value)
+
+
+def unsign_for_space_id(space_id: int, value: str) -> str:
+    """`_unsign` for a caller that has not loaded the space (the vote API's fast path)."""
     try:
         payload = signing.Signer(salt=_SALT).unsign(value)
     except signing.BadSignature:
         return ""
     space_part, _, raw = payload.partition(".")
-    return raw if space_part == str(space.pk) and raw else ""
+    return raw if space_part == str(space_id) and raw else ""
+
+
+def may_carry_xid(request: HttpRequest, space_id: int) -> bool:
+    """Whether `xid_from` could find an external id (query string, form or cookie)."""
+    return (
+        "xid" in request.GET or "xid" in request.POST or f"polyphony_x{space_id}" in request.COOKIES
+    )
 
 
 def anon_token_from(request: HttpRequest, space: Space) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -521,19 +521,80 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
     if statement.status != ModerationStatus.ACCEPTED:
         why = "awaits moderation" if statement.status == ModerationStatus.PENDING else "was removed"
         raise ValidationError({"statement": f"Statement #{statement_number} {why}; no votes."})
+    created, changed, updated_at = vote_store(
+        participant_id=participant.pk, statement_id=statement.pk, value=value
+    )
+    return VoteOutcome(statement, value, updated_at, created=created, changed=changed)
+
+
+# The vote as one SQL statement on PostgreSQL. In the load benchmark the ORM
+# version (SELECT ... FOR UPDATE, upsert, history INSERT, BEGIN/COMMIT) cost
+# about 3 ms of app CPU per vote, mostly Django compiling SQL; this statement
+# costs 0.3-0.4 ms. `prev` locks the stored vote (a concurrent change of the
+# same vote waits, then sees the new value); the upsert runs only when the
+# value differs (a replay stores nothing); the history row is inserted from the
+# upsert's RETURNING, so after the row lock is held and with the same
+# timestamp. clock_timestamp() is read after the lock, so timestamps and event
+# ids follow the order in which the votes were applied.
+_VOTE_UPSERT_POSTGRESQL = """
+WITH prev AS (
+    SELECT value, updated_at FROM {vote}
+    WHERE participant_id = %(participant)s AND statement_id = %(statement)s
+    FOR UPDATE
+), up AS (
+    INSERT INTO {vote} (participant_id, statement_id, value, updated_at)
+    SELECT %(participant)s, %(statement)s, %(value)s, clock_timestamp()
+    WHERE NOT EXISTS (SELECT 1 FROM prev WHERE value = %(value)s)
+    ON CONFLICT (participant_id, statement_id)
+    DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+    RETURNING updated_at
+), event AS (
+    INSERT INTO {event} (participant_id, statement_id, value, created_at)
+    SELECT %(participant)s, %(statement)s, %(value)s, updated_at FROM up
+)
+SELECT (SELECT count(*) FROM prev), (SELECT updated_at FROM up), (SELECT updated_at FROM prev)
+"""
+
+
+def vote_store(
+    *, participant_id: int, statement_id: int, value: int
+) -> tuple[bool, bool, datetime]:
+    """Store a vote already checked by the caller; returns (created, changed, updated_at).
+
+    Preconditions: the participant belongs to the statement's space, that
+    space accepts votes, the statement is accepted and `value` is a
+    VoteValue (`vote_cast` checks these; the vote API's fast path checks them
+    with `selectors.vote_target_for_anon_token`). A replay of the stored value
+    changes nothing and returns the stored timestamp.
+    """
+    if connection.vendor == "postgresql":
+        sql = _VOTE_UPSERT_POSTGRESQL.format(
+            vote=Vote._meta.db_table, event=VoteEvent._meta.db_table
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, {"participant": participant_id, "statement": statement_id, "value": value}
+            )
+            existed, new_updated_at, old_updated_at = cursor.fetchone()
+        if new_updated_at is None:
+            return False, False, old_updated_at
+        return not existed, True, new_updated_at
+    # SQLite (the embedded default) cannot write inside a WITH: the ORM path.
     with transaction.atomic():
         current = (
             Vote.objects.select_for_update()
-            .filter(participant=participant, statement=statement)
+            .filter(participant_id=participant_id, statement_id=statement_id)
             .only("id", "value", "updated_at")
             .first()
         )
         if current is not None and current.value == value:
-            return VoteOutcome(statement, value, current.updated_at, created=False, changed=False)
+            return False, False, current.updated_at
         # Read the clock once we hold the row (or the write lock), so history
         # timestamps follow the order in which the votes were applied.
         now = timezone.now()
-        vote = Vote(participant=participant, statement=statement, value=value, updated_at=now)
+        vote = Vote(
+            participant_id=participant_id, statement_id=statement_id, value=value, updated_at=now
+        )
         # The database enforces the foreign keys and the one-latest-vote
         # constraint; validating them here would cost queries per vote.
         vote.full_clean(exclude=["participant", "statement"], validate_constraints=False)
@@ -546,9 +607,9 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
             update_fields=["value", "updated_at"],
         )
         VoteEvent.objects.create(
-            participant=participant, statement=statement, value=value, created_at=now
+            participant_id=participant_id, statement_id=statement_id, value=value, created_at=now
         )
-    return VoteOutcome(statement, value, now, created=current is None, changed=True)
+    return current is None, True, now
 
 
 # --- Pairwise ------------------------------------------------------------------

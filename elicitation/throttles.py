@@ -35,3 +35,45 @@ class ParticipantScopedThrottle(ScopedRateThrottle):
             else:
                 ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
+    """The same per-participant scopes, counted in fixed windows with one Redis counter.
+
+    DRF's SimpleRateThrottle keeps a pickled list of timestamps per client and
+    rewrites it on every request: a Redis GET and SET plus (un)pickling a list
+    as long as the rate. For votes (3600/minute) that cost about 12% of a vote
+    request in the load benchmark's profile. A counter per window is one
+    INCR on Redis (plus an EXPIRE once per window; other caches use the
+    portable `incr`/`add`). The price: a client may send up to twice the rate
+    across a window boundary, which is acceptable for an abuse limit.
+    """
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        if self.rate is None or self.num_requests is None or self.duration is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"{self.key}:{window}"
+        incr_in_window = getattr(self.cache, "incr_in_window", None)
+        if incr_in_window is not None:  # Redis (config.cache): one INCR per request
+            return int(incr_in_window(key, self.duration + 1)) <= self.num_requests
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # first request of the window (or the counter just expired)
+            # add() fails when another request of this client created it meanwhile.
+            created = self.cache.add(key, 1, self.duration + 1)
+            count = 1 if created else self.cache.incr(key)
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        return max(0.0, self.window_ends - self.now)

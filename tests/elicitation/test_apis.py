@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from rest_framework.test import APIClient
 
 from communities.roles import Role
@@ -492,3 +493,119 @@ def test_facilitators_add_seed_statements_over_the_api_and_others_cannot(
     statement = Statement.objects.get()
     assert statement.author is None
     assert statement.is_seed
+
+
+# --- the vote API's fast path for token holders ---------------------------------------
+
+
+def _joined_token(api: APIClient, space: Space) -> str:
+    joined = api.post(f"{base(space)}/participants/", {}, format="json")
+    assert joined.status_code == 201
+    return str(joined.data["token"])
+
+
+def _vote(space: Space, token: str, statement: Any, value: Any = 1) -> Any:
+    return APIClient().post(
+        f"{base(space)}/votes/",
+        {"statement": statement, "value": value},
+        format="json",
+        HTTP_X_PARTICIPANT_TOKEN=token,
+    )
+
+
+def test_a_token_holders_vote_costs_two_queries_on_postgresql(
+    api: APIClient, space: Space, django_assert_max_num_queries: Any
+) -> None:
+    StatementFactory.create(space=space, number=1)
+    token = _joined_token(api, space)
+    # Resolve space, participant and statement; store the vote (one statement
+    # on PostgreSQL, a short transaction on SQLite).
+    limit = 2 if connection.vendor == "postgresql" else 6
+    with django_assert_max_num_queries(limit):
+        first = _vote(space, token, 1, 1)
+    with django_assert_max_num_queries(limit):
+        replay = _vote(space, token, 1, 1)
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert (first.data["changed"], replay.data["changed"]) == (True, False)
+    assert replay.data["updated_at"] == first.data["updated_at"]
+    assert VoteEvent.objects.count() == 1
+
+
+def test_token_holders_get_the_same_refusals_as_everyone(api: APIClient, space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    StatementFactory.create(space=space, number=2, status=ModerationStatus.PENDING)
+    StatementFactory.create(space=space, number=3, status=ModerationStatus.REJECTED)
+    token = _joined_token(api, space)
+    assert _vote(space, token, 2).status_code == 400
+    assert _vote(space, token, 3).status_code == 400
+    unknown = _vote(space, token, 99)
+    assert unknown.status_code == 400
+    assert "no statement #99" in str(unknown.data["statement"])
+    assert _vote(space, token, 1, 5).status_code == 400
+    assert _vote(space, token, 1, True).status_code == 400
+    Space.objects.filter(pk=space.pk).update(statements_enabled=False)
+    assert _vote(space, token, 1).status_code == 403
+    Space.objects.filter(pk=space.pk).update(statements_enabled=True, phase=Space.Phase.CLOSED)
+    closed = _vote(space, token, 1)
+    assert closed.status_code == 409
+    assert "closed" in closed.data["detail"]
+    Space.objects.filter(pk=space.pk).update(phase=Space.Phase.OPEN)
+    Space.objects.filter(pk=space.pk).update(participation=Space.Participation.MEMBERS)
+    assert _vote(space, token, 1).status_code == 403
+    Space.objects.filter(pk=space.pk).update(phase=Space.Phase.DRAFT)
+    assert _vote(space, token, 1).status_code == 404
+    assert not Vote.objects.exists()
+    assert not VoteEvent.objects.exists()
+
+
+def test_a_token_holder_outside_the_schedule_gets_409(api: APIClient, space: Space) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    StatementFactory.create(space=space, number=1)
+    token = _joined_token(api, space)
+    now = timezone.now()
+    Space.objects.filter(pk=space.pk).update(
+        opens_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)
+    )
+    assert _vote(space, token, 1).status_code == 409
+    Space.objects.filter(pk=space.pk).update(
+        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1)
+    )
+    assert _vote(space, token, 1).status_code == 201
+
+
+def test_a_token_for_another_space_does_not_vote_here(api: APIClient, space: Space) -> None:
+    other = SpaceFactory.create(participation=Space.Participation.LINK)
+    StatementFactory.create(space=space, number=1)
+    token = _joined_token(api, other)
+    response = _vote(space, token, 1)
+    # Not the other space's participant: a new participant of this space.
+    assert response.status_code == 201
+    assert response["X-Participant-Token"] != token
+    assert Participant.objects.filter(space=space).count() == 1
+
+
+def test_the_vote_throttle_counts_votes_in_a_fixed_window(
+    api: APIClient, space: Space, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    from elicitation.throttles import ParticipantFixedWindowThrottle
+
+    StatementFactory.create(space=space, number=1)
+    token = _joined_token(api, space)
+    rates = {**ParticipantFixedWindowThrottle.THROTTLE_RATES, "space_votes": "2/minute"}
+    original = ParticipantFixedWindowThrottle.THROTTLE_RATES
+    ParticipantFixedWindowThrottle.THROTTLE_RATES = rates
+    cache.clear()
+    try:
+        statuses = [_vote(space, token, 1, v).status_code for v in (1, -1, 0)]
+        throttled = _vote(space, token, 1, 1)
+    finally:
+        ParticipantFixedWindowThrottle.THROTTLE_RATES = original
+        cache.clear()
+    assert statuses == [201, 200, 429]
+    assert 0 < float(throttled["Retry-After"]) <= 60
+    assert VoteEvent.objects.count() == 2
