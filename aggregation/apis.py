@@ -291,20 +291,24 @@ class _ProfileExportApi(APIView):
         return Response(profile.content, headers=headers)
 
 
+# One profile in any of its formats: the responses both export endpoints document.
+PROFILE_EXPORT_RESPONSES: dict[Any, Any] = {
+    (200, "application/json"): OpenApiTypes.OBJECT,
+    (200, "text/csv"): OpenApiTypes.STR,
+    (200, "text/markdown"): OpenApiTypes.STR,
+    304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
+    406: OpenApiResponse(description="Unknown format."),
+    **_errors(403, 404, 429),
+}
+
+
 class ProfileLatestApi(_ProfileExportApi):
     @extend_schema(
         operation_id="space_profile_latest",
         summary="The latest published value profile of a space",
         description=PROFILE_DOC,
         parameters=[FORMAT_PARAM],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiTypes.STR,
-            (200, "text/markdown"): OpenApiTypes.STR,
-            304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
-            406: OpenApiResponse(description="Unknown format."),
-            **_errors(403, 404, 429),
-        },
+        responses=PROFILE_EXPORT_RESPONSES,
     )
     def get(self, request: Request, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
@@ -323,14 +327,7 @@ class ProfileVersionApi(_ProfileExportApi):
         summary="One version of a space's value profile (published or retracted)",
         description=PROFILE_DOC,
         parameters=[FORMAT_PARAM],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiTypes.STR,
-            (200, "text/markdown"): OpenApiTypes.STR,
-            304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
-            406: OpenApiResponse(description="Unknown format."),
-            **_errors(403, 404, 429),
-        },
+        responses=PROFILE_EXPORT_RESPONSES,
     )
     def get(self, request: Request, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
