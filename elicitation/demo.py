@@ -82,6 +82,8 @@ def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
         question="What should guide how we redevelop the riverfront?",
         description="Vote on the statements, add your own, compare and rank what matters most.",
         phase=Space.Phase.OPEN,
+        # Open to anyone with the link, so a visitor can try voting at once.
+        participation=Space.Participation.LINK,
         created_by=user,
     )
     statements = [
