@@ -26,22 +26,10 @@ from aggregation import profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.renderers import PROFILE_RENDERERS, ProfileNegotiation
 from communities.selectors import community_get_visible
+from config.api_errors import error_responses
 from elicitation.models import Space
 
-_ERROR_TABLE: dict[int, OpenApiResponse] = {
-    400: OpenApiResponse(
-        description='Bad input or a change the current state forbids; `{"field": ["message"]}` '
-        'or `{"detail": "message"}`. Nothing was changed.'
-    ),
-    401: OpenApiResponse(description="Not logged in (no session, or an invalid or revoked token)."),
-    403: OpenApiResponse(description="Your role does not allow this."),
-    404: OpenApiResponse(description="No such object, or you may not see it (private community)."),
-    429: OpenApiResponse(description="Too many requests; retry later."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: _ERROR_TABLE[code] for code in codes}
+_errors = error_responses
 
 
 FORMAT_PARAM = OpenApiParameter(

@@ -13,7 +13,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -31,10 +30,11 @@ from rest_framework.views import APIView
 from communities import selectors, services
 from communities.models import Community, Invitation, Membership, SegmentQuestion
 from communities.roles import Action, Role, role_allows
+from config.api_errors import ErrorOutputSerializer, error_responses
 
 # --- errors ----------------------------------------------------------------------
 
-ErrorOutput = inline_serializer("Error", fields={"detail": serializers.CharField()})
+ErrorOutput = ErrorOutputSerializer
 InvitationErrorOutput = inline_serializer(
     "InvitationUnusable",
     fields={
@@ -43,30 +43,17 @@ InvitationErrorOutput = inline_serializer(
     },
 )
 
-BAD_REQUEST = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Malformed body or a change the current state forbids. Field errors come as "
-    '`{"field": ["message"]}`, other errors as `{"detail": "message"}`. Nothing was changed.',
-)
-UNAUTHENTICATED = OpenApiResponse(
-    ErrorOutput, description="Not logged in (no session, or a missing/invalid/revoked token)."
-)
-FORBIDDEN = OpenApiResponse(
-    ErrorOutput,
-    description="Your role does not allow this (or you are not authenticated for a write).",
-)
-NOT_FOUND = OpenApiResponse(
-    ErrorOutput,
-    description="No such object, or you may not see it (private community, banned).",
-)
-THROTTLED = OpenApiResponse(ErrorOutput, description="Too many requests; retry later.")
-
-COMMON_ERRORS: dict[int, OpenApiResponse] = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
+# Where the communities API says more than the shared table.
+_SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
+    403: OpenApiResponse(
+        ErrorOutput,
+        description="Your role does not allow this (or you are not authenticated for a write).",
+    ),
+}
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    table = {400: BAD_REQUEST, 404: NOT_FOUND, **COMMON_ERRORS}
-    return {code: table[code] for code in codes}
+    return error_responses(*codes, specific=_SPECIFIC_ERRORS)
 
 
 class ServiceApi(APIView):

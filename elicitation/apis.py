@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communities.roles import Action
+from config.api_errors import ErrorOutputSerializer, error_responses
 from elicitation import selectors, services
 from elicitation.identity import (
     TOKEN_HEADER,
@@ -55,10 +56,6 @@ T = TypeVar("T")
 # --- errors and documentation -------------------------------------------------
 
 
-class ErrorOutputSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, for a person to read.")
-
-
 class FieldErrorsOutputSerializer(serializers.Serializer):
     """Validation errors: one list of messages per field that was wrong."""
 
@@ -72,20 +69,21 @@ class DuplicateOutputSerializer(serializers.Serializer):
     duplicate_of = serializers.DictField(help_text="{number, text, url} of the existing statement")
 
 
+# Where the participant API says more than the shared table.
+_SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(FieldErrorsOutputSerializer, "Bad input: messages per field."),
+    403: OpenApiResponse(
+        ErrorOutputSerializer, "Your role does not allow this, or the activity is off."
+    ),
+    404: OpenApiResponse(ErrorOutputSerializer, "No such space (or you may not see it)."),
+    409: OpenApiResponse(
+        ErrorOutputSerializer, "The space is closed, not open yet or outside its schedule."
+    ),
+}
+
+
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    described = {
-        400: OpenApiResponse(FieldErrorsOutputSerializer, "Bad input: messages per field."),
-        401: OpenApiResponse(ErrorOutputSerializer, "Log in first."),
-        403: OpenApiResponse(
-            ErrorOutputSerializer, "Your role does not allow this, or the activity is off."
-        ),
-        404: OpenApiResponse(ErrorOutputSerializer, "No such space (or you may not see it)."),
-        409: OpenApiResponse(
-            ErrorOutputSerializer, "The space is closed, not open yet or outside its schedule."
-        ),
-        429: OpenApiResponse(ErrorOutputSerializer, "Too many requests; retry later."),
-    }
-    return {code: described[code] for code in codes}
+    return error_responses(*codes, specific=_SPECIFIC_ERRORS)
 
 
 TOKEN_PARAMETER = OpenApiParameter(

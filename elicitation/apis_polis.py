@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from communities.roles import Action
+from config.api_errors import ErrorOutputSerializer, error_responses
 from elicitation.selectors import space_get_for_user
 from elicitation.views_polis import polis_zip_response
 
@@ -38,9 +38,6 @@ class ZipRenderer(BaseRenderer):
         return json.dumps(data).encode("utf-8")
 
 
-_ERROR = inline_serializer("PolisExportError", fields={"detail": serializers.CharField()})
-
-
 class SpacePolisExportApi(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, ZipRenderer]
@@ -59,14 +56,18 @@ class SpacePolisExportApi(APIView):
             (200, "application/zip"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The zip archive."
             ),
-            401: OpenApiResponse(response=_ERROR, description="Not logged in."),
-            403: OpenApiResponse(
-                response=_ERROR, description="Your role does not allow exporting this space."
+            **error_responses(
+                401,
+                403,
+                404,
+                429,
+                specific={
+                    403: OpenApiResponse(
+                        ErrorOutputSerializer,
+                        description="Your role does not allow exporting this space.",
+                    )
+                },
             ),
-            404: OpenApiResponse(
-                response=_ERROR, description="No such space (or hidden from you)."
-            ),
-            429: OpenApiResponse(response=_ERROR, description="Too many requests; retry later."),
         },
     )
     def get(self, request: Request, space_id: int) -> Any:
