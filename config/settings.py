@@ -98,6 +98,14 @@ if DATABASE_URL:
     if not _db.get("ENGINE"):
         raise ImproperlyConfigured("DATABASE_URL names no supported database engine.")
     _db["CONN_HEALTH_CHECKS"] = True
+    if _db["ENGINE"].endswith("postgresql") and env_bool("DB_PREPARED_STATEMENTS", True):
+        # Server-side parameter binding and psycopg's automatic prepared
+        # statements (a query a connection has run 5 times is prepared, and
+        # PostgreSQL no longer parses and plans it). Django leaves both off.
+        # The vote statement cost 1.46 ms of PostgreSQL CPU bound client-side
+        # and 0.68 ms prepared (one connection, 3,000 votes). Not for a pooler
+        # in transaction mode (PgBouncer): set DB_PREPARED_STATEMENTS=false.
+        _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
