@@ -85,21 +85,17 @@ class Space(models.Model):
         return reverse("elicitation:space", kwargs={"space_id": self.pk})
 
     def accepts_input(self, now: datetime | None = None) -> bool:
-        """Open phase and inside the schedule, if one is set."""
-        return Space.schedule_accepts_input(
-            self.phase, self.opens_at, self.closes_at, now or timezone.now()
-        )
+        """Open phase and inside the schedule, if one is set.
 
-    @staticmethod
-    def schedule_accepts_input(
-        phase: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime
-    ) -> bool:
-        """`accepts_input` on bare column values (the vote API's fast path has no instance)."""
-        if phase != Space.Phase.OPEN:
+        The vote statement for token holders (`services._TOKEN_VOTE_POSTGRESQL`)
+        says the same in SQL.
+        """
+        if self.phase != Space.Phase.OPEN:
             return False
-        if opens_at and now < opens_at:
+        now = now or timezone.now()
+        if self.opens_at and now < self.opens_at:
             return False
-        return not (closes_at and now >= closes_at)
+        return not (self.closes_at and now >= self.closes_at)
 
 
 class Participant(models.Model):
@@ -182,8 +178,15 @@ class VoteValue(models.IntegerChoices):
 class Vote(models.Model):
     """A participant's latest vote on a statement (the one that counts)."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="votes")
+    # No index of their own: the unique (participant, statement) and the
+    # (statement, value) indexes serve lookups by either, and every vote would
+    # otherwise update two more indexes.
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )
     value = models.SmallIntegerField(choices=VoteValue.choices)
     updated_at = models.DateTimeField(default=timezone.now)
 

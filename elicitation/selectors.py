@@ -6,17 +6,13 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from communities.models import Community, Membership
 from communities.roles import Action, role_allows
@@ -133,76 +129,6 @@ def space_list_for_user(*, user: User | AnonymousUser, community: Community) -> 
     if not role_allows(role, Action.CREATE_SPACE):
         spaces = spaces.exclude(phase=Space.Phase.DRAFT)
     return spaces.order_by("-created_at", "-id")
-
-
-@dataclass(frozen=True)
-class AnonVoteTarget:
-    participant_id: int
-    participant_number: int
-    statement_id: int
-
-
-# One query instead of space_get_for_user + participant lookup + statement
-# lookup (three ORM queries, about a third of a vote's app CPU in the load
-# benchmark). Plain SQL that PostgreSQL and SQLite both run.
-_ANON_VOTE_TARGET_SQL = """
-SELECT s.phase, s.participation, s.opens_at, s.closes_at, s.statements_enabled,
-       p.id, p.number, st.id, st.status
-FROM {space} s
-LEFT JOIN {participant} p ON p.space_id = s.id AND p.anon_token = %s
-LEFT JOIN {statement} st ON st.space_id = s.id AND st.number = %s
-WHERE s.id = %s
-"""
-
-
-def _aware(value: Any) -> Any:
-    """A timestamp from a raw cursor: SQLite's come back naive (stored in UTC)."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
-    return value
-
-
-def vote_target_for_anon_token(
-    *, space_id: int, anon_token: str, statement_number: int
-) -> AnonVoteTarget | None:
-    """Where an anonymous participant's vote goes, if nothing can stand in its way.
-
-    For an anonymous client `space_get_for_user(action=PARTICIPATE)` admits a
-    space exactly when it is not a draft and open to anyone with the link
-    (community visibility, roles and bans only concern logged-in users). This
-    returns a target only when, in addition, the space accepts input now,
-    statements are on, the token's participant exists and the statement is
-    accepted: the cases where the full path would succeed. Otherwise it returns
-    None and the caller takes the full path, which gives the precise error.
-    `anon_token` must be the raw token from a verified signature for this space.
-    """
-    sql = _ANON_VOTE_TARGET_SQL.format(
-        space=Space._meta.db_table,
-        participant=Participant._meta.db_table,
-        statement=Statement._meta.db_table,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [anon_token, statement_number, space_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    phase, participation, opens_at, closes_at, statements_enabled = row[:5]
-    participant_id, participant_number, statement_id, statement_status = row[5:]
-    if (
-        participation != Space.Participation.LINK
-        # Also refuses drafts.
-        or not Space.schedule_accepts_input(
-            phase, _aware(opens_at), _aware(closes_at), timezone.now()
-        )
-        or not statements_enabled
-        or participant_id is None
-        or statement_id is None
-        or statement_status != ModerationStatus.ACCEPTED
-    ):
-        return None
-    return AnonVoteTarget(participant_id, participant_number, statement_id)
 
 
 def participant_find(

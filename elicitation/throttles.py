@@ -18,6 +18,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from elicitation.identity import TOKEN_META
 
 
+def token_ident(token: str) -> str:
+    """The throttle identity of a signed participant token (never the token itself)."""
+    return "token-" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
 class ParticipantScopedThrottle(ScopedRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
@@ -30,10 +35,7 @@ class ParticipantScopedThrottle(ScopedRateThrottle):
                     signing.Signer(salt="elicitation.participant").unsign(token)
                 except signing.BadSignature:
                     token = ""
-            if token:
-                ident = "token-" + hashlib.sha256(token.encode()).hexdigest()[:32]
-            else:
-                ident = f"ip-{self.get_ident(request)}"
+            ident = token_ident(token) if token else f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
@@ -51,29 +53,50 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
 
     def allow_request(self, request: Request, view: Any) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
-        if not self.scope:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None or self.num_requests is None or self.duration is None:
+        limit = self._limit() if self.scope else None
+        if limit is None:
             return True
         self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        return self.key is None or self._count(self.key, *limit)
+
+    def allow_participant_token(self, token: str, scope: str) -> bool:
+        """`allow_request` for an anonymous request carrying `token`, signed and checked.
+
+        The vote lane (elicitation.vote_lane) counts here, in the same counter
+        the API view counts in, without a DRF request.
+        """
+        self.scope = scope
+        limit = self._limit()
+        if limit is None:
             return True
+        return self._count(
+            self.cache_format % {"scope": scope, "ident": token_ident(token)}, *limit
+        )
+
+    def _limit(self) -> tuple[int, int] | None:
+        """(requests, seconds) of the scope's rate; None when the scope has no limit."""
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        if self.num_requests is None or self.duration is None:
+            return None
+        return self.num_requests, self.duration
+
+    def _count(self, key: str, num_requests: int, duration: int) -> bool:
+        """Count this request in the current window of `key`; whether it is within the rate."""
         self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        key = f"{self.key}:{window}"
+        window = int(self.now // duration)
+        self.window_ends = (window + 1) * duration
+        key = f"{key}:{window}"
         incr_in_window = getattr(self.cache, "incr_in_window", None)
         if incr_in_window is not None:  # Redis (config.cache): one INCR per request
-            return int(incr_in_window(key, self.duration + 1)) <= self.num_requests
+            return int(incr_in_window(key, duration + 1)) <= num_requests
         try:
             count = self.cache.incr(key)
         except ValueError:  # first request of the window (or the counter just expired)
             # add() fails when another request of this client created it meanwhile.
-            created = self.cache.add(key, 1, self.duration + 1)
+            created = self.cache.add(key, 1, duration + 1)
             count = 1 if created else self.cache.incr(key)
-        return count <= self.num_requests
+        return count <= num_requests
 
     def wait(self) -> float | None:
         return max(0.0, self.window_ends - self.now)

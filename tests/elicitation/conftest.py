@@ -40,3 +40,11 @@ def api() -> Any:
 def _fast_password_hashing(settings: Any) -> None:
     # Factories hash a password per user; the default hasher costs ~1 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def steady_vote_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold the vote throttle's clock mid-window, so a test never straddles two windows."""
+    from elicitation.throttles import ParticipantFixedWindowThrottle
+
+    monkeypatch.setattr(ParticipantFixedWindowThrottle, "timer", lambda self: 1_000_030.0)
