@@ -5,6 +5,11 @@ Same permission rules as the pages: every view resolves the space through
 link" spaces: the first write returns an `X-Participant-Token` header (also
 set as a cookie); send it back in that header to act as the same participant.
 An embedding site may instead send `xid` (its own user id) in the body.
+
+In a private community a link space is only for those who have its link:
+non-members send the link token (the <token> of /j/<token>/) in the
+`X-Space-Link` header, or a participant token of the space, which proves the
+same. Without either they get 404, as if the space did not exist.
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from communities.roles import Action
 from config.api_errors import ErrorOutputSerializer, error_responses
 from elicitation import selectors, services
 from elicitation.identity import (
+    LINK_HEADER,
     TOKEN_HEADER,
     TOKEN_META,
     Identity,
     anon_token_from,
     find_participant,
+    link_proof,
     may_carry_xid,
     sign_token,
     unsign_for_space_id,
@@ -76,7 +83,11 @@ _SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
     403: OpenApiResponse(
         ErrorOutputSerializer, "Your role does not allow this, or the activity is off."
     ),
-    404: OpenApiResponse(ErrorOutputSerializer, "No such space (or you may not see it)."),
+    404: OpenApiResponse(
+        ErrorOutputSerializer,
+        "No such space, or you may not see it (in a private community, a link space "
+        "needs X-Space-Link or X-Participant-Token from non-members).",
+    ),
     409: OpenApiResponse(
         ErrorOutputSerializer, "The space is closed, not open yet or outside its schedule."
     ),
@@ -95,9 +106,26 @@ TOKEN_PARAMETER = OpenApiParameter(
     description=(
         "Anonymous participation in spaces open to anyone with the link: the token "
         "returned in this header by your first write (or by POST .../participants/). "
-        "Logged-in users do not need it."
+        "Logged-in users do not need it. In a private community it also proves you "
+        "came through the link, in place of X-Space-Link."
     ),
 )
+
+LINK_PARAMETER = OpenApiParameter(
+    name=LINK_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The link token of a space open to anyone with the link (the <token> of its "
+        "/j/<token>/ URL). Needed, in a private community, by non-members who hold no "
+        "X-Participant-Token of the space yet (typically on POST .../participants/); "
+        "without it the space answers 404. Members and public communities do not need it."
+    ),
+)
+
+# For every endpoint a non-member may reach in a link space.
+ACCESS_PARAMETERS = [TOKEN_PARAMETER, LINK_PARAMETER]
 
 
 class Conflict(APIException):
@@ -157,7 +185,12 @@ class SpaceApi(APIView):
     def space(self, request: Request, space_id: int, action: Action = Action.VIEW) -> Space:
         if action in (Action.CREATE_SPACE, Action.MODERATE) and not request.user.is_authenticated:
             raise NotAuthenticated()
-        return selectors.space_get_for_user(user=request.user, space_id=space_id, action=action)
+        return selectors.space_get_for_user(
+            user=request.user,
+            space_id=space_id,
+            action=action,
+            link=link_proof(request._request, space_id),
+        )
 
     def identity(self, request: Request, space: Space) -> Identity:
         xid = request.data.get("xid") if isinstance(request.data, dict) else None
@@ -264,6 +297,7 @@ class SpaceDetailUpdateApi(SpaceApi):
 
     @extend_schema(
         operation_id="spaces_retrieve",
+        parameters=ACCESS_PARAMETERS,
         responses={200: SpaceOutputSerializer, **_errors(404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
@@ -330,14 +364,17 @@ class ParticipantJoinApi(SpaceApi):
     @extend_schema(
         operation_id="participants_join",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={
             200: ParticipantOutputSerializer,
             201: ParticipantOutputSerializer,
             **_errors(400, 403, 404, 429),
         },
         description="Join the space (or find your participant again). Anonymous clients get "
-        "a participant token to send back in the X-Participant-Token header.",
+        "a participant token to send back in the X-Participant-Token header. In a private "
+        "community, non-members join with the link token in X-Space-Link; the participant "
+        "token then stands for it on later requests (logged-in non-members and xid clients, "
+        "who get no participant token, keep sending X-Space-Link).",
     )
     def post(self, request: Request, space_id: int) -> Response:
         space = self.space(request, space_id, Action.PARTICIPATE)
@@ -402,6 +439,7 @@ class StatementListProposeApi(SpaceApi):
     @extend_schema(
         operation_id="statements_list",
         parameters=[
+            *ACCESS_PARAMETERS,
             OpenApiParameter(
                 "status",
                 OpenApiTypes.STR,
@@ -410,7 +448,7 @@ class StatementListProposeApi(SpaceApi):
                 enum=ModerationStatus.values,
                 description="accepted (default); pending and rejected are for moderators "
                 "(the moderation queue).",
-            )
+            ),
         ],
         responses={200: StatementCountsOutputSerializer(many=True), **_errors(400, 403, 404, 429)},
     )
@@ -433,7 +471,7 @@ class StatementListProposeApi(SpaceApi):
     @extend_schema(
         operation_id="statements_propose",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={
             201: StatementOutputSerializer,
             **_errors(400, 403, 404, 429),
@@ -522,7 +560,7 @@ class StatementNextApi(SpaceApi):
     @extend_schema(
         operation_id="statements_next",
         parameters=[
-            TOKEN_PARAMETER,
+            *ACCESS_PARAMETERS,
             OpenApiParameter("xid", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False),
         ],
         responses={200: NextStatementOutputSerializer, **_errors(404, 429)},
@@ -573,7 +611,7 @@ class VoteCastApi(SpaceApi):
     @extend_schema(
         operation_id="votes_cast",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={
             201: OpenApiResponse(OutputSerializer, "First vote on this statement."),
             200: OpenApiResponse(OutputSerializer, "Vote changed, or the same vote repeated."),
@@ -654,7 +692,7 @@ class PairNextApi(SpaceApi):
 
     @extend_schema(
         operation_id="pairs_next",
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={200: OutputSerializer, **_errors(403, 404, 429)},
         description="The next pair to compare (both null when fewer than two statements).",
     )
@@ -695,7 +733,7 @@ class ComparisonCreateApi(SpaceApi):
     @extend_schema(
         operation_id="comparisons_create",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={
             201: OutputSerializer,
             200: OpenApiResponse(OutputSerializer, "Updated your last answer on the same pair."),
@@ -751,7 +789,7 @@ class RankingApi(SpaceApi):
 
     @extend_schema(
         operation_id="ranking_retrieve",
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={200: OutputSerializer, **_errors(404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
@@ -764,7 +802,7 @@ class RankingApi(SpaceApi):
     @extend_schema(
         operation_id="ranking_submit",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={200: OutputSerializer, **_errors(400, 403, 404, 409, 429)},
         description="Replaces the whole ballot atomically: at most k distinct accepted statements.",
     )
@@ -816,6 +854,7 @@ class ArgumentListCreateApi(SpaceApi):
 
     @extend_schema(
         operation_id="arguments_list",
+        parameters=ACCESS_PARAMETERS,
         responses={200: ArgumentOutputSerializer(many=True), **_errors(404, 429)},
     )
     def get(self, request: Request, space_id: int, number: int) -> Response:
@@ -835,7 +874,7 @@ class ArgumentListCreateApi(SpaceApi):
     @extend_schema(
         operation_id="arguments_create",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={
             201: ArgumentOutputSerializer,
             200: OpenApiResponse(ArgumentOutputSerializer, "The same argument again (replay)."),
@@ -930,7 +969,7 @@ class FlagListCreateApi(SpaceApi):
         operation_id="flags_create",
         description="Reports stay possible in a closed space.",
         request=InputSerializer,
-        parameters=[TOKEN_PARAMETER],
+        parameters=ACCESS_PARAMETERS,
         responses={
             201: OutputSerializer,
             200: OpenApiResponse(OutputSerializer, "You already reported it; still open."),
@@ -1046,6 +1085,7 @@ class DecisionListApi(SpaceApi):
 
     @extend_schema(
         operation_id="decisions_list",
+        parameters=ACCESS_PARAMETERS,
         responses={200: DecisionOutputSerializer(many=True), **_errors(404, 429)},
         description="The public decision log of the space, newest first.",
     )

@@ -4,6 +4,12 @@ Logged-in users are bound to their user. Anonymous participants in link
 spaces carry a random token, signed with the project's secret and bound to
 one space, in a cookie (browsers) or the `X-Participant-Token` header (API
 clients; the same value as the cookie). An embedding site may pass `xid`.
+
+How a visitor came matters in a private community: there a non-member may
+see or join a link space only through its link. Visiting /j/<token>/ leaves a
+signed grant cookie for that space (`remember_link`); API clients send the
+link token in `X-Space-Link`, or their participant token, which only the link
+hands out. `link_proof` collects all three for `selectors.space_get_for_user`.
 """
 
 from __future__ import annotations
@@ -17,12 +23,24 @@ from elicitation.models import Participant, Space
 
 TOKEN_HEADER = "X-Participant-Token"
 TOKEN_META = "HTTP_X_PARTICIPANT_TOKEN"
+LINK_HEADER = "X-Space-Link"
+LINK_META = "HTTP_X_SPACE_LINK"
 _SALT = "elicitation.participant"
+# A different salt: a participant token must never pass for a link grant, nor the reverse.
+_LINK_SALT = "elicitation.link"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def cookie_name(space: Space) -> str:
-    return f"polyphony_p{space.pk}"
+    return _participant_cookie_name(space.pk)
+
+
+def _participant_cookie_name(space_id: int) -> str:
+    return f"polyphony_p{space_id}"
+
+
+def link_cookie_name(space_id: int) -> str:
+    return f"polyphony_l{space_id}"
 
 
 def sign_token(space: Space, raw: str) -> str:
@@ -36,12 +54,59 @@ def _unsign(space: Space, value: str) -> str:
 
 def unsign_for_space_id(space_id: int, value: str) -> str:
     """`_unsign` for a caller that has not loaded the space (the vote API's fast path)."""
+    return _unsign_with(_SALT, space_id, value)
+
+
+def _unsign_with(salt: str, space_id: int, value: str) -> str:
     try:
-        payload = signing.Signer(salt=_SALT).unsign(value)
+        payload = signing.Signer(salt=salt).unsign(value)
     except signing.BadSignature:
         return ""
     space_part, _, raw = payload.partition(".")
     return raw if space_part == str(space_id) and raw else ""
+
+
+def link_proof(request: HttpRequest, space_id: int) -> selectors.LinkProof:
+    """What `request` shows for having come through the link of space `space_id`.
+
+    Reads only headers and cookies, no database; the selector compares the
+    link tokens with the space's once it has loaded it.
+    """
+    tokens: list[str] = []
+    presented = request.META.get(LINK_META, "").strip()
+    if presented:
+        tokens.append(presented)
+    grant = request.COOKIES.get(link_cookie_name(space_id), "")
+    held = _unsign_with(_LINK_SALT, space_id, grant) if grant else ""
+    if held:
+        tokens.append(held)
+    participant_tokens = (
+        request.META.get(TOKEN_META, ""),
+        request.COOKIES.get(_participant_cookie_name(space_id), ""),
+    )
+    signed = any(value and unsign_for_space_id(space_id, value) for value in participant_tokens)
+    return selectors.LinkProof(
+        tokens=tuple(tokens), participant_token_for=space_id if signed else None
+    )
+
+
+def remember_link(request: HttpRequest, space: Space, response: HttpResponseBase) -> None:
+    """Record in this browser that it came through the link of `space` (a signed cookie).
+
+    The grant holds the link token itself, signed like the participant
+    cookie: the selector compares it with the space's current token, so a
+    grant lapses if the link ever changes.
+    """
+    if space.participation != Space.Participation.LINK:
+        return
+    response.set_cookie(
+        link_cookie_name(space.pk),
+        signing.Signer(salt=_LINK_SALT).sign(f"{space.pk}.{space.link_token}"),
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.DEBUG and request.is_secure(),
+    )
 
 
 def may_carry_xid(request: HttpRequest, space_id: int) -> bool:

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
 from communities.models import Community, Membership
 from communities.roles import Action, role_allows
@@ -48,16 +49,47 @@ def space_role(*, user: User | AnonymousUser, space: Space) -> str | None:
     return membership.role if membership else None
 
 
+@dataclass(frozen=True)
+class LinkProof:
+    """What a request shows for having come through a space's "anyone with the link" URL.
+
+    `identity.link_proof` builds it from the request without loading the
+    space; `space_get_for_user` checks it against the space it loads.
+    """
+
+    # Link tokens the request presents (the API's X-Space-Link header, the
+    # signed grant that /j/<token>/ leaves in the browser), compared with the
+    # space's own.
+    tokens: tuple[str, ...] = ()
+    # The space whose signed participant token the request carries: only the
+    # link hands such tokens out, so holding one proves the link was used.
+    # The vote statement for token holders (`services.vote_cast_for_anon_token`,
+    # used by the vote API and elicitation.vote_lane) relies on this: it
+    # admits a holder of such a token without looking at the community.
+    participant_token_for: int | None = None
+
+    def admits(self, space: Space) -> bool:
+        return self.participant_token_for == space.pk or any(
+            constant_time_compare(token, space.link_token) for token in self.tokens
+        )
+
+
 def space_get_for_user(
-    *, user: User | AnonymousUser, space_id: int, action: Action = Action.VIEW
+    *,
+    user: User | AnonymousUser,
+    space_id: int,
+    action: Action = Action.VIEW,
+    link: LinkProof | None = None,
 ) -> Space:
     """The space if `user` may perform `action` on it.
 
     Raises Http404 when the user may not even know the space exists (a private
     community they are not in, a draft they cannot manage, a banned member) and
     PermissionDenied when they can see it but not do `action`. Spaces open to
-    "anyone with the link" are visible to everyone once open, so VIEW and
-    PARTICIPATE there do not need a membership.
+    "anyone with the link" need no membership for VIEW and PARTICIPATE once
+    open; in a private community a non-member must also have come through the
+    link (`link`), or the numeric id alone would open the space. Public
+    communities list their spaces anyway, so there the id is enough.
     """
     space = Space.objects.select_related("community").filter(pk=space_id).first()
     if space is None:
@@ -76,8 +108,13 @@ def space_get_for_user(
     if space.phase == Space.Phase.DRAFT and not manager:
         raise Http404("No such space.")
     if community.visibility == Community.Visibility.PRIVATE and role is None:
-        open_by_link = space.participation == Space.Participation.LINK
-        if not (open_by_link and action in (Action.VIEW, Action.PARTICIPATE)):
+        through_link = (
+            space.participation == Space.Participation.LINK
+            and link is not None
+            and link.admits(space)
+        )
+        # 404 rather than 403 without the link: the id must not reveal the space.
+        if not (through_link and action in (Action.VIEW, Action.PARTICIPATE)):
             raise Http404("No such space.")
     if action == Action.VIEW:
         return space

@@ -26,7 +26,13 @@ from django_htmx.middleware import HtmxDetails
 from communities.roles import Action, role_allows
 from elicitation import selectors, services
 from elicitation.forms import SpaceForm
-from elicitation.identity import Identity, find_participant, remember_xid
+from elicitation.identity import (
+    Identity,
+    find_participant,
+    link_proof,
+    remember_link,
+    remember_xid,
+)
 from elicitation.models import Argument, Flag, ModerationStatus, Space
 
 # --- helpers -------------------------------------------------------------------
@@ -70,10 +76,15 @@ def _can_participate(request: HttpRequest, space: Space) -> bool:
     return role_allows(role, Action.PARTICIPATE)
 
 
-def _participate(request: HtmxHttpRequest, space_id: int) -> tuple[Space, Identity]:
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.PARTICIPATE
+def _space(request: HttpRequest, space_id: int, action: Action = Action.VIEW) -> Space:
+    """The space for someone viewing or taking part, with how they arrived (the link grant)."""
+    return selectors.space_get_for_user(
+        user=request.user, space_id=space_id, action=action, link=link_proof(request, space_id)
     )
+
+
+def _participate(request: HtmxHttpRequest, space_id: int) -> tuple[Space, Identity]:
+    space = _space(request, space_id, Action.PARTICIPATE)
     return space, Identity(request, space)
 
 
@@ -196,12 +207,18 @@ def space_phase(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 def space_join(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     """The "anyone with the link" URL; `?xid=` lets an embedding site name its user."""
     space = get_object_or_404(Space, link_token=token)
-    space = selectors.space_get_for_user(user=request.user, space_id=space.pk)
+    space = selectors.space_get_for_user(
+        user=request.user, space_id=space.pk, link=selectors.LinkProof(tokens=(token,))
+    )
     url = space.get_absolute_url()
     xid = (request.GET.get("xid") or "").strip()
     if xid and space.participation == Space.Participation.LINK:
         url += "?" + urlencode({"xid": xid})
-    return redirect(url)
+    response = redirect(url)
+    # The pages of the space (and their htmx requests) carry no token: this
+    # grant is how they know, in a private community, that the visitor has the link.
+    remember_link(request, space, response)
+    return response
 
 
 # --- The space page and voting ----------------------------------------------------------
@@ -245,7 +262,7 @@ def _space_page_context(
 @require_GET
 @vary_on_headers("HX-Request")
 def space_detail(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    space = _space(request, space_id)
     participant = find_participant(request, space)
     response = render(
         request, "elicitation/space.html", _space_page_context(request, space, participant)
@@ -256,7 +273,7 @@ def space_detail(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
 
 @require_GET
 def space_live_counts(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    space = _space(request, space_id)
     return render(
         request,
         "elicitation/space.html#counts",
@@ -383,7 +400,7 @@ def _propose_error(
 
 @require_GET
 def statement_list(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    space = _space(request, space_id)
     return render(
         request,
         "elicitation/statement_list.html",
@@ -427,7 +444,7 @@ def _statement_context(
 
 @require_GET
 def statement_detail(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    space = _space(request, space_id)
     return render(request, "elicitation/statement.html", _statement_context(request, space, number))
 
 
@@ -539,7 +556,7 @@ def _pair_context(
 @vary_on_headers("HX-Request")
 def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
-        space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+        space = _space(request, space_id)
         participant = find_participant(request, space)
         context = _pair_context(request, space, participant, **_roles(request, space))
         return render(request, "elicitation/pairwise.html", context)
@@ -597,7 +614,7 @@ def _ranking_context(
 @vary_on_headers("HX-Request")
 def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
-        space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+        space = _space(request, space_id)
         participant = find_participant(request, space)
         context = _ranking_context(request, space, participant, **_roles(request, space))
         return render(request, "elicitation/ranking.html", context)
@@ -636,7 +653,7 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 
 @require_GET
 def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    space = _space(request, space_id)
     participant = find_participant(request, space)
     return render(
         request,
@@ -770,7 +787,7 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 
 @require_GET
 def decision_log(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(user=request.user, space_id=space_id)
+    space = _space(request, space_id)
     return render(
         request,
         "elicitation/decisions.html",

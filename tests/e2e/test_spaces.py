@@ -135,3 +135,32 @@ def test_a_duplicate_proposal_shows_the_refusal_in_place_and_counts_refresh_live
     page.wait_for_function(
         "() => document.querySelector('[data-count=\"votes\"]').innerText === '1'", timeout=12_000
     )
+
+
+def test_in_a_private_community_only_the_link_opens_a_link_space(page: Any) -> None:
+    from communities.models import Community
+    from elicitation import services
+    from tests.factories import CommunityFactory
+
+    space = _space(community=CommunityFactory.create(visibility=Community.Visibility.PRIVATE))
+    guessed = page.goto(f"/s/{space.pk}/")
+    assert guessed is not None
+    assert guessed.status == 404
+    page.goto(f"/j/{space.link_token}/")
+    assert page.get_by_role("heading", name="Riverside futures").is_visible()
+    # The htmx requests that follow carry the grant the link left.
+    card = page.locator("#vote-card")
+    card.get_by_role("button", name="Agree", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('#vote-card').innerText.includes('voted on 1 of 4')"
+    )
+    page.get_by_label("Your statement").fill("Old trees deserve protection from developers")
+    page.get_by_role("button", name="Propose").click()
+    page.get_by_text("is now open for votes").wait_for()
+    someone, _ = services.participant_get_or_create(space=space, anon_token="elsewhere")
+    services.vote_cast(participant=someone, statement_number=2, value=1)
+    page.wait_for_function(
+        "() => document.querySelector('[data-count=\"votes\"]').innerText === '2'", timeout=12_000
+    )
+    assert Vote.objects.count() == 2
+    assert Statement.objects.filter(text__startswith="Old trees").exists()

@@ -43,8 +43,19 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
-def steady_vote_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hold the vote throttle's clock mid-window, so a test never straddles two windows."""
+def two_votes_a_minute(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A vote throttle of 2 per minute, its clock held mid-window, counters cleared.
+
+    monkeypatch undoes the class attributes exactly: assigning the inherited
+    THROTTLE_RATES back by hand would pin it on the subclass for later tests.
+    """
+    from django.core.cache import cache
+
     from elicitation.throttles import ParticipantFixedWindowThrottle
 
+    rates = {**ParticipantFixedWindowThrottle.THROTTLE_RATES, "space_votes": "2/minute"}
+    monkeypatch.setattr(ParticipantFixedWindowThrottle, "THROTTLE_RATES", rates)
     monkeypatch.setattr(ParticipantFixedWindowThrottle, "timer", lambda self: 1_000_030.0)
+    cache.clear()
+    yield
+    cache.clear()

@@ -382,36 +382,21 @@ def test_the_openapi_document_describes_the_vote_endpoint_and_its_errors(api: AP
 
 
 def test_vote_throttling_answers_429_per_participant(
-    api: APIClient, space: Space, settings: Any, steady_vote_clock: None
+    api: APIClient, space: Space, two_votes_a_minute: None
 ) -> None:
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
-
     StatementFactory.create(space=space, number=1)
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "space_votes": "2/minute"}
-    from django.core.cache import cache
-
-    cache.clear()
-    original = SimpleRateThrottle.THROTTLE_RATES
-    SimpleRateThrottle.THROTTLE_RATES = rates  # type: ignore[assignment]
-    try:
-        first = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
-        token = first["X-Participant-Token"]
-        statuses = [
-            api.post(
-                f"{base(space)}/votes/",
-                {"statement": 1, "value": 1},
-                format="json",
-                HTTP_X_PARTICIPANT_TOKEN=token,
-            ).status_code
-            for _ in range(3)
-        ]
-        other = APIClient().post(
-            f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json"
-        )
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = original
-        cache.clear()
+    first = api.post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
+    token = first["X-Participant-Token"]
+    statuses = [
+        api.post(
+            f"{base(space)}/votes/",
+            {"statement": 1, "value": 1},
+            format="json",
+            HTTP_X_PARTICIPANT_TOKEN=token,
+        ).status_code
+        for _ in range(3)
+    ]
+    other = APIClient().post(f"{base(space)}/votes/", {"statement": 1, "value": 1}, format="json")
     # The first, token-less request counted against the address, not the token.
     assert statuses == [200, 200, 429]
     assert other.status_code == 201  # another participant has its own budget
@@ -589,24 +574,12 @@ def test_a_token_for_another_space_does_not_vote_here(api: APIClient, space: Spa
 
 
 def test_the_vote_throttle_counts_votes_in_a_fixed_window(
-    api: APIClient, space: Space, settings: Any, steady_vote_clock: None
+    api: APIClient, space: Space, two_votes_a_minute: None
 ) -> None:
-    from django.core.cache import cache
-
-    from elicitation.throttles import ParticipantFixedWindowThrottle
-
     StatementFactory.create(space=space, number=1)
     token = _joined_token(api, space)
-    rates = {**ParticipantFixedWindowThrottle.THROTTLE_RATES, "space_votes": "2/minute"}
-    original = ParticipantFixedWindowThrottle.THROTTLE_RATES
-    ParticipantFixedWindowThrottle.THROTTLE_RATES = rates
-    cache.clear()
-    try:
-        statuses = [_vote(space, token, 1, v).status_code for v in (1, -1, 0)]
-        throttled = _vote(space, token, 1, 1)
-    finally:
-        ParticipantFixedWindowThrottle.THROTTLE_RATES = original
-        cache.clear()
+    statuses = [_vote(space, token, 1, v).status_code for v in (1, -1, 0)]
+    throttled = _vote(space, token, 1, 1)
     assert statuses == [201, 200, 429]
     assert 0 < float(throttled["Retry-After"]) <= 60
     assert VoteEvent.objects.count() == 2
