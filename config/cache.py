@@ -135,6 +135,34 @@ class ResilientRedisCache(RedisCache):
             _warn("incr", exc)
             return 1
 
+    def incr_many_in_window(
+        self, keys: list[Any], timeout: int, version: int | None = None
+    ) -> list[int]:
+        """`incr_in_window` for several counters, in one round trip (a pipeline).
+
+        The EXPIREs for counters that this call started follow in a second
+        pipeline, once per counter and window.
+        """
+        made = [self.make_and_validate_key(key, version=version) for key in keys]
+        if not made:
+            return []
+        try:
+            client = self._cache.get_client(made[0], write=True)  # type: ignore[attr-defined]
+            with client.pipeline(transaction=False) as pipe:
+                for key in made:
+                    pipe.incr(key)
+                counts = [int(count) for count in pipe.execute()]
+            started = [key for key, count in zip(made, counts, strict=True) if count == 1]
+            if started:
+                with client.pipeline(transaction=False) as pipe:
+                    for key in started:
+                        pipe.expire(key, timeout)
+                    pipe.execute()
+            return counts
+        except redis.RedisError as exc:
+            _warn("incr", exc)
+            return [1] * len(made)
+
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:
             return super().delete(key, version)

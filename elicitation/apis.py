@@ -650,7 +650,7 @@ class VoteCastApi(SpaceApi):
         """The common case in one SQL statement, or None to take the full path.
 
         An anonymous participant who already holds a token, voting on an
-        accepted statement of an open link space (`services.vote_cast_for_anon_token`
+        accepted statement of an open link space (`services.votes_cast_for_anon_tokens`
         admits exactly what `space_get_for_user`, the participant lookup and
         `vote_cast` would). Under gunicorn most such votes never reach this
         view: `elicitation.vote_lane` answers them before Django does, with the
@@ -671,8 +671,8 @@ class VoteCastApi(SpaceApi):
         raw = unsign_for_space_id(space_id, token) if token else ""
         if not raw:
             return None
-        vote = services.vote_cast_for_anon_token(
-            space_id=space_id, anon_token=raw, statement_number=statement_number, value=value
+        (vote,) = services.votes_cast_for_anon_tokens(
+            [services.TokenVoteInput(space_id, raw, statement_number, value)]
         )
         if vote is None:
             return None

@@ -63,7 +63,7 @@ class LinkProof:
     tokens: tuple[str, ...] = ()
     # The space whose signed participant token the request carries: only the
     # link hands such tokens out, so holding one proves the link was used.
-    # The vote statement for token holders (`services.vote_cast_for_anon_token`,
+    # The vote statement for token holders (`services.votes_cast_for_anon_tokens`,
     # used by the vote API and elicitation.vote_lane) relies on this: it
     # admits a holder of such a token without looking at the community.
     participant_token_for: int | None = None

@@ -59,19 +59,29 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
         self.key = self.get_cache_key(request, view)
         return self.key is None or self._count(self.key, *limit)
 
-    def allow_participant_token(self, token: str, scope: str) -> bool:
-        """`allow_request` for an anonymous request carrying `token`, signed and checked.
+    def allow_participant_tokens(self, tokens: list[str], scope: str) -> list[bool]:
+        """`allow_request` for anonymous requests carrying these tokens, signed and checked.
 
-        The vote lane (elicitation.vote_lane) counts here, in the same counter
-        the API view counts in, without a DRF request.
+        The vote lane (elicitation.vote_lane) counts a batch of votes here, in
+        the counters the API view counts in, with one Redis round trip.
         """
         self.scope = scope
         limit = self._limit()
         if limit is None:
-            return True
-        return self._count(
-            self.cache_format % {"scope": scope, "ident": token_ident(token)}, *limit
-        )
+            return [True] * len(tokens)
+        num_requests, duration = limit
+        keys = [
+            self._window_key(
+                self.cache_format % {"scope": scope, "ident": token_ident(token)}, duration
+            )
+            for token in tokens
+        ]
+        incr_many_in_window = getattr(self.cache, "incr_many_in_window", None)
+        if incr_many_in_window is not None:  # Redis (config.cache): one pipeline
+            counts = incr_many_in_window(keys, duration + 1)
+        else:
+            counts = [self._incr(key, duration) for key in keys]
+        return [count <= num_requests for count in counts]
 
     def _limit(self) -> tuple[int, int] | None:
         """(requests, seconds) of the scope's rate; None when the scope has no limit."""
@@ -81,22 +91,27 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
             return None
         return self.num_requests, self.duration
 
-    def _count(self, key: str, num_requests: int, duration: int) -> bool:
-        """Count this request in the current window of `key`; whether it is within the rate."""
+    def _window_key(self, key: str, duration: int) -> str:
+        """The counter of `key` for the current window (and remember when it ends, for wait())."""
         self.now = self.timer()
         window = int(self.now // duration)
         self.window_ends = (window + 1) * duration
-        key = f"{key}:{window}"
+        return f"{key}:{window}"
+
+    def _count(self, key: str, num_requests: int, duration: int) -> bool:
+        """Count this request in the current window of `key`; whether it is within the rate."""
+        return self._incr(self._window_key(key, duration), duration) <= num_requests
+
+    def _incr(self, window_key: str, duration: int) -> int:
         incr_in_window = getattr(self.cache, "incr_in_window", None)
         if incr_in_window is not None:  # Redis (config.cache): one INCR per request
-            return int(incr_in_window(key, duration + 1)) <= num_requests
+            return int(incr_in_window(window_key, duration + 1))
         try:
-            count = self.cache.incr(key)
+            return int(self.cache.incr(window_key))
         except ValueError:  # first request of the window (or the counter just expired)
             # add() fails when another request of this client created it meanwhile.
-            created = self.cache.add(key, 1, duration + 1)
-            count = 1 if created else self.cache.incr(key)
-        return count <= num_requests
+            created = self.cache.add(window_key, 1, duration + 1)
+            return 1 if created else int(self.cache.incr(window_key))
 
     def wait(self) -> float | None:
         return max(0.0, self.window_ends - self.now)

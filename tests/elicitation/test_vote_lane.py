@@ -233,10 +233,10 @@ def test_a_database_error_in_the_lane_hands_the_vote_to_django(
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
 
-    def broken(**kwargs: Any) -> None:
+    def broken(votes: Any) -> None:
         raise DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "vote_cast_for_anon_token", broken)
+    monkeypatch.setattr(services, "votes_cast_for_anon_tokens", broken)
     inner = Inner()
     answer = call(VoteLane(inner), vote_environ(space, token, {"statement": 1, "value": 1}))
     assert answer.body == b"django"
