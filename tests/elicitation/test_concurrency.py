@@ -79,3 +79,53 @@ def test_concurrent_identical_votes_leave_one_latest_vote() -> None:
     latest = VoteEvent.objects.order_by("-id").first()
     assert latest is not None
     assert Vote.objects.get().value == latest.value
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the vote lane runs on PostgreSQL")
+def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
+    import io
+    import json
+
+    from elicitation.identity import sign_token
+    from elicitation.vote_lane import VoteLane
+
+    space = SpaceFactory.create(participation=Space.Participation.LINK)
+    for number in range(3):
+        StatementFactory.create(space=space, number=number)
+    tokens = []
+    for i in range(12):
+        services.participant_get_or_create(space=space, anon_token=f"lane-{i}")
+        tokens.append(sign_token(space, f"lane-{i}"))
+    batches: list[int] = []
+    lane = VoteLane(lambda environ, start_response: [b"django"])
+    write = lane._write
+
+    def counting_write(batch: list[Any]) -> list[Any]:
+        batches.append(len(batch))
+        return write(batch)
+
+    lane.batcher._write = counting_write
+    statuses: list[str] = []
+
+    def vote(i: int) -> None:
+        for number in range(3):
+            body = json.dumps({"statement": number, "value": 1 if i % 2 else -1}).encode()
+            environ = {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": f"/api/v1/spaces/{space.pk}/votes/",
+                "CONTENT_TYPE": "application/json",
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_HOST": "testserver",
+                "HTTP_X_PARTICIPANT_TOKEN": tokens[i],
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.url_scheme": "http",
+            }
+            lane(environ, lambda status, headers: statuses.append(status))
+
+    assert _race(12, vote) == []
+    assert sorted(set(statuses)) == ["201 Created"]
+    assert len(statuses) == 36
+    assert Vote.objects.filter(statement__space=space).count() == 36
+    assert VoteEvent.objects.filter(statement__space=space).count() == 36
+    assert sum(batches) == 36
+    assert max(batches) > 1  # twelve voters at once: some votes went out together
