@@ -12,4 +12,4 @@ RUN DEBUG=true python manage.py collectstatic --noinput
 RUN useradd --create-home polyphony && mkdir -p var && chown polyphony var
 USER polyphony
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"]

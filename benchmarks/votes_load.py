@@ -12,8 +12,9 @@ What it does:
 2. For each client count N: a new open "anyone with the link" space with
    --statements accepted statements and N anonymous participants, each with its
    own signed participant token (the `X-Participant-Token` header of the API).
-3. Starts the app under gunicorn (DEBUG off, persistent database connections,
-   gthread workers so the clients' keep-alive connections are kept) on
+3. Starts the app under gunicorn with the production settings
+   (config/gunicorn.conf.py: gevent workers that keep the clients' connections
+   alive; DEBUG off, persistent database connections) on
    127.0.0.1, waits for /healthz.
 4. Runs N asyncio clients for --duration seconds. Each holds one raw HTTP/1.1
    keep-alive connection (no HTTP library: the client must not eat the cores
@@ -266,26 +267,27 @@ def free_port() -> int:
 def start_gunicorn(
     env: dict[str, str], port: int, args: argparse.Namespace
 ) -> subprocess.Popen[bytes]:
+    # The production settings (config/gunicorn.conf.py), on loopback, with
+    # whatever the command line overrides.
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        "--config",
+        "config/gunicorn.conf.py",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "30",
-        "--backlog",
-        "2048",
         "--log-level",
         "warning",
     ]
+    for flag, value in (
+        ("--workers", args.workers),
+        ("--worker-class", args.worker_class),
+        ("--threads", args.threads),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
     process = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -459,7 +461,8 @@ def percentile(sorted_values: list[float], q: float) -> float:
 def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     print()
     print(
-        f"gunicorn: {args.workers} workers x {args.threads} threads ({args.worker_class}), "
+        f"gunicorn: config/gunicorn.conf.py, overrides: workers={args.workers} "
+        f"worker class={args.worker_class} threads={args.threads}; "
         f"{os.cpu_count()} CPUs, load average before/after: {args.load_before} / "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
@@ -498,9 +501,9 @@ def main() -> None:
     parser.add_argument("--clients", default="1,10,50", help="comma-separated client counts")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per client count")
     parser.add_argument("--statements", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--workers", type=int, help="default: config/gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, help="gthread workers only")
+    parser.add_argument("--worker-class", help="default: config/gunicorn.conf.py's (gevent)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     args = parser.parse_args()
     args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
