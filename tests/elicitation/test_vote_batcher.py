@@ -58,15 +58,21 @@ def wait_for_queue(batcher: VoteBatcher, size: int) -> None:
     raise AssertionError("votes did not queue")
 
 
-def test_votes_arriving_during_a_write_go_out_together_with_their_own_results() -> None:
-    writer = SlowWriter()
-    batcher = VoteBatcher(writer)
+def start_a_held_write(writer: SlowWriter, batcher: VoteBatcher) -> threading.Thread:
+    """A first vote whose write the writer holds: later votes queue behind it."""
     first = threading.Thread(target=lambda: batcher.cast(lane_vote("a", 0)))
     first.start()
     for _ in range(1000):
         if writer.batches:
-            break
+            return first
         threading.Event().wait(0.005)
+    raise AssertionError("the first write did not start")
+
+
+def test_votes_arriving_during_a_write_go_out_together_with_their_own_results() -> None:
+    writer = SlowWriter()
+    batcher = VoteBatcher(writer)
+    first = start_a_held_write(writer, batcher)
     others = [lane_vote(f"p{i}", i + 1) for i in range(5)]
     results: dict[int, TokenVote | None] = {}
     threads = [
@@ -91,12 +97,7 @@ def test_votes_arriving_during_a_write_go_out_together_with_their_own_results() 
 def test_a_participants_two_votes_on_one_statement_go_in_separate_batches() -> None:
     writer = SlowWriter()
     batcher = VoteBatcher(writer)
-    first = threading.Thread(target=lambda: batcher.cast(lane_vote("a", 0)))
-    first.start()
-    for _ in range(1000):
-        if writer.batches:
-            break
-        threading.Event().wait(0.005)
+    first = start_a_held_write(writer, batcher)
     same = [lane_vote("b", 7), lane_vote("b", 7), lane_vote("c", 7)]
     done: list[threading.Thread] = []
     for vote in same:
