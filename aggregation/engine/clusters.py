@@ -129,6 +129,66 @@ def kmeans(
     return Clustering(ids[order], centers[order], names.astype(np.int64), rank[labels])
 
 
+def _labelled_centres(
+    points: NDArray[np.float64], weights: NDArray[np.float64], label: NDArray[np.int64], m: int
+) -> NDArray[np.float64]:
+    """Weighted centre of each of `m` clusters; points labelled -1 belong to none."""
+    sel = label >= 0
+    return _weighted_centers(points[sel], label[sel], weights[sel], m)
+
+
+def _previous_members(
+    names: NDArray[np.int64], last: Clustering
+) -> tuple[NDArray[np.int64], list[int], NDArray[np.int64]]:
+    """Label each point with its previous cluster (-1 if it was in none).
+
+    Returns the labels, the ids of the previous clusters that still have a
+    member (in their previous order) and their member counts.
+    """
+    size = int(max(names.max(initial=-1), last.names.max(initial=-1))) + 1
+    position = np.full(size, -1, dtype=np.int64)
+    position[names] = np.arange(names.shape[0])
+    where = position[last.names]
+    present = where >= 0
+    counts = np.bincount(last.labels[present], minlength=last.ids.shape[0])
+    kept = np.flatnonzero(counts > 0)
+    renumber = np.full(last.ids.shape[0], -1, dtype=np.int64)
+    renumber[kept] = np.arange(kept.shape[0])
+    label = np.full(names.shape[0], -1, dtype=np.int64)
+    label[where[present]] = renumber[last.labels[present]]
+    return label, [int(last.ids[c]) for c in kept], counts[kept].astype(np.int64)
+
+
+def _merge_identical_centres(
+    label: NDArray[np.int64],
+    ids: list[int],
+    sizes: NDArray[np.int64],
+    centres: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], list[int]]:
+    """Pol.is's `uniqify-clusters`: a later cluster whose centre equals an earlier
+    one's merges into it; the merged cluster keeps the id of the larger (the
+    later one on a tie)."""
+    first_with: dict[tuple[float, float], int] = {}
+    into = np.arange(len(ids))
+    merged_ids = list(ids)
+    merged_sizes = sizes.copy()
+    for j in range(len(ids)):
+        # + 0.0 turns -0.0 into 0.0, which Clojure's equality treats as the same.
+        key = (float(centres[j, 0]) + 0.0, float(centres[j, 1]) + 0.0)
+        t = first_with.setdefault(key, j)
+        if t == j:
+            continue
+        if sizes[j] >= merged_sizes[t]:
+            merged_ids[t] = ids[j]
+        merged_sizes[t] += sizes[j]
+        into[j] = t
+    survivors = np.unique(into)
+    renumber = np.full(len(ids), -1, dtype=np.int64)
+    renumber[survivors] = np.arange(survivors.shape[0])
+    new_label = np.where(label >= 0, renumber[into][np.maximum(label, 0)], -1)
+    return new_label, [merged_ids[s] for s in survivors.tolist()]
+
+
 def clean_start(
     points: NDArray[np.float64],
     names: NDArray[np.int64],
@@ -143,66 +203,39 @@ def clean_start(
     longer present are ignored, clusters left empty dropped), clusters with
     identical centres merged, and then, while fewer clusters exist than
     min(k, distinct points), the point farthest from every centre is split off
-    into a new cluster of its own.
+    into a new cluster of its own (id = largest id + 1).
+
+    Membership is one label array, so each step costs O(points x clusters)
+    array work; replaying thousands of updates stays tractable.
     """
     w = np.ones(points.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    pos_of = {int(n): i for i, n in enumerate(names)}
-    members: list[list[int]] = []
-    ids: list[int] = []
-    for c, cid in enumerate(last.ids):
-        present = [pos_of[int(n)] for n in last.members(c) if int(n) in pos_of]
-        if present:
-            ids.append(int(cid))
-            members.append(present)
+    label, ids, sizes = _previous_members(names, last)
     if not ids:
-        everyone = list(range(points.shape[0]))
-        return np.array([int(last.ids.max(initial=-1)) + 1]), _mean_of(points, w, everyone)[None, :]
-
-    def centre(ms: list[int]) -> NDArray[np.float64]:
-        return _mean_of(points, w, ms)
-
-    # uniqify-clusters: a later cluster with the same centre as an earlier one merges into it;
-    # the merged cluster keeps the id of the larger (the later one on a tie).
-    merged_ids: list[int] = []
-    merged_members: list[list[int]] = []
-    merged_centres: list[NDArray[np.float64]] = []
-    for cid, ms in zip(ids, members, strict=True):
-        ctr = centre(ms)
-        same = next((j for j, mc in enumerate(merged_centres) if np.array_equal(mc, ctr)), None)
-        if same is None:
-            merged_ids.append(cid)
-            merged_members.append(list(ms))
-            merged_centres.append(ctr)
-            continue
-        if len(ms) >= len(merged_members[same]):
-            merged_ids[same] = cid
-        merged_members[same] = merged_members[same] + list(ms)
+        everyone = np.zeros(points.shape[0], dtype=np.int64)
+        centre = _labelled_centres(points, w, everyone, 1)
+        return np.array([int(last.ids.max(initial=-1)) + 1]), centre
+    label, ids = _merge_identical_centres(
+        label, ids, sizes, _labelled_centres(points, w, label, len(ids))
+    )
     possible = min(k, first_distinct(points, points.shape[0]).shape[0])
     while True:
-        centres = np.array([centre(ms) for ms in merged_members])
-        if possible <= len(merged_ids):
-            return np.array(merged_ids, dtype=np.int64), centres
-        d = _distances(points, centres)
+        centres = _labelled_centres(points, w, label, len(ids))
+        if possible <= len(ids):
+            return np.array(ids, dtype=np.int64), centres
+        nearest_d = _distances(points, centres).min(axis=1)
         # min-key / max-key in Clojure return the last of equal candidates.
-        nearest_d = d.min(axis=1)
         far = int(points.shape[0] - 1 - np.argmax(nearest_d[::-1]))
         if nearest_d[far] <= 0:
-            return np.array(merged_ids, dtype=np.int64), centres
-        new_id = max(merged_ids) + 1
-        kept = [
-            (cid, [m for m in ms if m != far])
-            for cid, ms in zip(merged_ids, merged_members, strict=True)
-        ]
-        merged_ids = [cid for cid, ms in kept if ms] + [new_id]
-        merged_members = [ms for _, ms in kept if ms] + [[far]]
-
-
-def _mean_of(
-    points: NDArray[np.float64], w: NDArray[np.float64], idx: list[int]
-) -> NDArray[np.float64]:
-    sel = np.asarray(idx, dtype=np.int64)
-    ww = w[sel]
-    return np.asarray((points[sel] * ww[:, None]).sum(axis=0) / ww.sum())
+            return np.array(ids, dtype=np.int64), centres
+        new_id = max(ids) + 1
+        was = int(label[far])
+        label[far] = -1
+        if was >= 0 and not np.any(label == was):
+            # Its old cluster is left empty: drop it, keeping the others' order.
+            ids.pop(was)
+            label[label > was] -= 1
+        ids.append(new_id)
+        label[far] = len(ids) - 1
 
 
 def silhouette(distances: NDArray[np.float64], labels: NDArray[np.int64]) -> float:

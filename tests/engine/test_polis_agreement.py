@@ -32,6 +32,40 @@ TARGET = 0.97
 #   97.1%, biodiversity 99.1%, but brexit 40.6% (k = 5) and vtaiwan 94.8%;
 #   one update per 1/50 of the votes: 15-per-hour 82.6%, biodiversity 99.3%,
 #   brexit 72.6%, vtaiwan 97.1%; per 1/20 of the votes brexit 41.6%. No choice of boundaries improved every conversation, so none ships.
+# Measured on polis-groups (runs from scratch below use Pol.is's grouped set
+# as in-conv, to isolate the step measured):
+# - Row order: rows in (comment, participant) order, as Pol.is's at-time export
+#   rebuilds its matrix, give 15-per-hour 87.7%, brexit 75.1% (k = 3), vtaiwan
+#   98.3%, biodiversity 99.8%, bg2050 100%, against 85.5%, 76.1%, 97.3%, 98.7%,
+#   100% in first-vote order; forcing k = 2 on brexit gives 96.4% in both.
+# - Not zeroing moderated-out comments is worse (vtaiwan 88.1%, bg2050 85.2%,
+#   biodiversity 95.9%; 15-per-hour unchanged).
+# - Pol.is's grouped set for 15-per-hour is exactly the in-conv rule applied to
+#   the final votes: none of the six early voters a sticky replay keeps. Its
+#   votes span 2014-2019 (a demo conversation), so its stored in-conv must have
+#   been rebuilt at some point; the other four keep their early voters.
+# - Brexit's six: every brexit participant with 3 or more votes is grouped and
+#   the seven with 1 vote are not; the six voted when 18 to 50 comments had
+#   votes, so min(7, n-cmts) never admits them in any of the three Pol.is
+#   versions read (earliest stored to current), which count votes on the raw
+#   or an unzeroed matrix. Counting on the zeroed matrix would admit them only
+#   if 4 or 5 comments had been meta or moderated out; the export has no
+#   is-meta column and all 50 comments are accepted.
+# - Replaying one update per 1-second poll window (Pol.is's poller interval),
+#   with warm-started base and group k-means, the k smoother, sticky in-conv
+#   and the final moderation: brexit 94.9% with k = 2 (5 s windows 94.9%,
+#   30 s 94.4%), but 15-per-hour 87.7% (92.8% without sticky in-conv) and
+#   bg2050 97.2% (100% when, as after a worker restart, the group step starts
+#   cold: Pol.is reloads in-conv, PCA and base clusters but not the group
+#   clusterings or the k smoother). It costs one full analysis per poll
+#   window (136 s for brexit's 4,828 windows), so it cannot be the default.
+# - Biodiversity's own output shows how much history shapes the base
+#   clusters: ids run to 126 (27 clusters split off in warm starts, 23 of the
+#   final 100 have ids >= 100) and only 8 of its 100 base clusters equal those
+#   of a from-scratch run. The 1-second replay ends close to it: ids to 128,
+#   28 clusters with ids >= 100, 62 of the 100 base clusters identical to
+#   Pol.is's, 99.8% agreement (98.2% with a cold group step), at 29,587
+#   windows (43 minutes on a loaded machine). vtaiwan was not replayed.
 KNOWN_SHORTFALL = {"brexit-consensus": 0.77, "15-per-hour-seattle": 0.93}
 
 
