@@ -144,57 +144,92 @@ def clean_start(
     identical centres merged, and then, while fewer clusters exist than
     min(k, distinct points), the point farthest from every centre is split off
     into a new cluster of its own.
+
+    Works on a label per point (-1: in no previous cluster) so that a replay of
+    thousands of updates stays cheap.
     """
     w = np.ones(points.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    pos_of = {int(n): i for i, n in enumerate(names)}
-    members: list[list[int]] = []
-    ids: list[int] = []
-    for c, cid in enumerate(last.ids):
-        present = [pos_of[int(n)] for n in last.members(c) if int(n) in pos_of]
-        if present:
-            ids.append(int(cid))
-            members.append(present)
-    if not ids:
-        everyone = list(range(points.shape[0]))
-        return np.array([int(last.ids.max(initial=-1)) + 1]), _mean_of(points, w, everyone)[None, :]
-
-    def centre(ms: list[int]) -> NDArray[np.float64]:
-        return _mean_of(points, w, ms)
-
-    # uniqify-clusters: a later cluster with the same centre as an earlier one merges into it;
-    # the merged cluster keeps the id of the larger (the later one on a tie).
-    merged_ids: list[int] = []
-    merged_members: list[list[int]] = []
-    merged_centres: list[NDArray[np.float64]] = []
-    for cid, ms in zip(ids, members, strict=True):
-        ctr = centre(ms)
-        same = next((j for j, mc in enumerate(merged_centres) if np.array_equal(mc, ctr)), None)
-        if same is None:
-            merged_ids.append(cid)
-            merged_members.append(list(ms))
-            merged_centres.append(ctr)
-            continue
-        if len(ms) >= len(merged_members[same]):
-            merged_ids[same] = cid
-        merged_members[same] = merged_members[same] + list(ms)
+    labels = _carried_labels(names, last)
+    sizes = np.bincount(labels[labels >= 0], minlength=last.ids.shape[0])
+    kept = sizes > 0
+    if not kept.any():
+        everyone = np.arange(points.shape[0])
+        centre = _mean_of(points, w, everyone.tolist())
+        return np.array([int(last.ids.max(initial=-1)) + 1]), centre[None, :]
+    ids = [int(i) for i in last.ids[kept]]
+    labels = _relabel(labels, kept)
+    ids, labels = _uniqify(points, w, ids, labels)
+    centres = _label_centres(points, w, labels, len(ids))
+    if len(ids) >= k:
+        return np.array(ids, dtype=np.int64), centres
     possible = min(k, first_distinct(points, points.shape[0]).shape[0])
-    while True:
-        centres = np.array([centre(ms) for ms in merged_members])
-        if possible <= len(merged_ids):
-            return np.array(merged_ids, dtype=np.int64), centres
-        d = _distances(points, centres)
+    while possible > len(ids):
+        nearest_d = _distances(points, centres).min(axis=1)
         # min-key / max-key in Clojure return the last of equal candidates.
-        nearest_d = d.min(axis=1)
         far = int(points.shape[0] - 1 - np.argmax(nearest_d[::-1]))
         if nearest_d[far] <= 0:
-            return np.array(merged_ids, dtype=np.int64), centres
-        new_id = max(merged_ids) + 1
-        kept = [
-            (cid, [m for m in ms if m != far])
-            for cid, ms in zip(merged_ids, merged_members, strict=True)
-        ]
-        merged_ids = [cid for cid, ms in kept if ms] + [new_id]
-        merged_members = [ms for _, ms in kept if ms] + [[far]]
+            break
+        ids.append(max(ids) + 1)
+        labels[far] = len(ids) - 1
+        left = np.bincount(labels[labels >= 0], minlength=len(ids)) > 0
+        if not left.all():
+            ids = [i for i, keep in zip(ids, left, strict=True) if keep]
+            labels = _relabel(labels, left)
+        centres = _label_centres(points, w, labels, len(ids))
+    return np.array(ids, dtype=np.int64), centres
+
+
+def _carried_labels(names: NDArray[np.int64], last: Clustering) -> NDArray[np.int64]:
+    """For each of `names`, its cluster position in `last` (-1 when it was in none)."""
+    labels = np.full(names.shape[0], -1, dtype=np.int64)
+    if names.shape[0] == 0 or last.names.shape[0] == 0:
+        return labels
+    order = np.argsort(names, kind="stable")
+    at = np.minimum(np.searchsorted(names[order], last.names), names.shape[0] - 1)
+    found = names[order[at]] == last.names
+    labels[order[at[found]]] = last.labels[found]
+    return labels
+
+
+def _relabel(labels: NDArray[np.int64], kept: NDArray[np.bool_]) -> NDArray[np.int64]:
+    remap = np.cumsum(kept) - 1
+    return np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
+
+
+def _label_centres(
+    points: NDArray[np.float64], w: NDArray[np.float64], labels: NDArray[np.int64], m: int
+) -> NDArray[np.float64]:
+    has = labels >= 0
+    return _weighted_centers(points[has], labels[has], w[has], m)
+
+
+def _uniqify(
+    points: NDArray[np.float64], w: NDArray[np.float64], ids: list[int], labels: NDArray[np.int64]
+) -> tuple[list[int], NDArray[np.int64]]:
+    """Pol.is's `uniqify-clusters`: a later cluster with the same centre as an earlier
+    one merges into it; the merged cluster keeps the id of the one with more members
+    (the later one on a tie: Clojure's max-key returns the last)."""
+    centres = _label_centres(points, w, labels, len(ids))
+    if np.unique(centres, axis=0).shape[0] == len(ids):
+        return ids, labels
+    counts = np.bincount(labels[labels >= 0], minlength=len(ids))
+    first: dict[tuple[float, float], int] = {}
+    target = np.zeros(len(ids), dtype=np.int64)
+    merged_ids: list[int] = []
+    merged_counts: list[int] = []
+    for j, cid in enumerate(ids):
+        key = (float(centres[j, 0]), float(centres[j, 1]))
+        if key in first:
+            q = first[key]
+            if counts[j] >= merged_counts[q]:
+                merged_ids[q] = cid
+            merged_counts[q] += int(counts[j])
+            target[j] = q
+        else:
+            first[key] = target[j] = len(merged_ids)
+            merged_ids.append(cid)
+            merged_counts.append(int(counts[j]))
+    return merged_ids, np.where(labels >= 0, target[np.maximum(labels, 0)], -1)
 
 
 def _mean_of(
