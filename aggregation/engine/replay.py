@@ -236,10 +236,9 @@ def estimate_moderation_times(
     marks = accepted & ~meta & (created > t[0]) & np.isfinite(second)
     sessions = np.sort(second[marks])
     rejected = moderated_out & ~meta
-    at = np.searchsorted(sessions, created[rejected], side="left")
-    out[rejected] = np.where(
-        at < sessions.shape[0], sessions[np.minimum(at, sessions.shape[0] - 1)], t[-1]
-    )
+    # After the last session: the end of the history.
+    sessions = np.r_[sessions, t[-1]]
+    out[rejected] = sessions[np.searchsorted(sessions[:-1], created[rejected], side="left")]
     out[meta] = -np.inf
     return out
 

@@ -46,6 +46,18 @@ def test_a_rejected_statement_is_rejected_at_the_next_moderation_session() -> No
     assert at.tolist() == [np.inf, np.inf, 40.0, np.inf, -np.inf]
 
 
+def test_with_no_session_after_it_a_rejected_statement_is_out_at_the_end() -> None:
+    at = estimate_moderation_times(
+        time=np.array([5.0, 6.0, 9.0]),
+        statement=np.array([0, 1, 0]),
+        created=np.array([0.0, 4.0]),
+        accepted=np.array([True, False]),
+        moderated_out=np.array([False, True]),
+        meta=np.array([False, False]),
+    )
+    assert at.tolist() == [np.inf, 9.0]
+
+
 def test_clusters_founded_as_participants_join_get_the_next_ids() -> None:
     # Each new participant lands far from the others, so each founds a cluster
     # of their own with id = largest id + 1, as Pol.is's clean start does.
