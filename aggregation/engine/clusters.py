@@ -129,66 +129,6 @@ def kmeans(
     return Clustering(ids[order], centers[order], names.astype(np.int64), rank[labels])
 
 
-def _labelled_centres(
-    points: NDArray[np.float64], weights: NDArray[np.float64], label: NDArray[np.int64], m: int
-) -> NDArray[np.float64]:
-    """Weighted centre of each of `m` clusters; points labelled -1 belong to none."""
-    sel = label >= 0
-    return _weighted_centers(points[sel], label[sel], weights[sel], m)
-
-
-def _previous_members(
-    names: NDArray[np.int64], last: Clustering
-) -> tuple[NDArray[np.int64], list[int], NDArray[np.int64]]:
-    """Label each point with its previous cluster (-1 if it was in none).
-
-    Returns the labels, the ids of the previous clusters that still have a
-    member (in their previous order) and their member counts.
-    """
-    size = int(max(names.max(initial=-1), last.names.max(initial=-1))) + 1
-    position = np.full(size, -1, dtype=np.int64)
-    position[names] = np.arange(names.shape[0])
-    where = position[last.names]
-    present = where >= 0
-    counts = np.bincount(last.labels[present], minlength=last.ids.shape[0])
-    kept = np.flatnonzero(counts > 0)
-    renumber = np.full(last.ids.shape[0], -1, dtype=np.int64)
-    renumber[kept] = np.arange(kept.shape[0])
-    label = np.full(names.shape[0], -1, dtype=np.int64)
-    label[where[present]] = renumber[last.labels[present]]
-    return label, [int(last.ids[c]) for c in kept], counts[kept].astype(np.int64)
-
-
-def _merge_identical_centres(
-    label: NDArray[np.int64],
-    ids: list[int],
-    sizes: NDArray[np.int64],
-    centres: NDArray[np.float64],
-) -> tuple[NDArray[np.int64], list[int]]:
-    """Pol.is's `uniqify-clusters`: a later cluster whose centre equals an earlier
-    one's merges into it; the merged cluster keeps the id of the larger (the
-    later one on a tie)."""
-    first_with: dict[tuple[float, float], int] = {}
-    into = np.arange(len(ids))
-    merged_ids = list(ids)
-    merged_sizes = sizes.copy()
-    for j in range(len(ids)):
-        # + 0.0 turns -0.0 into 0.0, which Clojure's equality treats as the same.
-        key = (float(centres[j, 0]) + 0.0, float(centres[j, 1]) + 0.0)
-        t = first_with.setdefault(key, j)
-        if t == j:
-            continue
-        if sizes[j] >= merged_sizes[t]:
-            merged_ids[t] = ids[j]
-        merged_sizes[t] += sizes[j]
-        into[j] = t
-    survivors = np.unique(into)
-    renumber = np.full(len(ids), -1, dtype=np.int64)
-    renumber[survivors] = np.arange(survivors.shape[0])
-    new_label = np.where(label >= 0, renumber[into][np.maximum(label, 0)], -1)
-    return new_label, [merged_ids[s] for s in survivors.tolist()]
-
-
 def clean_start(
     points: NDArray[np.float64],
     names: NDArray[np.int64],
@@ -203,39 +143,101 @@ def clean_start(
     longer present are ignored, clusters left empty dropped), clusters with
     identical centres merged, and then, while fewer clusters exist than
     min(k, distinct points), the point farthest from every centre is split off
-    into a new cluster of its own (id = largest id + 1).
+    into a new cluster of its own.
 
-    Membership is one label array, so each step costs O(points x clusters)
-    array work; replaying thousands of updates stays tractable.
+    Works on a label per point (-1: in no previous cluster) so that a replay of
+    thousands of updates stays cheap.
     """
     w = np.ones(points.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    label, ids, sizes = _previous_members(names, last)
-    if not ids:
-        everyone = np.zeros(points.shape[0], dtype=np.int64)
-        centre = _labelled_centres(points, w, everyone, 1)
-        return np.array([int(last.ids.max(initial=-1)) + 1]), centre
-    label, ids = _merge_identical_centres(
-        label, ids, sizes, _labelled_centres(points, w, label, len(ids))
-    )
+    labels = _carried_labels(names, last)
+    sizes = np.bincount(labels[labels >= 0], minlength=last.ids.shape[0])
+    kept = sizes > 0
+    if not kept.any():
+        everyone = np.arange(points.shape[0])
+        centre = _mean_of(points, w, everyone.tolist())
+        return np.array([int(last.ids.max(initial=-1)) + 1]), centre[None, :]
+    ids = [int(i) for i in last.ids[kept]]
+    labels = _relabel(labels, kept)
+    ids, labels = _uniqify(points, w, ids, labels)
+    centres = _label_centres(points, w, labels, len(ids))
+    if len(ids) >= k:
+        return np.array(ids, dtype=np.int64), centres
     possible = min(k, first_distinct(points, points.shape[0]).shape[0])
-    while True:
-        centres = _labelled_centres(points, w, label, len(ids))
-        if possible <= len(ids):
-            return np.array(ids, dtype=np.int64), centres
+    while possible > len(ids):
         nearest_d = _distances(points, centres).min(axis=1)
         # min-key / max-key in Clojure return the last of equal candidates.
         far = int(points.shape[0] - 1 - np.argmax(nearest_d[::-1]))
         if nearest_d[far] <= 0:
-            return np.array(ids, dtype=np.int64), centres
-        new_id = max(ids) + 1
-        was = int(label[far])
-        label[far] = -1
-        if was >= 0 and not np.any(label == was):
-            # Its old cluster is left empty: drop it, keeping the others' order.
-            ids.pop(was)
-            label[label > was] -= 1
-        ids.append(new_id)
-        label[far] = len(ids) - 1
+            break
+        ids.append(max(ids) + 1)
+        labels[far] = len(ids) - 1
+        left = np.bincount(labels[labels >= 0], minlength=len(ids)) > 0
+        if not left.all():
+            ids = [i for i, keep in zip(ids, left, strict=True) if keep]
+            labels = _relabel(labels, left)
+        centres = _label_centres(points, w, labels, len(ids))
+    return np.array(ids, dtype=np.int64), centres
+
+
+def _carried_labels(names: NDArray[np.int64], last: Clustering) -> NDArray[np.int64]:
+    """For each of `names`, its cluster position in `last` (-1 when it was in none)."""
+    labels = np.full(names.shape[0], -1, dtype=np.int64)
+    if names.shape[0] == 0 or last.names.shape[0] == 0:
+        return labels
+    order = np.argsort(names, kind="stable")
+    at = np.minimum(np.searchsorted(names[order], last.names), names.shape[0] - 1)
+    found = names[order[at]] == last.names
+    labels[order[at[found]]] = last.labels[found]
+    return labels
+
+
+def _relabel(labels: NDArray[np.int64], kept: NDArray[np.bool_]) -> NDArray[np.int64]:
+    remap = np.cumsum(kept) - 1
+    return np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
+
+
+def _label_centres(
+    points: NDArray[np.float64], w: NDArray[np.float64], labels: NDArray[np.int64], m: int
+) -> NDArray[np.float64]:
+    has = labels >= 0
+    return _weighted_centers(points[has], labels[has], w[has], m)
+
+
+def _uniqify(
+    points: NDArray[np.float64], w: NDArray[np.float64], ids: list[int], labels: NDArray[np.int64]
+) -> tuple[list[int], NDArray[np.int64]]:
+    """Pol.is's `uniqify-clusters`: a later cluster with the same centre as an earlier
+    one merges into it; the merged cluster keeps the id of the one with more members
+    (the later one on a tie: Clojure's max-key returns the last)."""
+    centres = _label_centres(points, w, labels, len(ids))
+    if np.unique(centres, axis=0).shape[0] == len(ids):
+        return ids, labels
+    counts = np.bincount(labels[labels >= 0], minlength=len(ids))
+    first: dict[tuple[float, float], int] = {}
+    target = np.zeros(len(ids), dtype=np.int64)
+    merged_ids: list[int] = []
+    merged_counts: list[int] = []
+    for j, cid in enumerate(ids):
+        key = (float(centres[j, 0]), float(centres[j, 1]))
+        if key in first:
+            q = first[key]
+            if counts[j] >= merged_counts[q]:
+                merged_ids[q] = cid
+            merged_counts[q] += int(counts[j])
+            target[j] = q
+        else:
+            first[key] = target[j] = len(merged_ids)
+            merged_ids.append(cid)
+            merged_counts.append(int(counts[j]))
+    return merged_ids, np.where(labels >= 0, target[np.maximum(labels, 0)], -1)
+
+
+def _mean_of(
+    points: NDArray[np.float64], w: NDArray[np.float64], idx: list[int]
+) -> NDArray[np.float64]:
+    sel = np.asarray(idx, dtype=np.int64)
+    ww = w[sel]
+    return np.asarray((points[sel] * ww[:, None]).sum(axis=0) / ww.sum())
 
 
 def silhouette(distances: NDArray[np.float64], labels: NDArray[np.int64]) -> float:

@@ -41,6 +41,10 @@ class PolisExport:
     time: NDArray[np.float64] | None
     moderated_out: NDArray[np.bool_]
     meta: NDArray[np.bool_]
+    # When each statement was written (epoch ms; NaN when not known) and whether
+    # it was accepted: what estimating moderation times needs.
+    created: NDArray[np.float64] | None = None
+    accepted: NDArray[np.bool_] | None = None
 
 
 def _rows(path: Path, required: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -100,8 +104,9 @@ def _bool(path: Path, line: int, column: str, text: str | None) -> bool:
     raise PolisExportError(f"{path}, line {line}, column {column}: {text!r} is not true/false")
 
 
-def _read_comments(path: Path) -> dict[int, tuple[int, bool]]:
+def _read_comments(path: Path) -> tuple[dict[int, tuple[int, bool]], dict[int, float]]:
     comments: dict[int, tuple[int, bool]] = {}
+    created: dict[int, float] = {}
     for line, row in _rows(path, ("comment-id", "moderated")):
         cid = _int(path, line, "comment-id", row["comment-id"])
         moderated = _int(path, line, "moderated", row["moderated"])
@@ -111,7 +116,9 @@ def _read_comments(path: Path) -> dict[int, tuple[int, bool]]:
             )
         is_meta = _bool(path, line, "is-meta", row["is-meta"]) if "is-meta" in row else False
         comments[cid] = (moderated, is_meta)
-    return comments
+        if (row.get("timestamp") or "").strip():
+            created[cid] = float(_int(path, line, "timestamp", row["timestamp"]))
+    return comments, created
 
 
 def _read_votes(path: Path) -> tuple[list[int], list[int], list[int], list[float]]:
@@ -162,7 +169,7 @@ def read_polis_export(folder: Path, *, meta_ids: Iterable[int] = ()) -> PolisExp
     folder = Path(folder)
     if not folder.is_dir():
         raise PolisExportError(f"{folder}: not a folder")
-    comments = _read_comments(folder / "comments.csv")
+    comments, created = _read_comments(folder / "comments.csv")
     votes_path = folder / "votes.csv"
     listed: list[int] = []
     time: list[float] | None
@@ -192,4 +199,6 @@ def read_polis_export(folder: Path, *, meta_ids: Iterable[int] = ()) -> PolisExp
         time=None if time is None else np.array(time, dtype=np.float64),
         moderated_out=rejected,
         meta=meta,
+        created=np.array([created.get(t, np.nan) for t in statement_ids], dtype=np.float64),
+        accepted=np.array([comments.get(t, (0, False))[0] == 1 for t in statement_ids], dtype=bool),
     )

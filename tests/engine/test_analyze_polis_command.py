@@ -56,3 +56,54 @@ def test_it_writes_the_documented_keys_for_a_real_conversation(
 def test_it_fails_with_a_clear_message_on_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="not a folder"):
         call_command("analyze_polis", str(tmp_path / "nope"), "--out", str(tmp_path / "x.json"))
+
+
+def _tiny_export(folder: Path, *, with_history: bool) -> None:
+    """Twenty participants in two camps over eight accepted statements and one rejected."""
+    folder.mkdir()
+    comments = ["timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body"]
+    comments += [f"{1000 + t},x,{t},0,0,0,{-1 if t == 8 else 1},statement {t}" for t in range(9)]
+    (folder / "comments.csv").write_text("\n".join(comments) + "\n")
+    rows = []
+    clock = 10_000
+    for pid in range(20):
+        camp = 1 if pid % 2 else -1
+        for tid in range(8):
+            clock += 1500
+            rows.append((clock, tid, pid, camp if tid < 4 else -camp if tid % 3 else 0))
+    if with_history:
+        lines = ["timestamp,datetime,comment-id,voter-id,vote"]
+        lines += [f"{t},x,{tid},{pid},{v}" for t, tid, pid, v in rows]
+        (folder / "votes.csv").write_text("\n".join(lines) + "\n")
+    else:
+        header = "participant,group-id," + ",".join(str(t) for t in range(8))
+        wide = [header]
+        for pid in range(20):
+            votes = {tid: v for _, tid, p, v in rows if p == pid}
+            wide.append(f"{pid},," + ",".join(str(votes[t]) for t in range(8)))
+        (folder / "participants-votes.csv").write_text("\n".join(wide) + "\n")
+
+
+def test_it_replays_the_base_clusters_when_asked(tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    _tiny_export(folder, with_history=True)
+    out = tmp_path / "result.json"
+    call_command("analyze_polis", str(folder), "--out", str(out), "--replay-base-clusters")
+    data = json.loads(out.read_text())
+    assert sorted(g["size"] for g in data["groups"]) == [10, 10]
+    ids = [b["id"] for b in data["base_clusters"]]
+    assert len(ids) == len(set(ids))
+    assert sum(len(b["members"]) for b in data["base_clusters"]) == 20
+
+
+def test_the_replay_needs_the_vote_history(tmp_path: Path) -> None:
+    folder = tmp_path / "wide"
+    _tiny_export(folder, with_history=False)
+    with pytest.raises(CommandError, match=r"needs votes\.csv"):
+        call_command(
+            "analyze_polis",
+            str(folder),
+            "--out",
+            str(tmp_path / "x.json"),
+            "--replay-base-clusters",
+        )

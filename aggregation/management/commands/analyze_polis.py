@@ -10,8 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aggregation.engine.bridging import bridging_by_id, fit_bridging
-from aggregation.engine.polis import analyze_votes, result_to_dict
-from aggregation.engine.polis_io import read_polis_export
+from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
+from aggregation.engine.polis_io import PolisExport, read_polis_export
+from aggregation.engine.replay import estimate_moderation_times
 from aggregation.engine.votes import EngineInputError, latest_votes
 
 
@@ -22,6 +23,21 @@ def _id_list(text: str) -> list[int]:
         raise CommandError(
             f"--meta-ids: {text!r} is not a comma-separated list of comment ids"
         ) from None
+
+
+def _moderation_times(export: PolisExport) -> Any:
+    if export.time is None:
+        raise CommandError("--replay-base-clusters needs votes.csv (the timestamped vote history)")
+    if export.created is None or export.accepted is None:
+        return None
+    return estimate_moderation_times(
+        time=export.time,
+        statement=export.statement,
+        created=export.created,
+        accepted=export.accepted,
+        moderated_out=export.moderated_out,
+        meta=export.meta,
+    )
 
 
 class Command(BaseCommand):
@@ -36,12 +52,20 @@ class Command(BaseCommand):
             default=[],
             help="comment ids to treat as meta (for exports without an is-meta column)",
         )
+        parser.add_argument(
+            "--replay-base-clusters",
+            action="store_true",
+            help="replay Pol.is's warm-started base clusters over the vote history"
+            " (slow: about a minute per 30,000 votes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
             export = read_polis_export(options["path"], meta_ids=options["meta_ids"])
             read_s = time.perf_counter() - started
+            replay = bool(options["replay_base_clusters"])
+            moderated_at = _moderation_times(export) if replay else None
             result = analyze_votes(
                 participant=export.participant,
                 statement=export.statement,
@@ -51,6 +75,8 @@ class Command(BaseCommand):
                 time=export.time,
                 moderated_out=export.moderated_out,
                 meta=export.meta,
+                moderated_at=moderated_at,
+                params=PolisParams(replay_base_clusters=replay),
             )
             bridging_started = time.perf_counter()
             # Bridging reads each participant's latest vote; passes are not ratings
