@@ -57,7 +57,7 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 MAX_BODY = 1024
 # Statement numbers are PositiveIntegerFields; a larger number is not a statement.
 MAX_STATEMENT_NUMBER = 2**31 - 1
-# Votes written in one statement at most (about 4 ms of PostgreSQL time).
+# Votes written in one statement at most.
 MAX_BATCH = 64
 VOTE_SCOPE = "space_votes"
 _REASONS = {200: "200 OK", 201: "201 Created"}
@@ -107,9 +107,10 @@ class _Waiting:
 class VoteBatcher:
     """Writes the votes that arrive while one is being written together, in one statement.
 
-    Per process, for the request threads of a gunicorn worker. The first vote
-    to arrive when nothing is being written is written at once by its own
-    thread (the leader). Votes arriving meanwhile queue up; when the leader is
+    Per process, for the requests a gunicorn worker serves at once (greenlets
+    under gevent, threads under gthread). The first vote to arrive when
+    nothing is being written is written at once by its own request (the
+    leader). Votes arriving meanwhile queue up; when the leader is
     done it wakes its batch's requests with their results and makes the first
     queued request the next leader, which takes the whole queue (up to
     MAX_BATCH, one vote per participant and statement) as its batch. So no
@@ -158,6 +159,12 @@ class VoteBatcher:
                 # checks the connection's health, reconnects and answers. A
                 # vote that did commit comes back as a replay there.
                 logger.warning("vote batch failed; its votes take the full path", exc_info=True)
+                results = [None] * len(batch)
+            except Exception:
+                # Anything else is a bug, but the lane is only a shortcut: the
+                # votes still get Django's answer (and its error handling),
+                # never a bare 500 from outside Django.
+                logger.exception("vote batch raised; its votes take the full path")
                 results = [None] * len(batch)
             for waiting, result in zip(batch, results, strict=True):
                 waiting.result = result

@@ -143,3 +143,12 @@ def test_many_concurrent_votes_each_get_exactly_their_result() -> None:
     assert {i: r.participant_number for i, r in results.items() if r} == {i: i for i in range(60)}
     assert not batcher._busy
     assert batcher._queue == []
+
+
+def test_a_write_that_raises_anything_still_sends_its_votes_to_the_full_path() -> None:
+    def broken(batch: list[LaneVote]) -> list[TokenVote | None]:
+        raise RuntimeError("a bug in the writer")
+
+    batcher = VoteBatcher(broken)
+    assert batcher.cast(lane_vote("a", 1)) is None
+    assert not batcher._busy
