@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from .polis import PolisParams, PolisResult, analyze_votes
+from .replay import estimate_moderation_times
 from .votes import EngineInputError
 
 _TRUE = {"true", "t", "1", "yes"}
@@ -201,4 +203,41 @@ def read_polis_export(folder: Path, *, meta_ids: Iterable[int] = ()) -> PolisExp
         meta=meta,
         created=np.array([created.get(t, np.nan) for t in statement_ids], dtype=np.float64),
         accepted=np.array([comments.get(t, (0, False))[0] == 1 for t in statement_ids], dtype=bool),
+    )
+
+
+def analyze_export(export: PolisExport, *, replay_base_clusters: bool = False) -> PolisResult:
+    """Pol.is's conversation math on an export, optionally replaying its base clusters.
+
+    The replay (replay.py) needs the timestamped history of votes.csv; its
+    moderation times are estimated from the votes where comments.csv gives
+    creation times, else every moderated-out statement counts as out from the
+    start.
+    """
+    moderated_at = None
+    if replay_base_clusters:
+        if export.time is None:
+            raise EngineInputError(
+                "the base-cluster replay needs votes.csv (the timestamped vote history)"
+            )
+        if export.created is not None and export.accepted is not None:
+            moderated_at = estimate_moderation_times(
+                time=export.time,
+                statement=export.statement,
+                created=export.created,
+                accepted=export.accepted,
+                moderated_out=export.moderated_out,
+                meta=export.meta,
+            )
+    return analyze_votes(
+        participant=export.participant,
+        statement=export.statement,
+        value=export.value,
+        n_participants=len(export.participant_ids),
+        n_statements=len(export.statement_ids),
+        time=export.time,
+        moderated_out=export.moderated_out,
+        meta=export.meta,
+        moderated_at=moderated_at,
+        params=PolisParams(replay_base_clusters=replay_base_clusters),
     )

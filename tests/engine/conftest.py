@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from aggregation.engine.polis import PolisResult, analyze_votes
-from aggregation.engine.polis_io import PolisExport, read_polis_export
+from aggregation.engine.polis import PolisResult
+from aggregation.engine.polis_io import PolisExport, analyze_export, read_polis_export
 
 POLIS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
 BIODIVERSITY = POLIS_DATA / "scoop-hivemind.biodiversity"
@@ -26,19 +26,6 @@ def conversations() -> list[Path]:
 def require_data(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"Pol.is data not present at {path} (the shared data folder is absent)")
-
-
-def analyze_export(export: PolisExport) -> PolisResult:
-    return analyze_votes(
-        participant=export.participant,
-        statement=export.statement,
-        value=export.value,
-        n_participants=len(export.participant_ids),
-        n_statements=len(export.statement_ids),
-        time=export.time,
-        moderated_out=export.moderated_out,
-        meta=export.meta,
-    )
 
 
 @pytest.fixture(scope="session")

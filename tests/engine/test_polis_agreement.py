@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aggregation.engine.polis_io import read_polis_export, read_polis_groups
+from aggregation.engine.polis_io import analyze_export, read_polis_export, read_polis_groups
 
-from .conftest import BIODIVERSITY_META, analyze_export, conversations, require_data
+from .conftest import BIODIVERSITY_META, conversations, require_data
 
 TARGET = 0.97
 # Measured shortfalls, kept as floors so that a regression still fails (the

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aggregation.engine.polis import PolisParams, PolisResult, analyze_votes
-from aggregation.engine.polis_io import PolisExport
+from aggregation.engine.polis import PolisResult
+from aggregation.engine.polis_io import PolisExport, analyze_export
 from aggregation.engine.replay import (
     estimate_moderation_times,
     replay_base_clusters,
@@ -84,30 +84,9 @@ def test_clusters_founded_as_participants_join_get_the_next_ids() -> None:
 
 @pytest.fixture(scope="module")
 def replayed(biodiversity_export: PolisExport) -> PolisResult:
-    ex = biodiversity_export
-    assert ex.time is not None
-    assert ex.created is not None
-    assert ex.accepted is not None
-    moderated_at = estimate_moderation_times(
-        time=ex.time,
-        statement=ex.statement,
-        created=ex.created,
-        accepted=ex.accepted,
-        moderated_out=ex.moderated_out,
-        meta=ex.meta,
-    )
-    return analyze_votes(
-        participant=ex.participant,
-        statement=ex.statement,
-        value=ex.value,
-        n_participants=len(ex.participant_ids),
-        n_statements=len(ex.statement_ids),
-        time=ex.time,
-        moderated_out=ex.moderated_out,
-        meta=ex.meta,
-        moderated_at=moderated_at,
-        params=PolisParams(replay_base_clusters=True),
-    )
+    assert biodiversity_export.created is not None
+    assert biodiversity_export.accepted is not None
+    return analyze_export(biodiversity_export, replay_base_clusters=True)
 
 
 def _matched(

@@ -10,9 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aggregation.engine.bridging import bridging_by_id, fit_bridging
-from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
-from aggregation.engine.polis_io import PolisExport, read_polis_export
-from aggregation.engine.replay import estimate_moderation_times
+from aggregation.engine.polis import result_to_dict
+from aggregation.engine.polis_io import analyze_export, read_polis_export
 from aggregation.engine.votes import EngineInputError, latest_votes
 
 
@@ -23,21 +22,6 @@ def _id_list(text: str) -> list[int]:
         raise CommandError(
             f"--meta-ids: {text!r} is not a comma-separated list of comment ids"
         ) from None
-
-
-def _moderation_times(export: PolisExport) -> Any:
-    if export.time is None:
-        raise CommandError("--replay-base-clusters needs votes.csv (the timestamped vote history)")
-    if export.created is None or export.accepted is None:
-        return None
-    return estimate_moderation_times(
-        time=export.time,
-        statement=export.statement,
-        created=export.created,
-        accepted=export.accepted,
-        moderated_out=export.moderated_out,
-        meta=export.meta,
-    )
 
 
 class Command(BaseCommand):
@@ -64,19 +48,8 @@ class Command(BaseCommand):
         try:
             export = read_polis_export(options["path"], meta_ids=options["meta_ids"])
             read_s = time.perf_counter() - started
-            replay = bool(options["replay_base_clusters"])
-            moderated_at = _moderation_times(export) if replay else None
-            result = analyze_votes(
-                participant=export.participant,
-                statement=export.statement,
-                value=export.value,
-                n_participants=len(export.participant_ids),
-                n_statements=len(export.statement_ids),
-                time=export.time,
-                moderated_out=export.moderated_out,
-                meta=export.meta,
-                moderated_at=moderated_at,
-                params=PolisParams(replay_base_clusters=replay),
+            result = analyze_export(
+                export, replay_base_clusters=bool(options["replay_base_clusters"])
             )
             bridging_started = time.perf_counter()
             # Bridging reads each participant's latest vote; passes are not ratings
