@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregation.engine.polis import analyze_votes  # noqa: E402
-from aggregation.engine.polis_io import read_polis_export  # noqa: E402
+from aggregation.engine.polis_io import analyze_export, read_polis_export  # noqa: E402
 
 POLIS_DATA = ROOT.parent / "shared" / "data" / "polis"
 DEFAULT_SIZES = (100_000, 1_000_000, 5_000_000)
@@ -113,16 +113,7 @@ def child_analyse(spec: str) -> dict[str, float | int]:
     if kind == "real":
         export = read_polis_export(Path(arg))
         started = time.perf_counter()
-        result = analyze_votes(
-            participant=export.participant,
-            statement=export.statement,
-            value=export.value,
-            n_participants=len(export.participant_ids),
-            n_statements=len(export.statement_ids),
-            time=export.time,
-            moderated_out=export.moderated_out,
-            meta=export.meta,
-        )
+        result = analyze_export(export)
     else:
         data = synthetic(int(arg))
         started = time.perf_counter()

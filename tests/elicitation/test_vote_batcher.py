@@ -35,7 +35,10 @@ class SlowWriter:
         return [TokenVote(v.vote.statement_number, NOW, created=True, changed=True) for v in batch]
 
 
-def run_concurrently(batcher: VoteBatcher, votes: list[LaneVote]) -> dict[int, TokenVote | None]:
+def start_casts(
+    batcher: VoteBatcher, votes: list[LaneVote]
+) -> tuple[list[threading.Thread], dict[int, TokenVote | None]]:
+    """One thread per vote casting it; each result lands under its vote's index."""
     results: dict[int, TokenVote | None] = {}
     threads = [
         threading.Thread(target=lambda i=i, v=v: results.__setitem__(i, batcher.cast(v)))
@@ -43,6 +46,11 @@ def run_concurrently(batcher: VoteBatcher, votes: list[LaneVote]) -> dict[int, T
     ]
     for thread in threads:
         thread.start()
+    return threads, results
+
+
+def run_concurrently(batcher: VoteBatcher, votes: list[LaneVote]) -> dict[int, TokenVote | None]:
+    threads, results = start_casts(batcher, votes)
     for thread in threads:
         thread.join(10)
     assert not any(thread.is_alive() for thread in threads)
@@ -73,14 +81,7 @@ def test_votes_arriving_during_a_write_go_out_together_with_their_own_results() 
     writer = SlowWriter()
     batcher = VoteBatcher(writer)
     first = start_a_held_write(writer, batcher)
-    others = [lane_vote(f"p{i}", i + 1) for i in range(5)]
-    results: dict[int, TokenVote | None] = {}
-    threads = [
-        threading.Thread(target=lambda i=i, v=v: results.__setitem__(i, batcher.cast(v)))
-        for i, v in enumerate(others)
-    ]
-    for thread in threads:
-        thread.start()
+    threads, results = start_casts(batcher, [lane_vote(f"p{i}", i + 1) for i in range(5)])
     wait_for_queue(batcher, 5)
     writer.release.set()
     first.join(10)
