@@ -15,7 +15,7 @@ from aggregation.engine.polis_io import (
     read_polis_groups,
 )
 
-from .conftest import BIODIVERSITY_META, conversations, require_data
+from .conftest import BIODIVERSITY_META, POLIS_DATA, conversations, require_data
 
 TARGET = 0.97
 # Measured shortfalls, kept as floors so that a regression still fails (the
@@ -126,8 +126,9 @@ def test_groups_under_the_rules_of_their_era_agree_at_least_as_well(folder: Path
 
 
 def test_the_shared_data_holds_the_five_conversations() -> None:
-    require_data(Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis")
-    assert len(conversations()) == 5
+    require_data(POLIS_DATA)
+    present = sorted(p.name for p in POLIS_DATA.iterdir() if (p / "comments.csv").exists())
+    assert present == [folder.name for folder in conversations()]
 
 
 def test_agreement_is_measured_after_relabelling() -> None:
