@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .votes import first_occurrence
+
 IN_CONV_MIN_VOTES = 7
 IN_CONV_GREEDY_N = 15
 IN_CONV_EMPTY_TOP_N = 7
@@ -148,7 +150,7 @@ def in_conv_replayed(
     stop = last + int(np.argmax(np.r_[t[last + 1 :] != t[last], True]))
 
     pp, ss, tt = p[: stop + 1], s[: stop + 1], t[: stop + 1]
-    _, first_pair = np.unique(pp * n_statements + ss, return_index=True)
+    first_pair = first_occurrence(pp * n_statements + ss)
     new_pair = np.zeros(pp.shape[0], dtype=bool)
     new_pair[first_pair] = True
     new_col = np.zeros(pp.shape[0], dtype=bool)
