@@ -537,6 +537,7 @@ class StandingPicture:
     group: int | None
     closeness: list[Closeness]
     differences: list[StatementView]
+    groups: list[GroupSummary]
 
 
 def standing_picture(
@@ -592,4 +593,5 @@ def standing_picture(
         group=mine,
         closeness=closeness,
         differences=[v for _gap, v in differences[:DIFFER_SHOWN]],
+        groups=group_summaries(result, texts),
     )

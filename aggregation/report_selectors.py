@@ -18,8 +18,9 @@ from django.db.models.functions import TruncDay, TruncHour, TruncMonth, TruncWee
 from django.http import Http404
 from django.utils import timezone
 
-from aggregation import pictures, profiles
+from aggregation import pictures, profiles, report
 from aggregation.models import AnalysisRun, ValueProfile
+from aggregation.report import StandingPicture
 from communities.roles import Action
 from elicitation.models import (
     Argument,
@@ -247,3 +248,21 @@ def dashboard(*, space: Space) -> Dashboard:
         board.diff = profiles.diff(published.content if published else None, draft.content)
         board.diff_counts = profiles.diff_summary(board.diff)
     return board
+
+
+def standing_picture(*, space: Space, participant: Participant | None) -> StandingPicture | None:
+    """ "Where you stand" on the latest analysis's map; None before any analysis or vote."""
+    if participant is None:
+        return None
+    run = latest_succeeded_run(space=space)
+    if run is None or not isinstance(run.result, dict):
+        return None
+    my_votes = dict(
+        Vote.objects.filter(participant=participant).values_list("statement__number", "value")
+    )
+    return report.standing_picture(
+        run.result,
+        participant_number=participant.number,
+        my_votes=my_votes,
+        texts=accepted_texts(space=space),
+    )

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
+from aggregation.naming import group_label
 from communities.models import Community, Membership
 from communities.roles import Action, role_allows
 from elicitation.models import (
@@ -581,7 +582,7 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
             {
                 "index": index,
                 "id": gid,
-                "label": _group_label(gid, index),
+                "label": group_label(index),
                 "size": group.get("size"),
                 "agree": agree,
                 "disagree": disagree,
@@ -608,14 +609,6 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
         else:
             standing.others.append(group)
     return standing
-
-
-def _group_label(gid: Any, index: int) -> str:
-    if isinstance(gid, int) and 0 <= gid < 26:
-        return f"Group {chr(ord('A') + gid)}"
-    if isinstance(gid, str) and gid:
-        return f"Group {gid}"
-    return f"Group {chr(ord('A') + index % 26)}"
 
 
 def moderation_queue(*, space: Space) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from aggregation.report_selectors import standing_picture
 from communities.roles import Action, role_allows
 from elicitation import selectors, services
 from elicitation.forms import SpaceForm
@@ -662,6 +663,7 @@ def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "space": space,
             "participant": participant,
             "standing": selectors.where_you_stand(space=space, participant=participant),
+            "picture": standing_picture(space=space, participant=participant),
             "tab": "stand",
             **_roles(request, space),
         },
