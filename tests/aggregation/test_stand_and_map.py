@@ -64,6 +64,7 @@ def test_where_you_stand_marks_you_on_the_map_and_says_how_close_each_group_is(
     mine = run.result["participants"][str(me.number)]
     assert mine is not None
     client = Client()
+    assert me.user is not None
     client.force_login(me.user)
     tree = parse(client.get(f"/s/{space.pk}/stand/").content.decode())
 
