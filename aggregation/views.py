@@ -61,8 +61,10 @@ def profile_compare(request: HttpRequest) -> HttpResponse:
         "choices": [
             {
                 "ref": f"{p.space_id}:{p.version}",
-                "label": f"{p.space.community.name} · {p.space.title} · version {p.version}"
-                + (" (retracted)" if p.status == ValueProfile.Status.RETRACTED else ""),
+                # The version first: a phone's select shows the start of the label.
+                "label": f"Version {p.version}"
+                + (" (retracted)" if p.status == ValueProfile.Status.RETRACTED else "")
+                + f" · {p.space.title} · {p.space.community.name}",
             }
             for p in choices
         ],
