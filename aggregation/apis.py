@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -286,6 +286,11 @@ class _ProfileExportApi(APIView):
             headers["Content-Disposition"] = f'inline; filename="{filename}"'
             page = request.build_absolute_uri(profile_page_url(profile))
             data = exports.export(fmt, profile.content, profile.run.result or {}, profile_url=page)
+            if data == []:
+                # DRF drops the Content-Type of an empty body; an empty JSON Lines
+                # file (a space without comparisons) is still JSON Lines.
+                media = f"{request.accepted_renderer.media_type}; charset=utf-8"
+                return HttpResponse(b"", content_type=media, headers=headers)  # type: ignore[return-value]
             return Response(data, headers=headers)
         return Response(profile.content, headers=headers)
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 import json
 import math
 import re
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from aggregation import exports
 from aggregation.models import ValueProfile
 from aggregation.naming import group_letter
-from elicitation.models import Comparison, RankingEntry
-from tests.aggregation.conftest import published
+from communities.roles import Role
+from elicitation.models import Comparison, RankingEntry, Space
+from elicitation.services.spaces import space_set_phase
+from tests.aggregation.conftest import member_of, published
 from tests.aggregation.data import Deliberation, add_segment, populate
-from tests.factories import SpaceFactory
+from tests.factories import CommunityFactory, SpaceFactory
+from tests.requirements import POLIS_DATA, needs_shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +32,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def export(client: Client, space_id: int, fmt: str, version: int = 1) -> Any:
-    url = reverse("aggregation-api:profile-version", kwargs={"space_id": space_id, "version": version})
+    url = reverse(
+        "aggregation-api:profile-version", kwargs={"space_id": space_id, "version": version}
+    )
     response = client.get(url, {"format": fmt})
     assert response.status_code == 200, response.content[:500]
     return response
@@ -55,7 +62,8 @@ def test_divisive_values_become_divisions_with_every_groups_position_never_princ
     values = {v["statement"]: v for v in profile.content["values"]}
     divisive = {n for n, v in values.items() if v["classification"] == "divisive"}
     agreed = {n for n, v in values.items() if v["classification"] in ("consensus", "bridging")}
-    assert divisive and agreed, "the test data has both kinds of value"
+    assert divisive, "the test data has divisive values"
+    assert agreed, "the test data has consensus or bridging values"
     principle_numbers = {p["source"]["statement"] for p in doc["principles"]}
     division_numbers = {d["source"]["statement"] for d in doc["divisions"]}
     assert principle_numbers == agreed
@@ -134,9 +142,9 @@ def test_preference_counts_add_up_to_the_comparisons_and_ballots_stored(
         listed[entry.ranking_id] = listed.get(entry.ranking_id, 0) + 1
     pairs_in_ballots = sum(n * (n - 1) // 2 for n in listed.values())
     assert pairs_in_ballots > 0
-    assert sum(r["counts"]["ballots_chosen"] + r["counts"]["ballots_rejected"] for r in records) == (
-        pairs_in_ballots
-    )
+    assert sum(
+        r["counts"]["ballots_chosen"] + r["counts"]["ballots_rejected"] for r in records
+    ) == (pairs_in_ballots)
 
 
 def test_each_preference_record_prefers_the_statement_chosen_more_often(
@@ -144,7 +152,9 @@ def test_each_preference_record_prefers_the_statement_chosen_more_often(
 ) -> None:
     records = jsonl(export(client, deliberation.space.pk, "preferences"))
     texts = {v["statement"]: v["text"] for v in profile.content["values"]}
-    strengths = {v["statement"]: (v["pairwise"] or {}).get("strength") for v in profile.content["values"]}
+    strengths = {
+        v["statement"]: (v["pairwise"] or {}).get("strength") for v in profile.content["values"]
+    }
 
     pairs = set()
     for r in records:
@@ -209,7 +219,8 @@ def test_eval_segment_cells_under_five_are_suppressed(client: Client) -> None:
     for r in records:
         cells = {s["choice"]: s for s in r["segments"]}
         assert cells["35-64"]["suppressed"] is True
-        assert cells["35-64"]["counts"] is None and cells["35-64"]["distribution"] is None
+        assert cells["35-64"]["counts"] is None
+        assert cells["35-64"]["distribution"] is None
         big = cells["18-34"]
         assert big["suppressed"] is False
         assert big["n"] >= 5
@@ -230,9 +241,7 @@ def test_the_readme_scoring_script_measures_a_models_distance_to_each_group(
     eval_path = tmp_path / "eval.jsonl"
     eval_path.write_text("".join(json.dumps(r) + "\n" for r in records))
     # A made-up model that answers exactly like group A.
-    answers = [
-        {"id": r["id"], "distribution": r["groups"][0]["distribution"]} for r in records
-    ]
+    answers = [{"id": r["id"], "distribution": r["groups"][0]["distribution"]} for r in records]
     answers_path = tmp_path / "answers.jsonl"
     answers_path.write_text("".join(json.dumps(a) + "\n" for a in answers))
     namespace: dict[str, Any] = {"__name__": "eval_score"}
@@ -297,3 +306,43 @@ def test_the_openapi_document_lists_the_ai_formats_and_the_comparison(client: Cl
     assert set(fmt["schema"]["enum"]) >= {"constitution", "constitution-md", "preferences", "eval"}
     assert "application/jsonl" in latest["responses"]["200"]["content"]
     assert "/api/v1/profiles/compare/" in doc["paths"]
+
+
+@needs_shared_data
+def test_every_ai_format_of_an_imported_real_conversation(client: Client) -> None:
+    """vTaiwan (Uber), imported from its Pol.is export, analysed and published."""
+    community = CommunityFactory.create(slug="vtaiwan")
+    call_command(
+        "import_polis",
+        str(POLIS_DATA / "vtaiwan.uberx"),
+        "--community",
+        "vtaiwan",
+        stdout=StringIO(),
+    )
+    space = Space.objects.get(community=community)
+    facilitator = member_of(space, Role.OWNER)
+    profile = published(space, by=facilitator)
+    # An import arrives as a draft; its facilitator closes it to show the results.
+    space_set_phase(space=space, phase=Space.Phase.CLOSED, actor=facilitator)
+    values = profile.content["values"]
+    assert len(profile.content["opinion_groups"]) == 2
+
+    doc = export(client, space.pk, "constitution").json()
+    jsonschema.validate(doc, exports.schema("value-constitution-1.json"))
+    assert len(doc["principles"]) + len(doc["divisions"]) + sum(
+        doc["not_included"].values()
+    ) == len(values)
+    assert "## Principles" in export(client, space.pk, "constitution-md").content.decode()
+    # A Pol.is conversation has votes only: no comparisons or ballots, so no pairs.
+    assert jsonl(export(client, space.pk, "preferences")) == []
+    records = jsonl(export(client, space.pk, "eval"))
+    assert len(records) == len(values)
+    schema = exports.schema("pluralistic-eval-record-1.json")
+    for record, value in zip(records, values, strict=True):
+        jsonschema.validate(record, schema)
+        assert [
+            g["distribution"]["agree"] if g["distribution"] else None for g in record["groups"]
+        ] == [
+            pytest.approx(g["agree_rate"]) if g["agree_rate"] is not None else None
+            for g in value["groups"]
+        ]

@@ -11,11 +11,11 @@ from django.test import Client
 from django.urls import reverse
 
 from aggregation import exports, profiles
-from aggregation.renderers import FORMATS
 from aggregation.models import ValueProfile
+from aggregation.renderers import FORMATS
 from communities.roles import Role
-from tests.aggregation.conftest import analysed, member_of, published
 from elicitation.models import Participant
+from tests.aggregation.conftest import analysed, member_of, published
 from tests.aggregation.data import SECRET_PREFIX, add_segment, cast_vote, populate
 from tests.factories import SpaceFactory
 
