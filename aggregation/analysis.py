@@ -340,6 +340,7 @@ def analyze_snapshot(
         "classification": {"thresholds": classes.thresholds},
         "anomalies": _anomalies(anomalies, pn, sn),
         "segments": _segments(snapshot, table, accepted),
+        "map": _opinion_map(polis_dict),
     }
     stages.end()
     counts = {
@@ -363,6 +364,27 @@ def analyze_snapshot(
     return AnalysisOutput(
         result=result, timings=stages.timings, parameters=parameters, counts=counts
     )
+
+
+def _opinion_map(polis_dict: dict[str, Any]) -> dict[str, Any]:
+    """The opinion map's plane: clustered participants and voted statements in 2 PCA dimensions.
+
+    Keyed by participant and statement numbers. Coordinates keep Pol.is's
+    sign (agree = -1) and 4 decimals, which is finer than any picture draws.
+    """
+    pca = polis_dict["pca"]
+    projections = pca["statement_projections"]
+    return {
+        "sign": pca["sign"],
+        "participants": {
+            key: [round(xy[0], 4), round(xy[1], 4)]
+            for key, xy in polis_dict["participant_positions"].items()
+        },
+        "statements": {
+            str(number): [round(projections[0][i], 4), round(projections[1][i], 4)]
+            for i, number in enumerate(pca["statements"])
+        },
+    }
 
 
 def _interval(interval: Interval | None) -> list[float] | None:
