@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -57,6 +58,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for name, check in requirements.CHECKS.items():
         if item.get_closest_marker(name) is not None:
             check()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Factories hash a password per user; the production hasher (PBKDF2, about
+    # a million rounds) would dominate the run time of tests that make accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _database_url_for_test_db() -> str:
