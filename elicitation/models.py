@@ -20,6 +20,12 @@ def _link_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class SpaceQuerySet(models.QuerySet["Space"]):
+    def without_drafts(self) -> SpaceQuerySet:
+        """Spaces past their draft phase: drafts are seen only by those who manage spaces."""
+        return self.exclude(phase=Space.Phase.DRAFT)
+
+
 class Space(models.Model):
     """A deliberation space: one question, a set of activities, a schedule."""
 
@@ -65,6 +71,8 @@ class Space(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SpaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
