@@ -21,9 +21,9 @@ an unknown statement DRF's 400, and so on. It is off unless the database is
 PostgreSQL (only there is the vote one statement).
 
 What it does not do that a Django request would: fire `request_started` /
-`request_finished`, so a thread serving only lane requests keeps its database
-connection past CONN_MAX_AGE (any other request on the thread recycles it),
-and skips the per-request health check (a broken connection makes the vote
+`request_finished` (so it gives a pooled connection back itself, and without
+the pool a thread serving only lane requests keeps its database connection
+past CONN_MAX_AGE; any other request on the thread recycles it), and skips the per-request health check (a broken connection makes the vote
 statement fail, and the request then takes the full path, which reconnects).
 """
 
@@ -340,11 +340,18 @@ class VoteLane:
         allowed = self.throttle.allow_participant_tokens(
             [lane_vote.signed_token for lane_vote in batch], VOTE_SCOPE
         )
-        cast = iter(
-            services.votes_cast_for_anon_tokens(
-                [lane_vote.vote for lane_vote, ok in zip(batch, allowed, strict=True) if ok]
+        try:
+            cast = iter(
+                services.votes_cast_for_anon_tokens(
+                    [lane_vote.vote for lane_vote, ok in zip(batch, allowed, strict=True) if ok]
+                )
             )
-        )
+        finally:
+            if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+                # No request_finished here to give a pooled connection back
+                # (settings.DB_POOL_MAX_SIZE): without this every greenlet that
+                # led a batch would keep one, and the pool would run dry.
+                connection.close()
         return [next(cast) if ok else None for ok in allowed]
 
     def _host_allowed(self, environ: dict[str, Any]) -> bool:
