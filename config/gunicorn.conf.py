@@ -38,3 +38,25 @@ def post_worker_init(worker: object) -> None:
     import gc
 
     gc.freeze()
+
+
+def _hide_server_header() -> None:
+    """Send no `Server: gunicorn` header (it told every client the software in front).
+
+    gunicorn writes the header itself and has no setting for it; its
+    Response.default_headers is the one place, so the line is dropped there.
+    """
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+    if getattr(default_headers, "hides_server", False):
+        return
+
+    def without_server(self: wsgi.Response) -> list[str]:
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    without_server.hides_server = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = without_server
+
+
+_hide_server_header()

@@ -44,6 +44,7 @@ from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
+from config.security import static_headers
 from elicitation import services
 from elicitation.identity import TOKEN_META, unsign_for_space_id
 from elicitation.throttles import ParticipantFixedWindowThrottle
@@ -241,6 +242,8 @@ def _response_headers() -> list[tuple[str, str]]:
             headers.append(
                 ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
             )
+    if "config.security.SecurityHeadersMiddleware" in settings.MIDDLEWARE:
+        headers.extend(static_headers())
     return headers
 
 

@@ -8,11 +8,8 @@ connections outlived the greenlets until the garbage collector reached them
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +17,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from elicitation.models import Space
-from tests.conftest import REPO, _database_url_for_test_db, wait_for
+from tests.config.servers import gunicorn_server, http_request
+from tests.conftest import _database_url_for_test_db
 from tests.factories import SpaceFactory, StatementFactory
 
 pytestmark = [
@@ -42,86 +39,31 @@ APP_NAME = "polyphony-connection-bound-test"
 DURATION_S = float(os.environ.get("DB_CONNECTIONS_TEST_SECONDS", "20"))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url_for_test_db(),
-        "DEBUG": "false",
-        "SECRET_KEY": "db-connections-test-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(WORKERS),
-        "DB_POOL_MAX_SIZE": str(POOL_SIZE),
-        # The audit's clients are not throttled by participant; the limits are not what is measured.
-        "API_THROTTLE_ANON": "1000000/minute",
-        "API_THROTTLE_VOTES": "1000000/minute",
-        "API_THROTTLE_SPACE_READS": "1000000/minute",
-        "API_THROTTLE_SPACE_WRITES": "1000000/minute",
-        "PARTICIPANTS_PER_ADDRESS": "1000000/minute",
-        "POLYPHONY_VAR_DIR": str(settings.VAR_DIR),
-        "PGAPPNAME": APP_NAME,
-    }
-    env.pop("DB_CONN_MAX_AGE", None)
-    # Pages use the manifest of collected static files when DEBUG is off.
-    env["STATIC_ROOT"] = str(tmp_path / "static")
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    log_path = settings.VAR_DIR / f"gunicorn-db-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-    def answers() -> bool:
-        try:
-            return _request(port, "GET", "/healthz")[0] == 200
-        except OSError:
-            return False
-
-    try:
-        assert wait_for(answers, timeout=60), log_path.read_text()
+    with gunicorn_server(
+        tmp_path,
+        {
+            "WEB_CONCURRENCY": str(WORKERS),
+            "DB_POOL_MAX_SIZE": str(POOL_SIZE),
+            # libpq names the connections, so the test counts only the server's.
+            "PGAPPNAME": APP_NAME,
+            # The audit's clients were not throttled; the limits are not what is measured.
+            "API_THROTTLE_ANON": "1000000/minute",
+            "API_THROTTLE_VOTES": "1000000/minute",
+            "API_THROTTLE_SPACE_READS": "1000000/minute",
+            "API_THROTTLE_SPACE_WRITES": "1000000/minute",
+            "PARTICIPANTS_PER_ADDRESS": "1000000/minute",
+        },
+    ) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def _request(
     port: int, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
 ) -> tuple[int, bytes]:
-    """One request on a connection of its own, closed afterwards (the audit's client)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        payload = None if body is None else json.dumps(body)
-        conn.request(method, path, payload, {"Content-Type": "application/json", **(headers or {})})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    status, _, content = http_request(port, method, path, body, headers)
+    return status, content
 
 
 def _server_connections() -> int:
