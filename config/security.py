@@ -8,7 +8,9 @@ bars set their width in `style=`). A view that needs more (an embeddable page
 naming the sites that may frame it, the API documentation's CDN) extends the
 policy for its own response with `csp_extend` or the `@csp_update` decorator;
 extending `frame-ancestors` also drops `X-Frame-Options`, which cannot name
-sites and would otherwise keep forbidding every frame.
+sites and would otherwise keep forbidding every frame. The middleware sits
+near the top of the stack so that early answers (the input guard's 400s)
+carry the headers too.
 
 `Cache-Control: private` goes on every response to a logged-in user or a
 participant carrying a cookie, unless the view set its own caching: those
@@ -94,7 +96,8 @@ class SecurityHeadersMiddleware:
         if extra:
             response.headers["Content-Security-Policy"] = content_security_policy(extra)
             if "frame-ancestors" in extra:
-                response.xframe_options_exempt = True  # type: ignore[attr-defined]
+                # X-Frame-Options cannot name sites: it would forbid every frame.
+                del response["X-Frame-Options"]
         if "Cache-Control" not in response.headers and _identifies_someone(request):
             patch_cache_control(response, private=True)
         return response

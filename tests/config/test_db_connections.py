@@ -17,19 +17,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import connection
 
 from elicitation.models import Space
 from tests.config.servers import gunicorn_server, http_request
 from tests.conftest import _database_url_for_test_db
 from tests.factories import SpaceFactory, StatementFactory
+from tests.requirements import needs_postgresql
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="connection bounds are PostgreSQL's"
-    ),
+    needs_postgresql,  # the bound is on PostgreSQL's connections
 ]
 
 WORKERS = 2
