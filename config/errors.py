@@ -45,7 +45,16 @@ def error_response(
     message = message or DEFAULT_MESSAGES.get(status, TITLES.get(status, "Error"))
     if is_api(request):
         return JsonResponse({"detail": message}, status=status)
-    context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+    context: dict[str, object] = {
+        "status": status,
+        "title": TITLES.get(status, "Error"),
+        "message": message,
+    }
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        # The page has no form for a visitor: rendering the layout's token would
+        # leave a CSRF cookie behind a wrong link or a refused request.
+        context["csrf_token"] = ""
     template = loader.get_template("error.html")
     body = template.render(context, request if with_request_context else None)
     return HttpResponse(body, status=status)
