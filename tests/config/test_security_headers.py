@@ -143,3 +143,15 @@ def test_gunicorn_does_not_name_itself(tmp_path: Path) -> None:
     assert status == 200
     assert "Server" not in headers
     assert "Content-Security-Policy" in headers
+
+
+def test_no_template_carries_inline_script_handlers_or_style_blocks() -> None:
+    # The pages above are a sample; every template is checked here, so a new
+    # page cannot bring inline script back (the policy would block it anyway).
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    offenders = []
+    for template in sorted(templates.rglob("*.html")):
+        text = template.read_bytes()
+        if INLINE_SCRIPT.search(text) or EVENT_HANDLER.search(text) or b"<style" in text:
+            offenders.append(str(template.relative_to(templates)))
+    assert offenders == []
