@@ -66,6 +66,19 @@ def test_home_page_lists_public_communities_only(client: Client) -> None:
     assert b"htmx" in response.content
 
 
+def test_the_home_page_counts_a_communitys_spaces_without_its_drafts(client: Client) -> None:
+    from tests.factories import CommunityFactory, SpaceFactory
+
+    community = CommunityFactory.create(name="Open Town")
+    SpaceFactory.create(community=community, phase="open")
+    SpaceFactory.create(community=community, phase="closed")
+    SpaceFactory.create(community=community, phase="draft")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"2 spaces" in response.content
+    assert b"3 spaces" not in response.content
+
+
 def _run_check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
     # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests only; a deployment never has it.
     unset = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
