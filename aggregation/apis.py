@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +26,7 @@ from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.renderers import FORMATS, PROFILE_RENDERERS, ProfileNegotiation
 from communities.selectors import community_get_visible
 from config.api_errors import error_responses
+from config.pagination import LimitOffsetPagination
 from elicitation.models import Space
 
 _errors = error_responses
