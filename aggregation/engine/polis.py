@@ -22,8 +22,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import ENGINE_VERSION
-from .clusters import Clustering, GroupStep, group_clusterings, kmeans
+from .clusters import Clustering, GroupStep, KSmoother, group_clusterings, kmeans
 from .consensus import group_aware_consensus
+from .group_count import admission_times, established_k, smoothed_choice
 from .history import InConvRule, in_conv_replayed, in_conv_snapshot
 from .pca import Pca, polis_pca
 from .polis_eras import CURRENT, PolisRules, group_k_candidates
@@ -61,6 +62,12 @@ class PolisParams:
     # votes) and makes vtaiwan much worse.
     replay_base_clusters: bool = False
     replay_gap_ms: float = 0.0
+    # Leave out a group count that became possible too late for Pol.is's k
+    # smoother to have switched to it (group_count.py; needs `time`). Part of
+    # the Pol.is fidelity mode (analyze_polis --polis-rules auto), not of
+    # Polyphony's own analysis, whose result should not hinge on the timing of
+    # the last few votes.
+    k_from_history: bool = False
 
     @property
     def base_k(self) -> int:
@@ -363,10 +370,12 @@ def _cluster(
     positions: NDArray[np.float64],
     in_conv: NDArray[np.bool_],
     replayed: BaseReplay | None,
-    rules: PolisRules,
+    votes: _Votes,
+    params: PolisParams,
     clock: _Clock,
 ) -> _Clustered:
     """Base clusters over the in-conv participants, then the group clusters."""
+    rules = params.rules
     in_conv_rows = np.flatnonzero(in_conv[rm.rows])
     if rm.n_rows == 0:
         return _Clustered(None, None, "no votes")
@@ -396,11 +405,32 @@ def _cluster(
             candidates=group_k_candidates(rules, base.ids.shape[0]),
             weighted=rules.group_weighted,
         )
+        if params.k_from_history and votes.t is not None:
+            step = _k_from_history(step, votes, in_conv, rules)
         if step.chosen.ids.shape[0] < 2:
             reason = "participants form a single group"
             step = None
     clock.lap("groups")
     return _Clustered(base, step, reason)
+
+
+def _k_from_history(
+    step: GroupStep, votes: _Votes, in_conv: NDArray[np.bool_], rules: PolisRules
+) -> GroupStep:
+    """The group count Pol.is's smoother can have reached by the last vote (group_count.py)."""
+    assert votes.t is not None
+    admitted = admission_times(
+        participant=votes.p,
+        statement=votes.s,
+        time=votes.t,
+        in_conv=in_conv,
+        n_statements=votes.n_s,
+    )
+    allowed = established_k(rules, admitted, votes.t, sorted(step.silhouettes))
+    k = smoothed_choice(step.silhouettes, allowed)
+    if k == step.smoother.smoothed_k:
+        return step
+    return GroupStep(step.clusterings, step.silhouettes, KSmoother(step.smoother.last_k, 1, k))
 
 
 _RawGroup = tuple[int, tuple[float, float], list[int], NDArray[np.int64]]
@@ -531,7 +561,7 @@ def analyze_votes(
     clock.lap("pca")
     in_conv, replayed = _in_conv(votes, rm, params, moderated_at)
     clock.lap("in_conv")
-    clustered = _cluster(rm, positions, in_conv, replayed, rules, clock)
+    clustered = _cluster(rm, positions, in_conv, replayed, votes, params, clock)
     groups_raw, row_group = _group_members(rm, clustered, votes.n_p)
     stats = _statement_stats(rm, votes, pca, groups_raw, row_group, clock)
     return _result(votes, rm, pca, positions, in_conv, clustered, row_group, stats, rules, clock)

@@ -240,6 +240,20 @@ def test_every_era_groups_only_clustered_participants(rules: PolisRules, v: Vote
     if r.groups:
         assert 2 <= len(r.groups) <= max(rules.max_k, 4)
     assert r.rules == rules.name
+    # Bounding k by what the smoother can have reached only ever lowers it.
+    bounded = analyze_votes(
+        participant=v.participant,
+        statement=v.statement,
+        value=v.value,
+        time=v.time,
+        n_participants=v.n_participants,
+        n_statements=v.n_statements,
+        moderated_out=v.moderated_out,
+        params=PolisParams(rules=rules, k_from_history=True),
+    )
+    assert bounded.in_conv.tolist() == r.in_conv.tolist()
+    if bounded.groups and r.groups:
+        assert len(bounded.groups) <= len(r.groups)
 
 
 @settings(max_examples=60, deadline=None)
