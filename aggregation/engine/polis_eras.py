@@ -132,8 +132,11 @@ class PolisRules:
 
 # 2014-02-19, b1580237 "set base k to 50 (bucketize beyond 50 people)": the
 # earliest state tracked. Every voter is clustered; missing votes are 0 and the
-# whole row is projected; 3 groups (`choose-group-k`, 3 below 99 base clusters,
-# from bc2ba995 2014-03-05 "group-k always at least 3"); k-means runs its
+# whole row is projected; 3 groups (the :group-k 3 option; `choose-group-k`
+# from b04e660c 2014-02-28 gave 1 or 2 groups below 5 base clusters until
+# bc2ba995 2014-03-05 "group-k always at least 3": 3 below 99 base clusters,
+# else 4, which 50 base clusters never reach; the week of fewer groups for
+# tiny conversations is not modelled); k-means runs its
 # default budget of 20 iterations because the option passed (:cluster-iters)
 # is not the one `kmeans` reads (:max-iters), which stays true of the group
 # k-means to this day.
