@@ -68,6 +68,9 @@ class PolisParams:
     # Polyphony's own analysis, whose result should not hinge on the timing of
     # the last few votes.
     k_from_history: bool = False
+    # Pol.is's customs (the era's max_cmts / max_ptpts): in the fidelity mode
+    # only; Polyphony never drops a space's statements or participants.
+    size_limits: bool = False
 
     @property
     def base_k(self) -> int:
@@ -287,6 +290,50 @@ def _checked_votes(
     rejected = _mask(moderated_out, n_s, "moderated_out")
     is_meta = _mask(meta, n_s, "meta")
     return _Votes(p, s, v, t, n_p, n_s, table, rejected, is_meta)
+
+
+def _within_size_limits(votes: _Votes, rules: PolisRules) -> _Votes:
+    """Pol.is's customs: only the first `max_cmts` comments and `max_ptpts`
+    participants to receive or cast a vote (in arrival order) count.
+
+    Pol.is admits a vote when both its comment and its participant are known
+    or there is room; with the participant limit (80,000 or more) never
+    reached, that is the comments first voted on. Without vote times the
+    caller's order stands for arrival.
+    """
+    n_cmts = int(np.count_nonzero(np.bincount(votes.s, minlength=votes.n_s)))
+    n_ptpts = int(np.count_nonzero(np.bincount(votes.p, minlength=votes.n_p)))
+    limits = [
+        (ids, limit)
+        for ids, n, limit in (
+            (votes.s, n_cmts, rules.max_cmts),
+            (votes.p, n_ptpts, rules.max_ptpts),
+        )
+        if limit is not None and n > limit
+    ]
+    if not limits:
+        return votes
+    n = votes.p.shape[0]
+    order = np.arange(n) if votes.t is None else np.argsort(votes.t, kind="stable")
+    keep = np.ones(n, dtype=bool)
+    for ids, limit in limits:
+        kept_order = order[keep[order]]
+        first = np.full(int(ids.max()) + 1, n, dtype=np.int64)
+        np.minimum.at(first, ids[kept_order], np.arange(kept_order.shape[0]))
+        seen = np.flatnonzero(first < n)
+        admitted = seen[np.argsort(first[seen], kind="stable")][:limit]
+        keep &= np.isin(ids, admitted)
+    p, s, v = votes.p[keep], votes.s[keep], votes.v[keep]
+    t = None if votes.t is None else votes.t[keep]
+    table = latest_votes(
+        participant=p,
+        statement=s,
+        value=v,
+        time=t,
+        n_participants=votes.n_p,
+        n_statements=votes.n_s,
+    )
+    return _Votes(p, s, v, t, votes.n_p, votes.n_s, table, votes.rejected, votes.is_meta)
 
 
 def _rating_matrix(votes: _Votes, rules: PolisRules) -> RatingMatrix:
@@ -555,6 +602,8 @@ def analyze_votes(
     votes = _checked_votes(
         participant, statement, value, n_participants, n_statements, time, moderated_out, meta
     )
+    if params.size_limits:
+        votes = _within_size_limits(votes, rules)
     rm = _rating_matrix(votes, rules)
     clock.lap("votes")
     pca, positions = polis_pca(rm, impute=rules.impute, sparse_projection=rules.sparse_projection)

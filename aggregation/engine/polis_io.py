@@ -236,7 +236,7 @@ def analyze_export(
     *,
     replay_base_clusters: bool = False,
     rules: PolisRules = CURRENT,
-    k_from_history: bool = False,
+    fidelity: bool = False,
 ) -> PolisResult:
     """Pol.is's conversation math on an export, optionally replaying its base clusters.
 
@@ -244,8 +244,9 @@ def analyze_export(
     moderation times are estimated from the votes where comments.csv gives
     creation times, else every moderated-out statement counts as out from the
     start. `rules` is the era of Pol.is's rules to run (export_rules chooses);
-    `k_from_history` leaves out a group count Pol.is's smoother cannot have
-    reached by the last vote (group_count.py).
+    `fidelity` also applies what only matters for matching Pol.is: the era's
+    size limits and leaving out a group count its smoother cannot have reached
+    by the last vote (group_count.py).
     """
     moderated_at = None
     if replay_base_clusters:
@@ -275,6 +276,7 @@ def analyze_export(
         params=PolisParams(
             rules=rules,
             replay_base_clusters=replay_base_clusters,
-            k_from_history=k_from_history,
+            k_from_history=fidelity,
+            size_limits=fidelity,
         ),
     )
