@@ -260,9 +260,10 @@ class _ProfileExportApi(APIView):
 
     def get(self, request: Request, **kwargs: Any) -> Response:
         profile = self.get_profile(request, **kwargs)
+        content = selectors.profile_content(profile=profile)
         fmt = request.accepted_renderer.format
         fmt = "md" if fmt == "markdown" else fmt
-        tag = profiles.etag(profile.content, fmt)
+        tag = profiles.etag(content, fmt)
         headers = {
             "ETag": tag,
             "Cache-Control": "no-cache",
@@ -276,7 +277,7 @@ class _ProfileExportApi(APIView):
         if fmt in ("csv", "md"):
             filename = f"{profile.space.slug}-v{profile.version or 'draft'}.{fmt}"
             headers["Content-Disposition"] = f'inline; filename="{filename}"'
-        return Response(profile.content, headers=headers)
+        return Response(content, headers=headers)
 
 
 # One profile in any of its formats: the responses both export endpoints document.
@@ -351,15 +352,44 @@ class ProfileDraftApi(_ProfileExportApi):
         )
 
 
+class StaleChangeSerializer(serializers.Serializer[Any]):
+    statement = serializers.IntegerField(allow_null=True)
+    change = serializers.ChoiceField(
+        choices=[
+            "removed",
+            "deleted",
+            "marked_meta",
+            "unmarked_meta",
+            "restored",
+            "edited",
+            "segments",
+            "min_voters",
+        ]
+    )
+    message = serializers.CharField()
+
+
+class StaleProfileSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Always profile_stale.")
+    detail = serializers.CharField()
+    changes = StaleChangeSerializer(many=True)
+    rerun = serializers.CharField(help_text="POST here to run the analysis again.")
+
+
 class ProfilePublishApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="profile_publish",
         summary="Publish a draft as the space's next version (facilitators)",
+        description="Refused with 409 (code profile_stale) when the space changed since the "
+        "draft's analysis in a way that alters the profile: a statement removed, restored, "
+        "marked meta or edited, the segment questions or the minimum of voters changed. "
+        "Run the analysis again (POST to `rerun`) and review the new draft.",
         request=None,
         responses={
             200: ProfileSummarySerializer,
+            409: StaleProfileSerializer,
             **_errors(400, 401, 403, 404, 429),
         },
     )
@@ -367,9 +397,69 @@ class ProfilePublishApi(APIView):
         profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
         try:
             profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
+        except services.ProfileStale as exc:
+            return Response(
+                {
+                    "code": exc.code,
+                    "detail": " ".join(exc.messages),
+                    "changes": exc.changes,
+                    "rerun": reverse(
+                        "aggregation-api:space-runs", kwargs={"space_id": profile.space_id}
+                    ),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except ValidationError as exc:
             raise _drf_validation(exc) from None
         return Response(ProfileSummarySerializer(profile).data)
+
+
+class ProfileEditApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        summary = serializers.CharField(
+            max_length=2000, required=False, allow_blank=True, help_text="Public once published."
+        )
+        notes = serializers.DictField(
+            child=serializers.CharField(max_length=500, allow_blank=True),
+            required=False,
+            help_text="Statement number -> note; replaces all notes. Public once published.",
+        )
+        exclusions = serializers.DictField(
+            child=serializers.CharField(max_length=500),
+            required=False,
+            help_text="Statement number -> why the value is left out; replaces all "
+            "exclusions. The reasons are public once published.",
+        )
+
+    class OutputSerializer(serializers.ModelSerializer[ValueProfile]):
+        class Meta:
+            model = ValueProfile
+            fields = ["id", "status", "summary", "value_notes", "exclusions"]
+
+    @extend_schema(
+        operation_id="profile_edit",
+        summary="Set a draft's summary, per-value notes and exclusions (facilitators)",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    def patch(self, request: Request, profile_id: int) -> Response:
+        profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            profile = services.profile_edit(
+                profile=profile,
+                actor=request.user,  # type: ignore[arg-type]
+                summary=data.get("summary"),
+                notes=data.get("notes"),
+                exclusions=data.get("exclusions"),
+            )
+        except ValidationError as exc:
+            raise _drf_validation(exc) from None
+        return Response(self.OutputSerializer(profile).data)
 
 
 class ProfileRetractApi(APIView):
