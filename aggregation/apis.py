@@ -427,7 +427,7 @@ class ProfileEditApi(APIView):
             help_text="Statement number -> note; replaces all notes. Public once published.",
         )
         exclusions = serializers.DictField(
-            child=serializers.CharField(max_length=500),
+            child=serializers.CharField(max_length=500, allow_blank=True),
             required=False,
             help_text="Statement number -> why the value is left out; replaces all "
             "exclusions. The reasons are public once published.",
