@@ -96,7 +96,8 @@ def test_a_draft_built_before_a_removal_is_refused_over_the_api_with_409(
     assert "Run the analysis again" in body["detail"]
     assert body["rerun"] == f"/api/v1/spaces/{space.pk}/runs/"
     draft.refresh_from_db()
-    assert draft.status == ValueProfile.Status.DRAFT and draft.version is None
+    assert draft.status == ValueProfile.Status.DRAFT
+    assert draft.version is None
     assert not ModerationAction.objects.filter(
         space=space, action=ModerationAction.Action.PUBLISH_PROFILE
     ).exists()
@@ -253,17 +254,20 @@ def test_a_statement_below_the_minimum_is_too_few_votes_to_say_never_ranked(
     content = latest_json(space)
     jsonschema.validate(content, profiles.json_schema())
     ranked = {v["statement"]: v for v in content["values"]}
-    assert 9 not in ranked and 10 not in ranked
+    assert 9 not in ranked
+    assert 10 not in ranked
     assert [(f["statement"], f["votes"]) for f in content["too_few_votes"]] == [(9, 1), (10, 4)]
     assert content["minimum_voters"] == 5
     assert all(v["support"]["votes"] >= 5 for v in content["values"])
     # Five agrees out of five is not certainty: the Wilson interval says so.
     low, high = ranked[11]["support"]["agree_rate_interval"]
     assert ranked[11]["support"]["agree_rate"] == 1.0
-    assert high == 1.0 and low < 0.6
+    assert high == 1.0
+    assert low < 0.6
     page = Client().get(reverse("aggregation:profile", kwargs={"space_id": space.pk}))
     html = page.content.decode()
-    assert "Too few votes to say" in html and "Thin statement 9" in html
+    assert "Too few votes to say" in html
+    assert "Thin statement 9" in html
     rows = list(
         csv.DictReader(
             io.StringIO(
@@ -357,9 +361,11 @@ def test_summary_notes_and_exclusions_are_published_in_every_format_and_logged(
     ]
     url = reverse("aggregation-api:profile-latest", kwargs={"space_id": space.pk})
     md = Client().get(url, {"format": "md"}).content.decode()
-    assert "## Summary" in md and "Riverside agrees on the river" in md
+    assert "## Summary" in md
+    assert "Riverside agrees on the river" in md
     assert "*Note:* Said most often in the open meeting." in md
-    assert "## Left out by the facilitators" in md and "Duplicates \\#3 in other words." in md
+    assert "## Left out by the facilitators" in md
+    assert "Duplicates \\#3 in other words." in md
     rows = list(csv.DictReader(io.StringIO(Client().get(url, {"format": "csv"}).content.decode())))
     assert {r["statement"]: r["note"] for r in rows if r["listed"] == "ranked"}["7"] == (
         "Said most often in the open meeting."
@@ -449,7 +455,8 @@ def test_the_review_form_saves_notes_and_exclusions_and_a_rerun_keeps_them(
     assert response.status_code == 302
     page = client.get(reverse("aggregation:profile-review", kwargs={"profile_id": draft.pk}))
     html = page.content.decode()
-    assert "Short summary." in html and "Check with the council." in html
+    assert "Short summary." in html
+    assert "Check with the council." in html
     assert "Out of scope for this question." in html
 
     analysed(space)
