@@ -414,39 +414,41 @@ class ProfilePublishApi(APIView):
         return Response(ProfileSummarySerializer(profile).data)
 
 
+class ProfileEditInputSerializer(serializers.Serializer[Any]):
+    summary = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Public once published."
+    )
+    notes = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> note; replaces all notes. Public once published.",
+    )
+    exclusions = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> why the value is left out; replaces all "
+        "exclusions. The reasons are public once published.",
+    )
+
+
+class ProfileEditorialSerializer(serializers.ModelSerializer[ValueProfile]):
+    class Meta:
+        model = ValueProfile
+        fields = ["id", "status", "summary", "value_notes", "exclusions"]
+
+
 class ProfileEditApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
-
-    class InputSerializer(serializers.Serializer[Any]):
-        summary = serializers.CharField(
-            max_length=2000, required=False, allow_blank=True, help_text="Public once published."
-        )
-        notes = serializers.DictField(
-            child=serializers.CharField(max_length=500, allow_blank=True),
-            required=False,
-            help_text="Statement number -> note; replaces all notes. Public once published.",
-        )
-        exclusions = serializers.DictField(
-            child=serializers.CharField(max_length=500, allow_blank=True),
-            required=False,
-            help_text="Statement number -> why the value is left out; replaces all "
-            "exclusions. The reasons are public once published.",
-        )
-
-    class OutputSerializer(serializers.ModelSerializer[ValueProfile]):
-        class Meta:
-            model = ValueProfile
-            fields = ["id", "status", "summary", "value_notes", "exclusions"]
 
     @extend_schema(
         operation_id="profile_edit",
         summary="Set a draft's summary, per-value notes and exclusions (facilitators)",
-        request=InputSerializer,
-        responses={200: OutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        request=ProfileEditInputSerializer,
+        responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 429)},
     )
     def patch(self, request: Request, profile_id: int) -> Response:
         profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = ProfileEditInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
@@ -459,7 +461,7 @@ class ProfileEditApi(APIView):
             )
         except ValidationError as exc:
             raise _drf_validation(exc) from None
-        return Response(self.OutputSerializer(profile).data)
+        return Response(ProfileEditorialSerializer(profile).data)
 
 
 class ProfileRetractApi(APIView):

@@ -295,6 +295,7 @@ def test_the_minimum_is_the_spaces_own_setting(deliberation: Deliberation) -> No
     assert run.parameters["min_voters"] == 25
     assert content["values"] == []
     assert len(content["too_few_votes"]) == 8
+    assert run.result is not None
     assert all(e["classification"] == "uncertain" for e in run.result["statements"].values())
 
 
@@ -375,6 +376,7 @@ def test_summary_notes_and_exclusions_are_published_in_every_format_and_logged(
     ]
     assert [r["text"] for r in rows if r["listed"] == "summary"] == [content["summary"]]
     published_profile = ValueProfile.objects.get(space=space, version=1)
+    assert published_profile.diff is not None
     assert published_profile.diff["excluded"] == [
         {
             "statement": 1,
@@ -385,6 +387,7 @@ def test_summary_notes_and_exclusions_are_published_in_every_format_and_logged(
     left_out = ModerationAction.objects.get(
         space=space, action=ModerationAction.Action.EXCLUDE_VALUE
     )
+    assert left_out.statement is not None
     assert (left_out.statement.number, left_out.reason, left_out.profile_version) == (
         1,
         "Duplicates #3 in other words.",
