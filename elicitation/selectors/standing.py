@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from aggregation.naming import group_label
 from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote
 from elicitation.selectors.analysis import latest_analysis_result
 
@@ -101,7 +102,7 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
             {
                 "index": index,
                 "id": gid,
-                "label": _group_label(gid, index),
+                "label": group_label(index),
                 "size": group.get("size"),
                 "agree": agree,
                 "disagree": disagree,
@@ -128,11 +129,3 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
         else:
             standing.others.append(group)
     return standing
-
-
-def _group_label(gid: Any, index: int) -> str:
-    if isinstance(gid, int) and 0 <= gid < 26:
-        return f"Group {chr(ord('A') + gid)}"
-    if isinstance(gid, str) and gid:
-        return f"Group {gid}"
-    return f"Group {chr(ord('A') + index % 26)}"

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from aggregation.report_selectors import standing_picture
 from elicitation import selectors
 from elicitation.identity import find_participant
 from elicitation.views.common import HtmxHttpRequest, _roles, _space
@@ -22,6 +23,7 @@ def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "space": space,
             "participant": participant,
             "standing": selectors.where_you_stand(space=space, participant=participant),
+            "picture": standing_picture(space=space, participant=participant),
             "tab": "stand",
             **_roles(request, space),
         },
