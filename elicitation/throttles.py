@@ -177,6 +177,4 @@ def _scope_rate(scope: str) -> Callable[[str, HttpRequest], str | None]:
 
 def form_throttle(scope: str) -> Callable[[View], View]:
     """Limit a form view's POSTs by the API scope `scope` ("space_votes", "space_writes")."""
-    return ratelimit(
-        group=f"form-{scope}", key=_form_key, rate=_scope_rate(scope), method="POST"
-    )
+    return ratelimit(group=f"form-{scope}", key=_form_key, rate=_scope_rate(scope), method="POST")
