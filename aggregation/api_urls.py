@@ -2,16 +2,24 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from aggregation import apis, views
+from aggregation import apis, apis_report, views
 
 app_name = "aggregation-api"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schemas/value-profile-1.json", views.value_profile_schema, name="schema-value-profile-1"),
+    path("schemas/<str:name>", views.export_schema, name="schema-export"),
+    path("profiles/compare/", apis.ProfileCompareApi.as_view(), name="profiles-compare"),
     path(
         "communities/<slug:slug>/profiles/",
         apis.CommunityProfilesApi.as_view(),
         name="community-profiles",
+    ),
+    path("spaces/<int:space_id>/map/", apis_report.SpaceMapApi.as_view(), name="space-map"),
+    path(
+        "spaces/<int:space_id>/dashboard/",
+        apis_report.SpaceDashboardApi.as_view(),
+        name="space-dashboard",
     ),
     path("spaces/<int:space_id>/runs/", apis.RunListCreateApi.as_view(), name="space-runs"),
     path("runs/<int:run_id>/", apis.RunDetailApi.as_view(), name="run-detail"),
