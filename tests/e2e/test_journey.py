@@ -289,14 +289,13 @@ def test_a_community_deliberates_and_publishes_its_value_profile(
         token = {"X-Participant-Token": joined["token"]}
         camp = 1 if i % 2 else -1
         for n in numbers:
-            value = camp if n % 2 else -camp
-            status, body = api_post(
+            status, answer = api_post(
                 server,
                 f"/api/v1/spaces/{space.pk}/votes/",
-                {"statement": n, "value": value},
+                {"statement": n, "value": camp if n % 2 else -camp},
                 token,
             )
-            assert status == 201, body
+            assert status == 201, answer
 
     # --- The facilitator moderates -----------------------------------------
     ada.goto(f"/s/{space.pk}/moderation/")
