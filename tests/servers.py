@@ -37,13 +37,17 @@ def production_env(*, database_url: str, var_dir: Path, **extra: str) -> dict[st
     }
 
 
+# Collected once per test session (the files may have changed since the last one).
+_collected: set[Path] = set()
+
+
 def collect_static(static_root: Path, env: dict[str, str]) -> None:
     """What the Dockerfile does: the hashed, compressed files whitenoise serves with DEBUG off.
 
     It must run with the production settings: with DEBUG on, collectstatic uses the
     plain storage and writes no manifest, and every page then fails to render.
     """
-    if (static_root / "staticfiles.json").exists():
+    if static_root in _collected:
         return
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -52,6 +56,7 @@ def collect_static(static_root: Path, env: dict[str, str]) -> None:
         check=True,
         timeout=120,
     )
+    _collected.add(static_root)
 
 
 def http_status(port: int, path: str, *, timeout: float = 5.0) -> int:
