@@ -265,7 +265,12 @@ def test_the_reaper_retries_a_silent_run_once_then_fails_it(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     sent: list[int] = []
-    monkeypatch.setattr(services, "run_enqueue", lambda *, run_id: sent.append(run_id) or True)
+
+    def enqueue(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    monkeypatch.setattr(services, "run_enqueue", enqueue)
     long_ago = timezone.now() - timedelta(seconds=91)
     stale = AnalysisRun.objects.create(
         space=deliberation.space,

@@ -159,6 +159,7 @@ def test_a_worker_killed_mid_run_gets_its_run_retried_once_then_failed_never_stu
     deliberation = populate(SpaceFactory.create(), participants=10, statements=4)
 
     def in_analysis(attempt: int) -> bool:
+        assert run is not None
         current = AnalysisRun.objects.get(pk=run.pk)
         return (
             current.status == AnalysisRun.Status.RUNNING
