@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -49,12 +48,6 @@ PROFILE_DOC = (
     "exports for AI work (their JSON Schemas are under /api/v1/schemas/ too). "
     "Send the ETag back in If-None-Match to get 304 Not Modified when nothing changed."
 )
-
-
-def _drf_validation(exc: ValidationError) -> ApiValidationError:
-    return ApiValidationError(
-        exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-    )
 
 
 # --- Runs ------------------------------------------------------------------------
@@ -385,10 +378,7 @@ class ProfilePublishApi(APIView):
     )
     def post(self, request: Request, profile_id: int) -> Response:
         profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
-        try:
-            profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            raise _drf_validation(exc) from None
+        profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
         return Response(ProfileSummarySerializer(profile).data)
 
 
@@ -414,14 +404,11 @@ class ProfileRetractApi(APIView):
         profile = selectors.profile_get_version(space=space, version=version)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            profile = services.profile_retract(
-                profile=profile,
-                actor=request.user,  # type: ignore[arg-type]
-                reason=serializer.validated_data["reason"],
-            )
-        except ValidationError as exc:
-            raise _drf_validation(exc) from None
+        profile = services.profile_retract(
+            profile=profile,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=serializer.validated_data["reason"],
+        )
         return Response(ProfileSummarySerializer(profile).data)
 
 

@@ -3,21 +3,21 @@
 spaces (create, edit, phase), participants, statements (propose, seed),
 votes (the vote writers), preferences (pairwise comparisons, rankings),
 debate (arguments), moderation (statement/argument decisions, flags);
-common holds the refusal, the input rule and the decision-log writer.
+common holds the input rule, per-space counters and the decision-log writer.
 Callers use `services.<entity>_<action>`; the names are re-exported here.
 
 Permission checks happen in the callers through `elicitation.selectors`
 (who may act); these services enforce the domain rules (what may happen):
 the space accepts input, the activity is on, the statement is accepted, the
 text is long enough, and so on. Rule violations raise `ValidationError`
-(bad input, keyed by field) or `Refused` (the space's state forbids it).
+(bad input, keyed by field) or an application error from `config.exceptions`
+(`Conflict`: the space's state forbids it; `Forbidden`: the activity is off).
 """
 
 from elicitation.services.common import (
     ACTIVITY_LABELS,
     MAX_STATEMENT_NUMBER,
     REASON_MAX_LENGTH,
-    Refused,
 )
 from elicitation.services.debate import ARGUMENT_MIN_LENGTH, argument_post
 from elicitation.services.moderation import (
@@ -55,7 +55,6 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "SPACE_FIELDS",
     "DuplicateStatement",
-    "Refused",
     "TokenVote",
     "TokenVoteInput",
     "VoteOutcome",

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from communities.models import Membership
+from config.exceptions import Conflict, Forbidden
 from elicitation.models import Argument, ModerationAction, Space, Statement
 
 REASON_MAX_LENGTH = 1000
@@ -24,18 +25,6 @@ def statement_number_in_range(number: int) -> bool:
 User = AbstractBaseUser
 
 
-class Refused(Exception):
-    """The space's state forbids the action (closed, outside its schedule, activity off).
-
-    `status` is the HTTP status callers should answer with.
-    """
-
-    def __init__(self, message: str, *, status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 ACTIVITY_LABELS = {
     "statements": "Statements and votes",
     "pairwise": "Pairwise comparison",
@@ -47,15 +36,21 @@ ACTIVITY_LABELS = {
 def _require_input(space: Space, activity: str | None = None) -> None:
     if not space.accepts_input():
         if space.phase == Space.Phase.CLOSED:
-            raise Refused("This space is closed; it accepts no new input.")
+            raise Conflict("This space is closed; it accepts no new input.", code="space_closed")
         if space.phase == Space.Phase.DRAFT:
-            raise Refused("This space is not open yet.")
+            raise Conflict("This space is not open yet.", code="space_not_open")
         now = timezone.now()
         if space.opens_at and now < space.opens_at:
-            raise Refused(f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.")
-        raise Refused("This space's schedule has ended; it accepts no new input.")
+            raise Conflict(
+                f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.", code="space_not_open"
+            )
+        raise Conflict(
+            "This space's schedule has ended; it accepts no new input.", code="space_closed"
+        )
     if activity and not getattr(space, f"{activity}_enabled"):
-        raise Refused(f"{ACTIVITY_LABELS[activity]} is switched off in this space.", status=403)
+        raise Forbidden(
+            f"{ACTIVITY_LABELS[activity]} is switched off in this space.", code="activity_off"
+        )
 
 
 def _next_counter(space_id: int, field: str) -> int:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
 
+from config.exceptions import Conflict
 from elicitation.models import (
     STATEMENT_MAX_LENGTH,
     ModerationAction,
@@ -16,7 +17,7 @@ from elicitation.models import (
     Space,
     Statement,
 )
-from elicitation.services.common import Refused, _log, _next_counter, _require_input
+from elicitation.services.common import _log, _next_counter, _require_input
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
@@ -26,19 +27,25 @@ from elicitation.text import (
 )
 
 
-class DuplicateStatement(ValidationError):
+class DuplicateStatement(Conflict):
     """A statement with the same or nearly the same text exists in the space."""
 
     def __init__(self, existing: Statement) -> None:
+        message = (
+            f"This says the same as statement #{existing.number}: “{existing.text}”. "
+            "Vote on that one instead."
+        )
         super().__init__(
-            {
-                "text": ValidationError(
-                    "This says the same as statement #%(number)s: “%(text)s”. "
-                    "Vote on that one instead.",
-                    code="duplicate",
-                    params={"number": existing.number, "text": existing.text},
-                )
-            }
+            message,
+            code="duplicate",
+            fields={"text": [message]},
+            extra={
+                "duplicate_of": {
+                    "number": existing.number,
+                    "text": existing.text,
+                    "url": existing.get_absolute_url(),
+                }
+            },
         )
         self.existing = existing
 
@@ -137,7 +144,7 @@ def statement_propose(
 def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:
     """A facilitator adds a seed statement (accepted at once, also in draft spaces)."""
     if space.phase == Space.Phase.CLOSED:
-        raise Refused("This space is closed; it accepts no new statements.")
+        raise Conflict("This space is closed; it accepts no new statements.", code="space_closed")
     with transaction.atomic():
         statement = _statement_create(
             space=space,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from communities.roles import Action
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.models import Argument, Flag, ModerationStatus, Space
 from elicitation.views.common import HtmxHttpRequest, _errors, _participate, _roles, _space
@@ -157,11 +158,10 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             text=request.POST.get("text", ""),
             is_meta=request.POST.get("is_meta") == "on",
         )
-    except (ValidationError, services.Refused) as exc:
-        messages.error(
-            request,
-            exc.message if isinstance(exc, services.Refused) else "; ".join(_errors(exc)),
-        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(_errors(exc)))
     else:
         messages.success(request, f"Seed statement #{statement.number} added.")
     return redirect(_moderation_url(space))
