@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from aggregation import profiles, selectors
 from aggregation.models import AnalysisRun, ValueProfile
+from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
+from elicitation.services import decision_log_append
 
 logger = logging.getLogger(__name__)
 
@@ -305,13 +307,11 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
 
 
 def _actor_role(actor: User, space: Space) -> str:
-    """The actor's role, for the decision log.
-
-    Whether they may publish was checked by the selector that loaded the
-    profile or the space (`selectors.profile_get_for_publisher`,
-    `space_get_for_publishing`): a precondition of the services below.
-    """
-    return space_role(user=actor, space=space) or ""
+    role = space_role(user=actor, space=space)
+    if not role_allows(role, Action.PUBLISH_PROFILE):
+        raise ProfileError("Only facilitators and owners may publish or retract profiles.")
+    assert role is not None
+    return role
 
 
 @transaction.atomic
@@ -363,16 +363,13 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
             "content",
         ]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.PUBLISH_PROFILE,
         profile_version=profile.version,
         detail={"run": profile.run_id, "summary": profiles.diff_summary(profile.diff)},
     )
-    decision.full_clean()
-    decision.save()
     return profile
 
 
@@ -385,7 +382,7 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     if len(reason) > 1000:
         raise ValidationError({"reason": "Keep the reason under 1000 characters."})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
-    role = _actor_role(actor, space)
+    _actor_role(actor, space)  # the permission check; the log records the role itself
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
         raise ProfileError("Only a published profile can be retracted.")
@@ -401,14 +398,11 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     profile.save(
         update_fields=["status", "retracted_at", "retracted_by", "retraction_reason", "content"]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.RETRACT_PROFILE,
         profile_version=profile.version,
         reason=reason,
     )
-    decision.full_clean()
-    decision.save()
     return profile

@@ -7,22 +7,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
+from aggregation.results import StoredResult
 from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote
 from elicitation.selectors.counts import _statement_vote_counts
-
-
-def _priorities(result: dict[str, Any] | None) -> dict[int, float]:
-    """`result["priorities"]` as {statement number: priority}; {} when missing or malformed."""
-    raw = result.get("priorities") if result else None
-    if not isinstance(raw, dict):
-        return {}
-    priorities: dict[int, float] = {}
-    for key, value in raw.items():
-        try:
-            priorities[int(key)] = float(value)
-        except (TypeError, ValueError):
-            continue
-    return priorities
 
 
 def _not_voted_by(participant: Participant | None) -> Q:
@@ -44,7 +31,7 @@ def statement_next(
     candidates = Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED).filter(
         _not_voted_by(participant)
     )
-    priorities = _priorities(result)
+    priorities = StoredResult.from_json(result).priorities
     if priorities:
         rows = list(candidates.values_list("pk", "number"))
         if not rows:

@@ -3,7 +3,8 @@
 spaces (create, edit, phase), participants, statements (propose, seed),
 votes (the vote writers), preferences (pairwise comparisons, rankings),
 debate (arguments), moderation (statement/argument decisions, flags);
-common holds the input rule, per-space counters and the decision-log writer.
+common holds the input rule and per-space counters; decisions the one
+writer of the public decision log (`decision_log_append`).
 Callers use `services.<entity>_<action>`; the names are re-exported here.
 
 Permission checks happen in the callers through `elicitation.selectors`
@@ -17,9 +18,9 @@ text is long enough, and so on. Rule violations raise `ValidationError`
 from elicitation.services.common import (
     ACTIVITY_LABELS,
     MAX_STATEMENT_NUMBER,
-    REASON_MAX_LENGTH,
 )
 from elicitation.services.debate import ARGUMENT_MIN_LENGTH, argument_post
+from elicitation.services.decisions import REASON_MAX_LENGTH, decision_log_append
 from elicitation.services.moderation import (
     FLAG_REASON_MAX_LENGTH,
     MODERATION_DECISIONS,
@@ -61,6 +62,7 @@ __all__ = [
     "argument_moderate",
     "argument_post",
     "comparison_record",
+    "decision_log_append",
     "flag_create",
     "flag_dismiss",
     "new_anon_token",

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
 
-from communities.models import Membership
 from config.exceptions import Conflict, Forbidden
-from elicitation.models import Argument, ModerationAction, Space, Statement
+from elicitation.models import Space
 
-REASON_MAX_LENGTH = 1000
 # Statement numbers are PositiveIntegerFields: a larger number names no
 # statement, and the database overflows on it (the audit's 500s).
 MAX_STATEMENT_NUMBER = 2**31 - 1
@@ -63,41 +59,3 @@ def _next_counter(space_id: int, field: str) -> int:
     """
     Space.objects.filter(pk=space_id).update(**{field: F(field) + 1})
     return int(Space.objects.filter(pk=space_id).values_list(field, flat=True).get())
-
-
-def _actor_role(actor: Any, community_id: int) -> str:
-    if actor is None or not actor.is_authenticated:
-        return ""
-    return (
-        Membership.objects.filter(
-            user=actor, community_id=community_id, status=Membership.Status.ACTIVE
-        )
-        .values_list("role", flat=True)
-        .first()
-        or ""
-    )
-
-
-def _log(
-    *,
-    space: Space,
-    actor: Any,
-    action: str,
-    reason: str = "",
-    statement: Statement | None = None,
-    argument: Argument | None = None,
-    detail: dict[str, Any] | None = None,
-) -> ModerationAction:
-    entry = ModerationAction(
-        space=space,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_role=_actor_role(actor, space.community_id),
-        action=action,
-        statement=statement,
-        argument=argument,
-        reason=reason[:REASON_MAX_LENGTH],
-        detail=detail or {},
-    )
-    entry.full_clean(exclude=["space", "actor", "statement", "argument"])
-    entry.save()
-    return entry

@@ -16,7 +16,7 @@ from elicitation.models import (
     Participant,
     Statement,
 )
-from elicitation.services.common import _log
+from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text
 
 FLAG_REASON_MAX_LENGTH = 500
@@ -81,7 +81,7 @@ def statement_moderate(
         Flag.objects.filter(statement=locked, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
-    _log(
+    decision_log_append(
         space=locked.space,
         actor=actor,
         action=action,
@@ -108,7 +108,7 @@ def argument_moderate(
         Flag.objects.filter(argument=locked, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
-    _log(
+    decision_log_append(
         space=locked.statement.space,
         actor=actor,
         action=action,
@@ -169,7 +169,7 @@ def flag_dismiss(*, flag: Flag, actor: Any, reason: str = "") -> Flag:
     locked.save(update_fields=["resolved_at"])
     statement = locked.statement or (locked.argument.statement if locked.argument else None)
     assert statement is not None  # the check constraint guarantees one target
-    _log(
+    decision_log_append(
         space=statement.space,
         actor=actor,
         action=ModerationAction.Action.DISMISS_FLAG,

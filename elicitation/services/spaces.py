@@ -9,7 +9,7 @@ from django.db import transaction
 
 from communities.models import Community
 from elicitation.models import ModerationAction, Space
-from elicitation.services.common import _log
+from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text
 
 SPACE_FIELDS = (
@@ -84,7 +84,7 @@ def space_set_phase(*, space: Space, phase: str, actor: Any, reason: str = "") -
     locked.phase = phase
     locked.save(update_fields=["phase", "updated_at"])
     space.phase = phase
-    _log(
+    decision_log_append(
         space=locked,
         actor=actor,
         action=ModerationAction.Action.PHASE,

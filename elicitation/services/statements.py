@@ -17,7 +17,8 @@ from elicitation.models import (
     Space,
     Statement,
 )
-from elicitation.services.common import _log, _next_counter, _require_input
+from elicitation.services.common import _next_counter, _require_input
+from elicitation.services.decisions import decision_log_append
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
@@ -154,7 +155,7 @@ def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False
             is_meta=is_meta,
             status=ModerationStatus.ACCEPTED,
         )
-        _log(
+        decision_log_append(
             space=space,
             actor=actor,
             action=ModerationAction.Action.APPROVE,
