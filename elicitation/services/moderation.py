@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -59,7 +58,7 @@ def _moderation_transition(current: str, decision: str, reason: str) -> tuple[st
 def statement_moderate(
     *,
     statement: Statement,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     decision: str,
     reason: str = "",
     is_meta: bool | None = None,
@@ -94,7 +93,7 @@ def statement_moderate(
 
 @transaction.atomic
 def argument_moderate(
-    *, argument: Argument, actor: Any, decision: str, reason: str = ""
+    *, argument: Argument, actor: User | AnonymousUser | None, decision: str, reason: str = ""
 ) -> Argument:
     """Approve, reject or restore an argument; logged publicly. The caller checked MODERATE."""
     reason = clean_text(reason)
@@ -155,7 +154,7 @@ def flag_create(
 
 
 @transaction.atomic
-def flag_dismiss(*, flag: Flag, actor: Any, reason: str = "") -> Flag:
+def flag_dismiss(*, flag: Flag, actor: User | AnonymousUser | None, reason: str = "") -> Flag:
     """Close a flag without removing its target; logged publicly. The caller checked MODERATE."""
     locked = (
         # Lock only the flag row: PostgreSQL cannot lock the nullable side of the joins.

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
@@ -142,7 +141,9 @@ def statement_propose(
     )
 
 
-def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:
+def statement_seed(
+    *, space: Space, actor: User | AnonymousUser | None, text: str, is_meta: bool = False
+) -> Statement:
     """A facilitator adds a seed statement (accepted at once, also in draft spaces)."""
     if space.phase == Space.Phase.CLOSED:
         raise Conflict("This space is closed; it accepts no new statements.", code="space_closed")
