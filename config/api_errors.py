@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -78,9 +77,25 @@ class ErrorOutputSerializer(serializers.Serializer):
     )
 
 
+# A 400's body: messages per field at fault (any field name), or one `detail`.
+# (It was documented as a serializer with a literal `some_field`, which every
+# real 400 violated.)
+BAD_REQUEST_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string", "description": "What was wrong."}},
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+            {"type": "object"},
+        ],
+        "description": "Messages for the field named by the key.",
+    },
+}
+
 STANDARD_ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(
-        OpenApiTypes.OBJECT,
+        BAD_REQUEST_SCHEMA,
         description='Bad input or a change the current state forbids: `{"field": ["message"]}` '
         'when a field is at fault, `{"detail": "message"}` otherwise. Nothing was changed.',
     ),
