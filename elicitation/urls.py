@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
-from elicitation import views, views_polis
+from elicitation import views
+from elicitation.polis import views as polis_views
 
 app_name = "elicitation"
 
@@ -47,6 +48,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 # Pol.is import and export.
 urlpatterns += [
-    path("c/<slug:slug>/import/polis/", views_polis.polis_import, name="polis_import"),
-    path("s/<int:space_id>/export/polis.zip", views_polis.polis_export, name="polis_export"),
+    path("c/<slug:slug>/import/polis/", polis_views.polis_import, name="polis_import"),
+    path("s/<int:space_id>/export/polis.zip", polis_views.polis_export, name="polis_export"),
 ]
