@@ -87,7 +87,7 @@ class Space(models.Model):
     def accepts_input(self, now: datetime | None = None) -> bool:
         """Open phase and inside the schedule, if one is set.
 
-        The vote statement for token holders (`services._TOKEN_VOTES_POSTGRESQL`)
+        The vote statement for token holders (`services/votes.py`, `_TOKEN_VOTES_POSTGRESQL`)
         says the same in SQL.
         """
         if self.phase != Space.Phase.OPEN:

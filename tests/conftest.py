@@ -14,9 +14,15 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-POLIS_DATA = SHARED / "data" / "polis"
+from tests import requirements
+from tests.requirements import POLIS_DATA, REPO, SHARED
+
+__all__ = ["POLIS_DATA", "REPO", "SHARED"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in requirements.MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,7 +31,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(requirements.needs_chromium)
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or, under POLYPHONY_REQUIRE_ALL=1, fail) a test whose `needs_*` marker is
+    not met, before any of its fixtures start servers or browsers."""
+    for name, check in requirements.CHECKS.items():
+        if item.get_closest_marker(name) is not None:
+            check()
 
 
 def _database_url_for_test_db() -> str:

@@ -9,6 +9,7 @@ import redis
 from django.test import Client
 
 from tests.conftest import REPO
+from tests.requirements import needs_redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL)")
+@needs_redis_url
 def test_redis_url_is_used_by_celery_when_set() -> None:
     from config.celery import app
 

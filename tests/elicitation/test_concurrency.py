@@ -12,6 +12,7 @@ from django.db import connection
 from elicitation import services
 from elicitation.models import Participant, Space, Statement, Vote, VoteEvent
 from tests.factories import SpaceFactory, StatementFactory
+from tests.requirements import needs_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +82,7 @@ def test_concurrent_identical_votes_leave_one_latest_vote() -> None:
     assert Vote.objects.get().value == latest.value
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the vote lane runs on PostgreSQL")
+@needs_postgresql  # the vote lane runs on PostgreSQL
 def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
     import io
     import json

@@ -7,19 +7,18 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from elicitation.models import ModerationStatus, Space, Vote, VoteEvent
 from elicitation.vote_lane import VoteLane
 from tests.factories import StatementFactory
+from tests.requirements import needs_postgresql
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the lane runs on PostgreSQL only"
-    ),
+    needs_postgresql,  # the lane runs on PostgreSQL only
 ]
 
 

@@ -1,0 +1,131 @@
+"""Pairwise comparison and ranking pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from elicitation import selectors, services
+from elicitation.identity import find_participant
+from elicitation.models import Space
+from elicitation.views.common import (
+    HtmxHttpRequest,
+    _can_participate,
+    _done,
+    _errors,
+    _participate,
+    _roles,
+    _space,
+)
+
+
+def _pair_context(
+    request: HttpRequest, space: Space, participant: Any, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "space": space,
+        "pair": selectors.pair_next(space=space, participant=participant),
+        "accepts_input": space.accepts_input(),
+        "can_participate": _can_participate(request, space),
+        "tab": "pairwise",
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    if request.method == "GET":
+        space = _space(request, space_id)
+        participant = find_participant(request, space)
+        context = _pair_context(request, space, participant, **_roles(request, space))
+        return render(request, "elicitation/pairwise.html", context)
+    space, identity = _participate(request, space_id)
+    error, status, message = "", 201, ""
+    try:
+        participant = identity.participant()
+        _, created = services.comparison_record(
+            participant=participant,
+            statement_a=request.POST.get("statement_a"),
+            statement_b=request.POST.get("statement_b"),
+            choice=request.POST.get("choice", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        message = "Thank you, recorded." if created else "Updated your last answer."
+    except services.Refused as exc:
+        participant, error, status = None, exc.message, exc.status
+    except ValidationError as exc:
+        participant, error, status = None, "; ".join(_errors(exc)), 400
+    participant = participant or find_participant(request, space)
+    if request.htmx or error:
+        context = _pair_context(request, space, participant, pair_error=error, pair_message=message)
+        if not request.htmx:
+            context.update(_roles(request, space))
+        template = "elicitation/pairwise.html" + ("#pair" if request.htmx else "")
+        return identity.attach(render(request, template, context, status=status))
+    url = reverse("elicitation:pairwise", kwargs={"space_id": space.pk})
+    return _done(request, identity, url, message)
+
+
+def _ranking_context(
+    request: HttpRequest, space: Space, participant: Any, **extra: Any
+) -> dict[str, Any]:
+    ballot = selectors.ranking_for(participant=participant)
+    slots = [
+        {"position": i, "current": ballot[i - 1].number if i <= len(ballot) else None}
+        for i in range(1, space.ranking_size + 1)
+    ]
+    return {
+        "space": space,
+        "ballot": ballot,
+        "slots": slots,
+        "choices": list(selectors.statements_with_counts(space=space).only("number", "text")),
+        "accepts_input": space.accepts_input(),
+        "can_participate": _can_participate(request, space),
+        "tab": "ranking",
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    if request.method == "GET":
+        space = _space(request, space_id)
+        participant = find_participant(request, space)
+        context = _ranking_context(request, space, participant, **_roles(request, space))
+        return render(request, "elicitation/ranking.html", context)
+    space, identity = _participate(request, space_id)
+    # Position selects: position_1 .. position_k; blanks are skipped, order kept.
+    chosen = [
+        request.POST.get(f"position_{i}", "").strip()
+        for i in range(1, max(space.ranking_size, 20) + 1)
+    ]
+    numbers = [value for value in chosen if value]
+    error, status, message = "", 200, ""
+    participant = None
+    try:
+        participant = identity.participant()
+        services.ranking_submit(participant=participant, statement_numbers=numbers)
+        message = "Your ranking is saved. You can change it until the space closes."
+    except services.Refused as exc:
+        error, status = exc.message, exc.status
+    except ValidationError as exc:
+        error, status = "; ".join(_errors(exc)), 400
+    if request.htmx or error:
+        participant = participant or find_participant(request, space)
+        context = _ranking_context(
+            request, space, participant, ranking_error=error, ranking_message=message
+        )
+        if not request.htmx:
+            context.update(_roles(request, space))
+        template = "elicitation/ranking.html" + ("#ballot" if request.htmx else "")
+        return identity.attach(render(request, template, context, status=status))
+    url = reverse("elicitation:ranking", kwargs={"space_id": space.pk})
+    return _done(request, identity, url, message)

@@ -1,0 +1,103 @@
+"""Statement pages: proposing, the list, one statement with its arguments."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from elicitation import selectors, services
+from elicitation.identity import Identity, find_participant
+from elicitation.models import ModerationStatus, Space
+from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate, _roles, _space
+from elicitation.views.context import _statement_context, _vote_context
+
+
+@require_POST
+def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    space, identity = _participate(request, space_id)
+    text = request.POST.get("text", "")
+    try:
+        statement = services.statement_propose(
+            space=space,
+            participant=identity.participant(),
+            text=text,
+        )
+    except services.DuplicateStatement as exc:
+        url = reverse(
+            "elicitation:statement",
+            kwargs={"space_id": space.pk, "number": exc.existing.number},
+        )
+        return _propose_error(request, space, identity, "; ".join(_errors(exc)), 409, text, url)
+    except services.Refused as exc:
+        return _propose_error(request, space, identity, exc.message, exc.status, text)
+    except ValidationError as exc:
+        return _propose_error(request, space, identity, "; ".join(_errors(exc)), 400, text)
+    if statement.status == ModerationStatus.PENDING:
+        message = f"Thank you. Statement #{statement.number} waits for a moderator's approval."
+    else:
+        message = f"Thank you. Statement #{statement.number} is now open for votes."
+    if request.htmx:
+        response = render(
+            request,
+            "elicitation/space.html#propose",
+            {"space": space, "propose_message": message, "accepts_input": True},
+            status=201,
+        )
+        return identity.attach(response)
+    return _done(request, identity, space.get_absolute_url() + "#propose", message)
+
+
+def _propose_error(
+    request: HtmxHttpRequest,
+    space: Space,
+    identity: Identity,
+    error: str,
+    status: int,
+    text: str,
+    duplicate_url: str = "",
+) -> HttpResponseBase:
+    context = {
+        "space": space,
+        "propose_error": error,
+        "propose_text": text,
+        "duplicate_url": duplicate_url,
+        "accepts_input": space.accepts_input(),
+    }
+    if request.htmx:
+        return identity.attach(
+            render(request, "elicitation/space.html#propose", context, status=status)
+        )
+    # Without JS: the whole page again, with the error next to the form and the text kept.
+    participant = find_participant(request, space)
+    full = _vote_context(request, space, participant)
+    full.update(_roles(request, space))
+    full.update(context)
+    full.update({"counts": selectors.space_counts(space=space), "tab": "vote"})
+    return identity.attach(render(request, "elicitation/space.html", full, status=status))
+
+
+@require_GET
+def statement_list(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
+    space = _space(request, space_id)
+    return render(
+        request,
+        "elicitation/statement_list.html",
+        {
+            "space": space,
+            "page": Paginator(selectors.statements_with_counts(space=space), 100).get_page(
+                request.GET.get("page")
+            ),
+            "tab": "statements",
+            **_roles(request, space),
+        },
+    )
+
+
+@require_GET
+def statement_detail(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponse:
+    space = _space(request, space_id)
+    return render(request, "elicitation/statement.html", _statement_context(request, space, number))
