@@ -47,6 +47,13 @@ class AnalysisOutput:
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # Statement numbers by routing priority, highest first: what the vote card reads.
+    routing: list[int] = field(default_factory=list)
+
+
+def routing_order(priorities: dict[int, float]) -> list[int]:
+    """Statement numbers by priority, highest first; ties go to the lower number."""
+    return sorted(priorities, key=lambda number: (-priorities[number], number))
 
 
 def _round(x: float, digits: int = 6) -> float:
@@ -276,8 +283,13 @@ def analyze_snapshot(
         "anomalies": uncertainty.anomalies.parameters,
         "min_segment_cell": MIN_CELL,
     }
+    priorities = groups.polis.priorities.tolist()
     return AnalysisOutput(
-        result=result, timings=stages.timings, parameters=parameters, counts=counts
+        result=result,
+        timings=stages.timings,
+        parameters=parameters,
+        counts=counts,
+        routing=routing_order(dict(zip(inp.statement_numbers, priorities, strict=True))),
     )
 
 
