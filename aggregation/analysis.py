@@ -25,6 +25,7 @@ from aggregation.engine.classify import classify_statements
 from aggregation.engine.manipulation import detect_anomalies
 from aggregation.engine.pairwise import PairwiseResult, bradley_terry
 from aggregation.engine.polis import PolisParams, PolisResult, analyze_votes, result_to_dict
+from aggregation.engine.preferences import PairTally, tally_pairs
 from aggregation.engine.ranking import rank_ballots
 from aggregation.engine.uncertainty import BootstrapResult, Interval, bootstrap
 from aggregation.engine.votes import VoteTable, latest_votes
@@ -183,10 +184,18 @@ def _groups_stage(inp: _Input) -> _Groups:
     )
 
 
-def _pairwise_stage(snapshot: Snapshot, inp: _Input) -> PairwiseResult | None:
-    """Bradley-Terry over the profile's statements (comparisons of others are left out)."""
-    if not snapshot.n_comparisons:
-        return None
+@dataclass(frozen=True, eq=False)
+class _Choices:
+    """Comparisons and ballots over the profile's statements (positions in `accepted`)."""
+
+    winners: NDArray[np.int64]
+    losers: NDArray[np.int64]
+    undecided: NDArray[np.int64]
+    ballots: list[list[int]]
+
+
+def _choices(snapshot: Snapshot, inp: _Input) -> _Choices:
+    """Comparisons and ballots of other statements are left out, in the order given."""
     sub = np.full(len(inp.statement_numbers), -1, dtype=np.int64)
     sub[inp.accepted] = np.arange(len(inp.accepted))
     a, b = sub[snapshot.comparison_a], sub[snapshot.comparison_b]
@@ -195,26 +204,45 @@ def _pairwise_stage(snapshot: Snapshot, inp: _Input) -> PairwiseResult | None:
     a_wins = kept & (choice == CHOICES.index("a"))
     b_wins = kept & (choice == CHOICES.index("b"))
     neither = kept & ~a_wins & ~b_wins
-    # Winners and losers in the order the comparisons were made.
     decided = np.flatnonzero(a_wins | b_wins)
-    winners = np.where(a_wins[decided], a[decided], b[decided])
-    losers = np.where(a_wins[decided], b[decided], a[decided])
-    return bradley_terry(
-        winners.astype(np.int64),
-        losers.astype(np.int64),
-        len(inp.accepted),
+    positions = sub.tolist()
+    ballots = [
+        [positions[s] for s in ballot if positions[s] >= 0] for _p, ballot in snapshot.ballots()
+    ]
+    return _Choices(
+        winners=np.where(a_wins[decided], a[decided], b[decided]).astype(np.int64),
+        losers=np.where(a_wins[decided], b[decided], a[decided]).astype(np.int64),
         undecided=np.column_stack([a[neither], b[neither]]).astype(np.int64).reshape(-1, 2),
+        ballots=[ballot for ballot in ballots if ballot],
     )
 
 
-def _rankings_stage(snapshot: Snapshot, inp: _Input) -> dict[str, Any] | None:
-    """Every ranked-ballot rule over the profile's statements."""
-    sub = {s: i for i, s in enumerate(inp.accepted)}
-    ballots = [[sub[s] for s in ballot if s in sub] for _p, ballot in snapshot.ballots()]
-    ballots = [b for b in ballots if b]
-    if not ballots:
+def _pairwise_stage(snapshot: Snapshot, inp: _Input, choices: _Choices) -> PairwiseResult | None:
+    """Bradley-Terry over the profile's statements."""
+    if not snapshot.n_comparisons:
         return None
-    return _ranking_rules(ballots, [inp.statement_numbers[j] for j in inp.accepted])
+    return bradley_terry(
+        choices.winners, choices.losers, len(inp.accepted), undecided=choices.undecided
+    )
+
+
+def _rankings_stage(
+    inp: _Input, choices: _Choices
+) -> tuple[dict[str, Any] | None, list[PairTally]]:
+    """Every ranked-ballot rule, and per pair of statements what choices and ballots said."""
+    rankings = (
+        _ranking_rules(choices.ballots, [inp.statement_numbers[j] for j in inp.accepted])
+        if choices.ballots
+        else None
+    )
+    pairs = tally_pairs(
+        winners=choices.winners,
+        losers=choices.losers,
+        undecided=choices.undecided,
+        ballots=choices.ballots,
+        n_items=len(inp.accepted),
+    )
+    return rankings, pairs
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,14 +283,17 @@ def analyze_snapshot(
     stages.begin("bridging")
     bridging = fit_bridging(groups.table, seed=SEED)
     stages.begin("pairwise")
-    pairwise = _pairwise_stage(snapshot, inp)
+    choices = _choices(snapshot, inp)
+    pairwise = _pairwise_stage(snapshot, inp, choices)
     stages.begin("rankings")
-    rankings = _rankings_stage(snapshot, inp)
+    rankings, preference_pairs = _rankings_stage(inp, choices)
     # One "bootstrap" stage for the progress page: uncertainty, classes and
     # manipulation checks (all engine II), then shaping the result.
     stages.begin("bootstrap")
     uncertainty = _uncertainty_stage(inp, groups, bridging)
-    result = _result(snapshot, inp, groups, bridging, pairwise, rankings, uncertainty)
+    result = _result(
+        snapshot, inp, groups, bridging, pairwise, (rankings, preference_pairs), uncertainty
+    )
     stages.end()
     counts = {
         "participants": snapshot.n_participants,
@@ -299,10 +330,11 @@ def _result(
     groups: _Groups,
     bridging: BridgingResult,
     pairwise: PairwiseResult | None,
-    rankings: dict[str, Any] | None,
+    ranked: tuple[dict[str, Any] | None, list[PairTally]],
     uncertainty: _Uncertainty,
 ) -> dict[str, Any]:
     """The stored result: every key by participant and statement NUMBERS."""
+    rankings, preference_pairs = ranked
     polis_dict = groups.polis_dict
     boot = uncertainty.boot
     # Groups are reported by position 0..k-1 (the engine's own ids may differ).
@@ -361,12 +393,30 @@ def _result(
             else None
         ),
         "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
+        # Per pair of profile statements: choices and ballot orders, counts only.
+        "preferences": _preferences(preference_pairs, inp),
         "uncertainty": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
         "classification": {"thresholds": uncertainty.classes.thresholds},
         "anomalies": _anomalies(uncertainty.anomalies, pn, sn),
         "segments": _segments(snapshot, groups.table, inp.accepted),
         "map": _opinion_map(polis_dict),
     }
+
+
+def _preferences(pairs: list[PairTally], inp: _Input) -> list[dict[str, Any]]:
+    sn, accepted = inp.statement_numbers, inp.accepted
+    return [
+        {
+            "a": sn[accepted[t.low]],
+            "b": sn[accepted[t.high]],
+            "a_chosen": t.low_chosen,
+            "b_chosen": t.high_chosen,
+            "undecided": t.undecided,
+            "a_ranked_higher": t.low_ranked_higher,
+            "b_ranked_higher": t.high_ranked_higher,
+        }
+        for t in pairs
+    ]
 
 
 def _statement_entries(
@@ -411,6 +461,7 @@ def _statement_entries(
                     "group": g,
                     "agree": int(g_agree[g, j]),
                     "disagree": int(g_disagree[g, j]),
+                    "pass": int(g_seen[g, j] - g_agree[g, j] - g_disagree[g, j]),
                     "votes": int(g_seen[g, j]),
                     "agree_rate": _round(g_agree[g, j] / g_seen[g, j]) if g_seen[g, j] else None,
                 }
@@ -555,6 +606,7 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                         "participants": None,
                         "suppressed": True,
                         "agree_rates": {},
+                        "distributions": {},
                     }
                 )
                 continue
@@ -563,12 +615,20 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
             voted_by_member = member[table.participant]
             voted = np.bincount(table.statement[voted_by_member], minlength=n_s)
             agreed = np.bincount(table.statement[voted_by_member & agrees], minlength=n_s)
-            rates: dict[str, float | None] = {
-                str(snapshot.statement_numbers[j]): (
-                    _round(agreed[j] / voted[j]) if voted[j] >= MIN_CELL else None
-                )
-                for j in accepted
-            }
+            disagreed = np.bincount(
+                table.statement[voted_by_member & (table.value == -1)], minlength=n_s
+            )
+            rates: dict[str, float | None] = {}
+            # Agree / disagree / pass counts, only where MIN_CELL members voted.
+            distributions: dict[str, list[int]] = {}
+            for j in accepted:
+                number = str(snapshot.statement_numbers[j])
+                if voted[j] < MIN_CELL:
+                    rates[number] = None
+                    continue
+                rates[number] = _round(agreed[j] / voted[j])
+                passed = int(voted[j] - agreed[j] - disagreed[j])
+                distributions[number] = [int(agreed[j]), int(disagreed[j]), passed]
             out.append(
                 {
                     "question": question,
@@ -576,6 +636,7 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                     "participants": len(members),
                     "suppressed": False,
                     "agree_rates": rates,
+                    "distributions": distributions,
                 }
             )
     return out

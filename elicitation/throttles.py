@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core import signing
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from elicitation.identity import TOKEN_META
 
@@ -23,7 +23,27 @@ def token_ident(token: str) -> str:
     return "token-" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
+def scope_of(request: Request, view: Any) -> str | None:
+    """The scope the view's class declares for this request's method.
+
+    `throttle_scopes` ({method: scope}) for the methods that differ, else
+    `throttle_scope`: the check runs before the handler, so a scope set
+    inside a handler would never count.
+    """
+    scopes = getattr(view, "throttle_scopes", None) or {}
+    return scopes.get(request.method) or getattr(view, "throttle_scope", None)
+
+
 class ParticipantScopedThrottle(ScopedRateThrottle):
+    def allow_request(self, request: Request, view: Any) -> bool:
+        # ScopedRateThrottle.allow_request, with the scope of the request's method.
+        self.scope = scope_of(request, view)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return SimpleRateThrottle.allow_request(self, request, view)
+
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
@@ -52,7 +72,7 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
     """
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        self.scope = getattr(view, self.scope_attr, None)
+        self.scope = scope_of(request, view)
         limit = self._limit() if self.scope else None
         if limit is None:
             return True

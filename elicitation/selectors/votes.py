@@ -22,7 +22,7 @@ def statement_next(
     """The next statement to vote on, never one `participant` already voted on.
 
     `routing` is the latest analysis's statement numbers by routing priority
-    (DESIGN.md; selectors.latest_routing): the first one still open to the
+    (aggregation/engine/routing.py; selectors.latest_routing): the first one still open to the
     participant wins; statements newer than the analysis are not in it and go
     first (they need votes most), lowest number first. Without an analysis,
     the statement with the fewest votes, then the lowest number.
