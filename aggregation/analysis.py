@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from aggregation.engine import ENGINE_VERSION
 from aggregation.engine.bridging import BridgingResult, fit_bridging
 from aggregation.engine.classify import classify_statements
+from aggregation.engine.intervals import wilson_interval
 from aggregation.engine.manipulation import detect_anomalies
 from aggregation.engine.pairwise import PairwiseResult, bradley_terry
 from aggregation.engine.polis import PolisParams, PolisResult, analyze_votes, result_to_dict
@@ -38,6 +39,9 @@ SEED = 0
 # Bootstrap resamples for the intervals (engine II's default). Each refits
 # the bridging model, which dominates a run's time on small spaces.
 BOOTSTRAP_RESAMPLES = 200
+# Fewer voters than this on a statement: "too few votes to say" (the space's
+# own setting, Space.min_voters, is passed in by the run).
+MIN_VOTERS = 5
 
 StageCallback = Callable[[str], None]
 
@@ -84,6 +88,34 @@ class _Stages:
         if self._stage is not None:
             self.timings[self._stage] = round(time.perf_counter() - self._start, 6)
             self._stage = None
+
+
+def _with_wilson_rates(
+    boot: BootstrapResult,
+    agree: np.ndarray,
+    disagree: np.ndarray,
+    total: np.ndarray,
+) -> BootstrapResult:
+    """The bootstrap result with its agree and disagree rate intervals replaced by Wilson's.
+
+    A percentile bootstrap over participants collapses to a point when few
+    people voted; the Wilson interval is right at any n (engine/intervals.py).
+    The bootstrap stays for the measures with no closed form (group-aware
+    consensus, bridging, group spread).
+    """
+    a_low, a_high = wilson_interval(agree, total)
+    d_low, d_high = wilson_interval(disagree, total)
+    statements = []
+    for s in boot.statements:
+        j = s.statement
+        statements.append(
+            replace(
+                s,
+                agree_rate=Interval(s.agree_rate.value, float(a_low[j]), float(a_high[j])),
+                disagree_rate=Interval(s.disagree_rate.value, float(d_low[j]), float(d_high[j])),
+            )
+        )
+    return replace(boot, statements=tuple(statements))
 
 
 @dataclass(frozen=True, eq=False)
@@ -252,8 +284,11 @@ class _Uncertainty:
     anomalies: Any
 
 
-def _uncertainty_stage(inp: _Input, groups: _Groups, bridging: BridgingResult) -> _Uncertainty:
-    """Bootstrap intervals, the classes judged on them, then the manipulation checks."""
+def _uncertainty_stage(
+    inp: _Input, groups: _Groups, bridging: BridgingResult, min_voters: int
+) -> _Uncertainty:
+    """Bootstrap intervals (Wilson's for the agree and disagree rates), the
+    classes judged on them, then the manipulation checks."""
     boot = bootstrap(
         groups.table,
         groups=groups.polis.participant_group,
@@ -261,8 +296,13 @@ def _uncertainty_stage(inp: _Input, groups: _Groups, bridging: BridgingResult) -
         seed=SEED,
         bridging=bridging,
     )
+    boot = _with_wilson_rates(
+        boot, groups.agree, groups.disagree, groups.agree + groups.disagree + groups.passes
+    )
     representative = {r.statement for g in groups.polis.groups for r in g.representative}
-    classes = classify_statements(boot, bridging=bridging, representative=representative)
+    classes = classify_statements(
+        boot, bridging=bridging, representative=representative, min_votes=min_voters
+    )
     first_vote_s = np.zeros(len(inp.participant_numbers))
     if inp.time is not None:
         # Events are in time order: the first occurrence is each one's first vote.
@@ -273,9 +313,18 @@ def _uncertainty_stage(inp: _Input, groups: _Groups, bridging: BridgingResult) -
 
 
 def analyze_snapshot(
-    snapshot: Snapshot, *, on_stage: StageCallback | None = None
+    snapshot: Snapshot,
+    *,
+    on_stage: StageCallback | None = None,
+    min_voters: int = MIN_VOTERS,
 ) -> AnalysisOutput:
-    """Run every engine stage on the snapshot; `on_stage(name)` is called as each starts."""
+    """Run every engine stage on the snapshot; `on_stage(name)` is called as each starts.
+
+    Statements fewer than `min_voters` people voted on are classified
+    uncertain and flagged `enough_votes: false` (the profile lists them apart).
+    """
+    if min_voters < 1:
+        raise ValueError(f"min_voters must be at least 1, not {min_voters}")
     stages = _Stages(on_stage)
     inp = _input(snapshot)
     stages.begin("groups")
@@ -290,9 +339,16 @@ def analyze_snapshot(
     # One "bootstrap" stage for the progress page: uncertainty, classes and
     # manipulation checks (all engine II), then shaping the result.
     stages.begin("bootstrap")
-    uncertainty = _uncertainty_stage(inp, groups, bridging)
+    uncertainty = _uncertainty_stage(inp, groups, bridging, min_voters)
     result = _result(
-        snapshot, inp, groups, bridging, pairwise, (rankings, preference_pairs), uncertainty
+        snapshot,
+        inp,
+        groups,
+        bridging,
+        pairwise,
+        (rankings, preference_pairs),
+        uncertainty,
+        min_voters,
     )
     stages.end()
     counts = {
@@ -313,6 +369,8 @@ def analyze_snapshot(
         "classification": uncertainty.classes.thresholds,
         "anomalies": uncertainty.anomalies.parameters,
         "min_segment_cell": MIN_CELL,
+        "min_voters": min_voters,
+        "agree_rate_interval": "wilson",
     }
     priorities = groups.polis.priorities.tolist()
     return AnalysisOutput(
@@ -332,6 +390,7 @@ def _result(
     pairwise: PairwiseResult | None,
     ranked: tuple[dict[str, Any] | None, list[PairTally]],
     uncertainty: _Uncertainty,
+    min_voters: int,
 ) -> dict[str, Any]:
     """The stored result: every key by participant and statement NUMBERS."""
     rankings, preference_pairs = ranked
@@ -369,7 +428,7 @@ def _result(
         "consensus": polis_dict["consensus"],
         "priorities": polis_dict["priorities"],
         "statements": _statement_entries(
-            snapshot, inp, groups, bridging, pairwise, rankings, uncertainty
+            snapshot, inp, groups, bridging, pairwise, rankings, uncertainty, min_voters
         ),
         "opinion_groups": {
             "reason": polis_dict["reason"],
@@ -427,6 +486,7 @@ def _statement_entries(
     pairwise: PairwiseResult | None,
     rankings: dict[str, Any] | None,
     uncertainty: _Uncertainty,
+    min_voters: int,
 ) -> dict[str, Any]:
     """One entry per statement: status, votes, rates and intervals, bridging, class, ranks."""
     polis_dict, boot, classes = groups.polis_dict, uncertainty.boot, uncertainty.classes
@@ -445,6 +505,7 @@ def _statement_entries(
             "status": snapshot.statement_status[j],
             "meta": bool(inp.meta[j]),
             "in_profile": position is not None,
+            "enough_votes": total >= min_voters,
             "votes": {
                 "agree": int(agree[j]),
                 "disagree": int(disagree[j]),

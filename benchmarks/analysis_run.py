@@ -32,7 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.analysis import synthetic  # noqa: E402
+# benchmarks/analysis.py, found beside this script.
+from analysis import synthetic  # noqa: E402
 
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 STAGES = ("reading", "groups", "bridging", "pairwise", "rankings", "bootstrap", "saving")

@@ -23,7 +23,7 @@ def routing_from_results(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aggregation', '0002_run_enqueued_at'),
+        ('aggregation', '0003_profile_trust'),
     ]
 
     operations = [
