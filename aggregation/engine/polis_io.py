@@ -112,7 +112,13 @@ def export_rules(export: PolisExport, spec: str) -> RulesChoice:
     )
     return RulesChoice(
         choice.rules,
-        choice.why.replace("the last vote", "the last comment (no vote times in this export)", 1),
+        choice.why.replace(
+            "at the last vote,", "at the last comment (this export has no vote times),", 1
+        ).replace(
+            "when Pol.is last recomputed the groups",
+            "the latest date the export shows; votes may have come later, under newer rules",
+            1,
+        ),
     )
 
 
