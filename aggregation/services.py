@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -133,6 +135,30 @@ def run_fail(*, run_id: int, error: str) -> None:
     )
 
 
+def run_sensemaking(*, space_id: int, result: dict[str, Any]) -> dict[str, Any]:
+    """Topics and extractive summaries of a run's result (aggregation.sensemaking).
+
+    Embeds the statements that still lack an embedding first (this runs on
+    the worker). Without the embedding model there are no topics; the
+    summaries need none.
+    """
+    from aggregation import sensemaking
+    from aggregation.engine import embedding
+    from elicitation.services import statements_embed_missing
+
+    numbers = sorted(int(n) for n, e in result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=space_id)
+    topics: dict[str, Any] | None = None
+    if embedding.available():
+        statements_embed_missing(space_id=space_id)
+        vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
+        topics = sensemaking.topics_of(result, numbers, texts, vectors)
+    return {
+        "topics": topics,
+        "summaries": sensemaking.summaries_of(result, numbers, texts, topics),
+    }
+
+
 def run_execute(*, run_id: int) -> bool:
     """Claim a queued run, analyse a snapshot of its space and store the result.
 
@@ -161,6 +187,9 @@ def run_execute(*, run_id: int) -> bool:
         snapshot = selectors.snapshot_read(space_id=run.space_id, cutoff=started)
         read_s = (timezone.now() - started).total_seconds()
         output = analysis.analyze_snapshot(snapshot, on_stage=on_stage)
+        sense_started = time.perf_counter()
+        output.result.update(run_sensemaking(space_id=run.space_id, result=output.result))
+        output.timings["topics"] = round(time.perf_counter() - sense_started, 6)
         on_stage(AnalysisRun.Stage.SAVING)
         saving_started = timezone.now()
         timings = {"reading": round(read_s, 6), **output.timings}
