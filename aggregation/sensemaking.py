@@ -11,7 +11,8 @@ facilitator's review.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -258,4 +259,69 @@ def summaries_of(
         "space": space,
         "groups": groups,
         "topics": topic_summaries,
+    }
+
+
+_CITATION = re.compile(r"#(\d+)")
+
+
+def linked(text: str, known: set[int], url_for: Callable[[int], str]) -> list[dict[str, Any]]:
+    """A sentence as parts, each "#n" of a known statement a link: [{"text", "url"}]."""
+    parts: list[dict[str, Any]] = []
+    at = 0
+    for match in _CITATION.finditer(text):
+        number = int(match.group(1))
+        if number not in known:
+            continue
+        if match.start() > at:
+            parts.append({"text": text[at : match.start()], "url": None})
+        parts.append({"text": match.group(0), "url": url_for(number)})
+        at = match.end()
+    if at < len(text):
+        parts.append({"text": text[at:], "url": None})
+    return parts
+
+
+def report_view(result: Mapping[str, Any], url_for: Callable[[int], str]) -> dict[str, Any] | None:
+    """Topics and summaries of a stored result, every citation a link, for the report."""
+    summaries = result.get("summaries")
+    if not summaries:
+        return None
+    known = {int(n) for n, e in result["statements"].items() if e["in_profile"]}
+
+    def sentences(items: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
+        return [linked(s["text"], known, url_for) for s in items]
+
+    topic_sentences = {t["topic"]: t["sentences"] for t in summaries.get("topics", [])}
+    topics = [
+        {
+            **topic,
+            "groups": [
+                {**g, "letter": group_letter(g["group"])}
+                for g in topic["groups"]
+                if g["agree_rate"] is not None
+            ],
+            "links": [{"number": n, "url": url_for(n)} for n in topic["statements"]],
+            "sentences": sentences(topic_sentences.get(topic["id"], [])),
+        }
+        for topic in ((result.get("topics") or {}).get("items") or [])
+    ]
+    abstractive = summaries.get("abstractive")
+    return {
+        "space": sentences(summaries.get("space", [])),
+        "groups": [
+            {"letter": group_letter(g["group"]), "sentences": sentences(g["sentences"])}
+            for g in summaries.get("groups", [])
+            if g["sentences"]
+        ],
+        "topics": topics,
+        "abstractive": (
+            {
+                "model": abstractive["model"],
+                "dropped": abstractive["dropped"],
+                "sentences": sentences(abstractive["sentences"]),
+            }
+            if abstractive
+            else None
+        ),
     }

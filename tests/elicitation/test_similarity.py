@@ -277,3 +277,16 @@ def test_embedding_the_missing_statements_is_idempotent(space: Space) -> None:
     assert first == 2
     assert again == 0
     assert StatementEmbedding.objects.filter(statement__space=space).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_spelling_rule_no_longer_refuses_an_opposite_as_a_duplicate(
+    api: APIClient, space: Space
+) -> None:
+    url = f"/api/v1/spaces/{space.pk}/statements/"
+    first = api.post(url, {"text": "Taxes on fuel should increase."}, format="json")
+
+    opposite = api.post(url, {"text": "Taxes on fuel should decrease."}, format="json")
+
+    assert first.status_code == 201
+    assert opposite.status_code == 201, opposite.json()
