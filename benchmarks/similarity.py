@@ -131,7 +131,7 @@ def check_case(n_statements: int, n_proposals: int) -> dict[str, object]:
     if connection.vendor == "postgresql":
         from django.db import connections
 
-        with connections["default"]._nodb_cursor() as cursor:  # type: ignore[attr-defined]
+        with connections["default"]._nodb_cursor() as cursor:
             name = connection.settings_dict["NAME"]
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
             cursor.execute(f'CREATE DATABASE "{name}"')
