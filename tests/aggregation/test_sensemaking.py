@@ -198,3 +198,21 @@ def test_without_an_endpoint_nothing_is_asked(settings: Any) -> None:
     run = analysed(_space_with_texts())
 
     assert services.run_summarise_abstractive(run_id=run.pk) is False
+
+
+def test_the_profile_json_carries_the_topics_and_validates(client: Client) -> None:
+    import jsonschema
+
+    from aggregation import profiles
+
+    space = _space_with_texts()
+    profile = published(space)
+
+    body = client.get(f"/api/v1/spaces/{space.pk}/profiles/latest/").json()
+
+    jsonschema.validate(body, profiles.json_schema())
+    assert body["topics"] == profile.content["topics"]
+    assert len(body["topics"]) == 2
+    listed = sorted(n for t in body["topics"] for n in t["statements"])
+    assert listed == sorted(v["statement"] for v in body["values"])
+    assert all(g["letter"] in ("A", "B") for t in body["topics"] for g in t["groups"])
