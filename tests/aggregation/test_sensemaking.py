@@ -216,3 +216,24 @@ def test_the_profile_json_carries_the_topics_and_validates(client: Client) -> No
     listed = sorted(n for t in body["topics"] for n in t["statements"])
     assert listed == sorted(v["statement"] for v in body["values"])
     assert all(g["letter"] in ("A", "B") for t in body["topics"] for g in t["groups"])
+
+
+def test_machine_summaries_are_offered_for_review_and_never_published_by_themselves() -> None:
+    from aggregation.models import ValueProfile
+    from communities.roles import Role
+    from tests.aggregation.conftest import member_of
+
+    space = _space_with_texts()
+    run = analysed(space)
+    facilitator = member_of(space, Role.FACILITATOR)
+    draft = ValueProfile.objects.get(run=run)
+    client = Client()
+    client.force_login(facilitator)
+
+    page = client.get(f"/profiles/{draft.pk}/review/").content.decode()
+    published_profile = published(space, by=facilitator)
+
+    first = _result(run)["summaries"]["space"][0]["text"]
+    assert "machine-made summary" in page
+    assert first.replace("“", "&ldquo;")[:20] in page or first[:20] in page
+    assert published_profile.content["summary"] is None

@@ -40,7 +40,9 @@ def test_a_paraphrase_of_a_demo_statement_is_caught_with_a_link_to_it(
     link = page.get_by_role("link", name=f"#{original.number}: {original.text}")
     link.wait_for()
     assert page.get_by_text("say much the same").is_visible()
-    assert page.get_by_role("button", name="Propose anyway: mine says something different").is_visible()
+    assert page.get_by_role(
+        "button", name="Propose anyway: mine says something different"
+    ).is_visible()
     assert not Statement.objects.filter(space=space, text=PARAPHRASE).exists()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#propose").screenshot(path=str(ARTIFACTS / f"similar-{width}.png"))
