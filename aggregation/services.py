@@ -97,13 +97,15 @@ def run_enqueue(*, run_id: int) -> bool:
 
 
 def run_request(
-    *, space: Space, trigger: str, requested_by: User | None = None
+    *, space: Space, trigger: str, requested_by: User | None = None, enqueue: bool = True
 ) -> AnalysisRun | None:
     """Queue an analysis of `space` unless one is already queued or running.
 
     Returns the new run, or None when the space already has an active run (the
     database constraint one_active_run_per_space settles races between two
-    requests). The task is sent after the transaction commits.
+    requests). The task is sent after the transaction commits, unless
+    `enqueue` is False: the caller then runs it (the analyze_space command),
+    and no worker can claim it first.
     """
     if trigger not in AnalysisRun.Trigger.values:
         raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
@@ -120,7 +122,8 @@ def run_request(
     except IntegrityError:
         # Another request created the active run between our check and insert.
         return None
-    transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
     return run
 
 
@@ -322,6 +325,7 @@ def run_execute(*, run_id: int) -> bool:
                 parameters=output.parameters,
                 counts=output.counts,
                 result=output.result,
+                routing=output.routing,
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )

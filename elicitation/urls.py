@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from elicitation import views_polis
+from elicitation.polis import views as polis_views
 from elicitation.views import debate, moderation, preferences, spaces, standing, statements, votes
 
 app_name = "elicitation"
@@ -55,6 +55,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 # Pol.is import and export.
 urlpatterns += [
-    path("c/<slug:slug>/import/polis/", views_polis.polis_import, name="polis_import"),
-    path("s/<int:space_id>/export/polis.zip", views_polis.polis_export, name="polis_export"),
+    path("c/<slug:slug>/import/polis/", polis_views.polis_import, name="polis_import"),
+    path("s/<int:space_id>/export/polis.zip", polis_views.polis_export, name="polis_export"),
 ]
