@@ -42,6 +42,19 @@ class DuplicateOutputSerializer(serializers.Serializer):
     duplicate_of = serializers.DictField(help_text="{number, text, url} of the existing statement")
 
 
+class SimilarItemOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+    similarity = serializers.FloatField(help_text="Cosine similarity of the two meanings, 0 to 1.")
+    url = serializers.CharField()
+
+
+class SimilarOutputSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["similar"])
+    detail = serializers.CharField()
+    similar = SimilarItemOutputSerializer(many=True)
+
+
 # Where the participant API says more than the shared table.
 _SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(BAD_REQUEST_SCHEMA, "Bad input: messages per field, or a detail."),

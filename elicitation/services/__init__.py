@@ -31,6 +31,15 @@ from elicitation.services.moderation import (
 )
 from elicitation.services.participants import new_anon_token, participant_get_or_create
 from elicitation.services.preferences import comparison_record, ranking_submit
+from elicitation.services.similarity import (
+    SimilarStatement,
+    SimilarStatements,
+    duplicate_clusters,
+    near_duplicates,
+    statement_merge,
+    statements_embed_missing,
+    statements_similar,
+)
 from elicitation.services.spaces import SPACE_FIELDS, space_create, space_set_phase, space_update
 from elicitation.services.statements import (
     DuplicateStatement,
@@ -56,6 +65,8 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "SPACE_FIELDS",
     "DuplicateStatement",
+    "SimilarStatement",
+    "SimilarStatements",
     "TokenVote",
     "TokenVoteInput",
     "VoteOutcome",
@@ -63,8 +74,10 @@ __all__ = [
     "argument_post",
     "comparison_record",
     "decision_log_append",
+    "duplicate_clusters",
     "flag_create",
     "flag_dismiss",
+    "near_duplicates",
     "new_anon_token",
     "participant_get_or_create",
     "ranking_submit",
@@ -72,9 +85,12 @@ __all__ = [
     "space_set_phase",
     "space_update",
     "statement_find_duplicate",
+    "statement_merge",
     "statement_moderate",
     "statement_propose",
     "statement_seed",
+    "statements_embed_missing",
+    "statements_similar",
     "vote_cast",
     "vote_store",
     "votes_cast_for_anon_tokens",

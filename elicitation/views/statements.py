@@ -28,6 +28,14 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
             space=space,
             participant=identity.participant(),
             text=text,
+            distinct=request.POST.get("distinct") == "1",
+        )
+    except services.SimilarStatements as exc:
+        similar = [
+            {**match, "percent": round(match["similarity"] * 100)} for match in exc.extra["similar"]
+        ]
+        return _propose_error(
+            request, space, identity, exc.message, http_status(exc), text, similar=similar
         )
     except services.DuplicateStatement as exc:
         url = exc.existing.get_absolute_url()
@@ -59,12 +67,14 @@ def _propose_error(
     status: int,
     text: str,
     duplicate_url: str = "",
+    similar: list[dict[str, object]] | None = None,
 ) -> HttpResponseBase:
     context = {
         "space": space,
         "propose_error": error,
         "propose_text": text,
         "duplicate_url": duplicate_url,
+        "similar": similar or [],
         "accepts_input": space.accepts_input(),
     }
     if request.htmx:
