@@ -280,6 +280,7 @@ def profile_content(*, profile: ValueProfile) -> dict[str, Any]:
         summary=profile.summary,
         notes=profile.value_notes,
         exclusions=profile.exclusions,
+        principles=profile.principle_wordings,
     )
 
 
