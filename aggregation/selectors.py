@@ -493,4 +493,5 @@ def _meaning_similarity(first: ValueProfile, second: ValueProfile) -> compare.Si
         return out
 
     va, vb = vectors(first), vectors(second)
-    return lambda _texts_a, _texts_b: va @ vb.T
+    similarities = (va @ vb.T).astype(np.float64)
+    return lambda _texts_a, _texts_b: similarities
