@@ -27,6 +27,7 @@ from elicitation.models import (
     RankingEntry,
     Space,
     Statement,
+    StatementEmbedding,
     Vote,
     VoteEvent,
 )
@@ -275,6 +276,26 @@ def statement_texts(*, space_id: int) -> dict[int, str]:
     return dict(
         Statement.objects.filter(space_id=space_id).values_list("number", "text").order_by("number")
     )
+
+
+def statement_vectors(*, space_id: int, numbers: list[int]) -> NDArray[np.float32]:
+    """The stored sentence embeddings of these statements, one row each in the given order.
+
+    A statement without an embedding gets a zero row (it then joins no topic
+    by similarity; the run embeds missing ones before it reads).
+    """
+    from aggregation.engine.embedding import DIMENSIONS, MODEL_NAME
+
+    rows = dict(
+        StatementEmbedding.objects.filter(
+            statement__space_id=space_id, statement__number__in=numbers, model=MODEL_NAME
+        ).values_list("statement__number", "vector")
+    )
+    out = np.zeros((len(numbers), DIMENSIONS), dtype=np.float32)
+    for i, n in enumerate(numbers):
+        if n in rows:
+            out[i] = np.frombuffer(bytes(rows[n]), dtype="<f4")
+    return out
 
 
 # --- Permission-bearing reads ------------------------------------------------

@@ -37,6 +37,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="moderate_statement",
     ),
     path(
+        "s/<int:space_id>/moderation/statements/<int:number>/merge/",
+        moderation.statement_merge,
+        name="merge_statement",
+    ),
+    path(
         "s/<int:space_id>/moderation/arguments/<int:argument_id>/",
         moderation.argument_moderate,
         name="moderate_argument",
