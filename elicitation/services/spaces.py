@@ -26,6 +26,7 @@ SPACE_FIELDS = (
     "moderation",
     "participation",
     "ranking_size",
+    "trust_unsigned_xids",
 )
 
 
