@@ -185,6 +185,11 @@ class Statement(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "elicitation:statement", kwargs={"space_id": self.space_id, "number": self.number}
+        )
+
 
 class VoteValue(models.IntegerChoices):
     AGREE = 1, "Agree"

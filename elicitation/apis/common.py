@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotAuthenticated
+from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -115,71 +112,6 @@ LINK_PARAMETER = OpenApiParameter(
 
 # For every endpoint a non-member may reach in a link space.
 ACCESS_PARAMETERS = [TOKEN_PARAMETER, LINK_PARAMETER]
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The space does not accept this now."
-
-
-class Forbidden(APIException):
-    status_code = status.HTTP_403_FORBIDDEN
-
-
-def _call(fn: Callable[..., T], **kwargs: Any) -> T:
-    """Run a service, turning its rule violations into API errors (nothing was written)."""
-    try:
-        return fn(**kwargs)
-    except services.DuplicateStatement as exc:
-        existing = exc.existing
-        raise DuplicateError(
-            {
-                "text": exc.message_dict["text"],
-                "duplicate_of": {
-                    "number": existing.number,
-                    "text": existing.text,
-                    "url": reverse(
-                        "elicitation:statement",
-                        kwargs={"space_id": existing.space_id, "number": existing.number},
-                    ),
-                },
-            }
-        ) from None
-    except services.SimilarStatements as exc:
-        raise DuplicateError(
-            {
-                "code": "similar",
-                "detail": exc.message_dict["text"][0],
-                "similar": [
-                    {
-                        "number": m.number,
-                        "text": m.text,
-                        "similarity": m.similarity,
-                        "url": reverse(
-                            "elicitation:statement",
-                            kwargs={"space_id": kwargs["space"].pk, "number": m.number},
-                        ),
-                    }
-                    for m in exc.matches
-                ],
-            }
-        ) from None
-    except services.Refused as exc:
-        if exc.status == 403:
-            raise Forbidden(exc.message) from None
-        raise Conflict(exc.message) from None
-    except DjangoValidationError as exc:
-        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-class DuplicateError(APIException):
-    status_code = status.HTTP_409_CONFLICT
-
-    def __init__(self, detail: dict[str, Any]) -> None:
-        # Keep the structure (field messages plus the pointer) as given.
-        super().__init__()
-        self.detail = detail
 
 
 class SpaceApi(APIView):

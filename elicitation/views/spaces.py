@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -55,6 +56,7 @@ def space_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_for_user(
         user=request.user, slug=slug, action=Action.CREATE_SPACE
     )
+    assert isinstance(request.user, User)  # login_required
     form = SpaceForm(request.POST or None, initial={"ranking_size": 5})
     status = 200
     if request.method == "POST":
