@@ -24,6 +24,7 @@ from aggregation.engine.classify import classify_statements
 from aggregation.engine.manipulation import detect_anomalies
 from aggregation.engine.pairwise import bradley_terry
 from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
+from aggregation.engine.preferences import tally_pairs
 from aggregation.engine.ranking import rank_ballots
 from aggregation.engine.uncertainty import Interval, bootstrap
 from aggregation.engine.votes import latest_votes
@@ -205,6 +206,13 @@ def analyze_snapshot(
     rankings: dict[str, Any] | None = None
     if ballots:
         rankings = _ranking_rules(ballots, [sn[j] for j in accepted])
+    preference_pairs = tally_pairs(
+        winners=np.array(winners, dtype=np.int64),
+        losers=np.array(losers, dtype=np.int64),
+        undecided=np.array(undecided, dtype=np.int64).reshape(-1, 2),
+        ballots=ballots,
+        n_items=len(accepted),
+    )
 
     # --- bootstrap -------------------------------------------------------------
     # Uncertainty, then the classes judged on its intervals, then the
@@ -249,6 +257,7 @@ def analyze_snapshot(
                     "group": g,
                     "agree": int(g_agree[g, j]),
                     "disagree": int(g_disagree[g, j]),
+                    "pass": int(g_seen[g, j] - g_agree[g, j] - g_disagree[g, j]),
                     "votes": int(g_seen[g, j]),
                     "agree_rate": _round(g_agree[g, j] / g_seen[g, j]) if g_seen[g, j] else None,
                 }
@@ -314,6 +323,19 @@ def analyze_snapshot(
             else None
         ),
         "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
+        # Per pair of profile statements: choices and ballot orders, counts only.
+        "preferences": [
+            {
+                "a": sn[accepted[t.low]],
+                "b": sn[accepted[t.high]],
+                "a_chosen": t.low_chosen,
+                "b_chosen": t.high_chosen,
+                "undecided": t.undecided,
+                "a_ranked_higher": t.low_ranked_higher,
+                "b_ranked_higher": t.high_ranked_higher,
+            }
+            for t in preference_pairs
+        ],
         "uncertainty": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
         "classification": {"thresholds": classes.thresholds},
         "anomalies": _anomalies(anomalies, pn, sn),
@@ -453,17 +475,22 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                         "participants": None,
                         "suppressed": True,
                         "agree_rates": {},
+                        "distributions": {},
                     }
                 )
                 continue
             rates: dict[str, float | None] = {}
+            # Agree / disagree / pass counts, only where MIN_CELL members voted.
+            distributions: dict[str, list[int]] = {}
             for j in accepted:
                 values = [latest[(p, j)] for p in members if (p, j) in latest]
-                rates[str(snapshot.statement_numbers[j])] = (
-                    _round(sum(1 for v in values if v == 1) / len(values))
-                    if len(values) >= MIN_CELL
-                    else None
-                )
+                number = str(snapshot.statement_numbers[j])
+                if len(values) < MIN_CELL:
+                    rates[number] = None
+                    continue
+                counted = [values.count(1), values.count(-1), values.count(0)]
+                rates[number] = _round(counted[0] / len(values))
+                distributions[number] = counted
             out.append(
                 {
                     "question": question,
@@ -471,6 +498,7 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                     "participants": len(members),
                     "suppressed": False,
                     "agree_rates": rates,
+                    "distributions": distributions,
                 }
             )
     return out

@@ -126,7 +126,11 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
         "opinion_groups": groups,
         "consensus": result["consensus"],
         "rankings": result.get("rankings"),
-        "segments": result.get("segments", []),
+        # Segment answer counts stay in the run (the evaluation set reads them).
+        "segments": [
+            {k: v for k, v in segment.items() if k != "distributions"}
+            for segment in result.get("segments", [])
+        ],
         "anomalies": _anomaly_summary(result.get("anomalies")),
         "notes": notes,
     }

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from aggregation import compare
 from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.snapshot import Snapshot
-from communities.models import Membership, SegmentAnswer
+from communities.models import Community, Membership, SegmentAnswer
 from communities.roles import Action, role_allows
 from elicitation.models import (
     Comparison,
@@ -207,3 +209,58 @@ def profile_get_for_publisher(*, user: User | AnonymousUser, profile_id: int) ->
         raise Http404("No such profile.")
     space_get_for_user(user=user, space_id=found.space_id, action=Action.PUBLISH_PROFILE)
     return found
+
+
+def profile_for_reader(
+    *, user: User | AnonymousUser, space_id: int, version: int | None
+) -> ValueProfile:
+    """A published (or retracted) version the user may read; the latest published without one."""
+    space = space_for_results(user=user, space_id=space_id)
+    if version is not None:
+        return profile_get_version(space=space, version=version)
+    profile = profile_latest_published(space=space)
+    if profile is None:
+        raise Http404(f"Space {space_id} has no published value profile yet.")
+    return profile
+
+
+def published_profiles_readable(
+    *, user: User | AnonymousUser, limit: int = 200
+) -> list[ValueProfile]:
+    """Published and retracted versions the user may read, newest first (at most `limit`).
+
+    The choices of the comparison page, in one query: the same rule as
+    `space_for_results` (communities visible to the user, banned members
+    excluded there; every role may see results; drafts of spaces hidden).
+    """
+    return list(
+        ValueProfile.objects.exclude(status=ValueProfile.Status.DRAFT)
+        .filter(space__community__in=Community.objects.visible_to(user))
+        .exclude(space__phase=Space.Phase.DRAFT)
+        .select_related("space", "space__community")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def profile_ref_parse(text: str, *, field: str) -> tuple[int, int | None]:
+    """ "12" (the latest published version of space 12) or "12:3" (its version 3).
+
+    Raises ValueError with a message naming `field` for anything else.
+    """
+    space, _, version = text.strip().partition(":")
+    if not space.isdigit() or (version and not version.isdigit()) or len(text) > 40:
+        raise ValueError(
+            f"{field}: expected a space id, or a space id and a version as 12:3; got {text!r}."
+        )
+    return int(space), (int(version) if version else None)
+
+
+def profile_comparison(
+    *, user: User | AnonymousUser, a: tuple[int, int | None], b: tuple[int, int | None]
+) -> dict[str, Any]:
+    """Two profiles the user may read, compared (aggregation.compare); 404 for either unreadable."""
+    first = profile_for_reader(user=user, space_id=a[0], version=a[1])
+    second = profile_for_reader(user=user, space_id=b[0], version=b[1])
+    return compare.compare(
+        first.content, second.content, same_space=first.space_id == second.space_id
+    )

@@ -7,12 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from aggregation import profiles, selectors, services
+from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
 from elicitation.models import ModerationAction
 
@@ -27,6 +27,53 @@ def value_profile_schema(request: HttpRequest) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+@require_GET
+def export_schema(request: HttpRequest, name: str) -> HttpResponse:
+    """The JSON Schemas of the exports for AI work, like value-profile-1.json."""
+    if name not in exports.SCHEMA_FILES:
+        raise Http404(f"No schema {name!r}: try one of {', '.join(sorted(exports.SCHEMA_FILES))}.")
+    response = JsonResponse(exports.schema(name), json_dumps_params={"indent": 2})
+    response["Content-Type"] = "application/schema+json"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def profile_compare(request: HttpRequest) -> HttpResponse:
+    """Two published profiles side by side; the choices are the versions the reader may read."""
+    choices = selectors.published_profiles_readable(user=request.user)
+    a_text, b_text = request.GET.get("a", ""), request.GET.get("b", "")
+    comparison: dict[str, Any] | None = None
+    error = ""
+    status = 200
+    if a_text or b_text:
+        try:
+            a = selectors.profile_ref_parse(a_text, field="First profile")
+            b = selectors.profile_ref_parse(b_text, field="Second profile")
+        except ValueError as exc:
+            error, status = str(exc), 400
+        else:
+            comparison = selectors.profile_comparison(user=request.user, a=a, b=b)
+    context = {
+        "choices": [
+            {
+                "ref": f"{p.space_id}:{p.version}",
+                # The version first: a phone's select shows the start of the label.
+                "label": f"Version {p.version}"
+                + (" (retracted)" if p.status == ValueProfile.Status.RETRACTED else "")
+                + f" · {p.space.title} · {p.space.community.name}",
+            }
+            for p in choices
+        ],
+        "a": a_text,
+        "b": b_text,
+        "comparison": comparison,
+        "error": error,
+    }
+    return render(request, "aggregation/compare.html", context, status=status)
 
 
 @login_required

@@ -20,6 +20,12 @@ def _link_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class SpaceQuerySet(models.QuerySet["Space"]):
+    def without_drafts(self) -> SpaceQuerySet:
+        """Spaces past their draft phase: drafts are seen only by those who manage spaces."""
+        return self.exclude(phase=Space.Phase.DRAFT)
+
+
 class Space(models.Model):
     """A deliberation space: one question, a set of activities, a schedule."""
 
@@ -66,6 +72,8 @@ class Space(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SpaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -87,7 +95,7 @@ class Space(models.Model):
     def accepts_input(self, now: datetime | None = None) -> bool:
         """Open phase and inside the schedule, if one is set.
 
-        The vote statement for token holders (`services/votes.py`, `_TOKEN_VOTES_POSTGRESQL`)
+        The vote statement for token holders (`_TOKEN_VOTES_POSTGRESQL` in `elicitation/services/votes.py`)
         says the same in SQL.
         """
         if self.phase != Space.Phase.OPEN:

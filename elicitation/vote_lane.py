@@ -21,16 +21,15 @@ an unknown statement DRF's 400, and so on. It is off unless the database is
 PostgreSQL (only there is the vote one statement).
 
 What it does not do that a Django request would: fire `request_started` /
-`request_finished`, so a thread serving only lane requests keeps its database
-connection past CONN_MAX_AGE (any other request on the thread recycles it),
-and skips the per-request health check (a broken connection makes the vote
+`request_finished` (so it gives a pooled connection back itself, and without
+the pool a thread serving only lane requests keeps its database connection
+past CONN_MAX_AGE; any other request on the thread recycles it), and skips the per-request health check (a broken connection makes the vote
 statement fail, and the request then takes the full path, which reconnects).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import threading
@@ -44,6 +43,8 @@ from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
+from config.parsers import loads_bounded
+from config.security import static_headers
 from elicitation import services
 from elicitation.identity import TOKEN_META, unsign_for_space_id
 from elicitation.throttles import ParticipantFixedWindowThrottle
@@ -241,6 +242,8 @@ def _response_headers() -> list[tuple[str, str]]:
             headers.append(
                 ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
             )
+    if "config.security.SecurityHeadersMiddleware" in settings.MIDDLEWARE:
+        headers.extend(static_headers())
     return headers
 
 
@@ -310,7 +313,9 @@ class VoteLane:
         # Django reads the body again if the lane passes.
         environ["wsgi.input"] = io.BytesIO(body)
         try:
-            data = json.loads(body)
+            # Bounded: 1,000 opening brackets made json raise RecursionError,
+            # which escaped the lane as a bare 500 from gunicorn.
+            data = loads_bounded(body)
         except ValueError:
             return None
         vote_input = plain_vote(data)
@@ -340,11 +345,18 @@ class VoteLane:
         allowed = self.throttle.allow_participant_tokens(
             [lane_vote.signed_token for lane_vote in batch], VOTE_SCOPE
         )
-        cast = iter(
-            services.votes_cast_for_anon_tokens(
-                [lane_vote.vote for lane_vote, ok in zip(batch, allowed, strict=True) if ok]
+        try:
+            cast = iter(
+                services.votes_cast_for_anon_tokens(
+                    [lane_vote.vote for lane_vote, ok in zip(batch, allowed, strict=True) if ok]
+                )
             )
-        )
+        finally:
+            if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+                # No request_finished here to give a pooled connection back
+                # (settings.DB_POOL_MAX_SIZE): without this every greenlet that
+                # led a batch would keep one, and the pool would run dry.
+                connection.close()
         return [next(cast) if ok else None for ok in allowed]
 
     def _host_allowed(self, environ: dict[str, Any]) -> bool:

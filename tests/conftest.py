@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -25,9 +26,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {description}")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run browser tests last: Playwright's sync API keeps an event loop running in
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (.ci/run does; `make test` does not)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out tests marked slow unless --slow (or a -m naming them) asks for them.
+
+    Run browser tests last: Playwright's sync API keeps an event loop running in
     the main thread from the first browser test on (see tests/e2e/conftest.py)."""
+    if not config.getoption("--slow") and "slow" not in config.getoption("markexpr", ""):
+        slow = [item for item in items if item.get_closest_marker("slow") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("slow") is None]
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
@@ -42,6 +58,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for name, check in requirements.CHECKS.items():
         if item.get_closest_marker(name) is not None:
             check()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Factories hash a password per user; the production hasher (PBKDF2, about
+    # a million rounds) would dominate the run time of tests that make accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _database_url_for_test_db() -> str:

@@ -18,6 +18,7 @@ from communities.forms import CommunityForm
 from communities.models import Community, Membership
 from communities.roles import Action
 from communities.views.common import _can, _problem, _space_links
+from elicitation.models import Space
 
 
 @login_required
@@ -84,9 +85,9 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, community: Community) -> dict[str, Any]:
     membership = selectors.membership_for(user=request.user, community=community)
-    spaces = community.spaces.order_by("-created_at")
+    spaces = Space.objects.filter(community=community).order_by("-created_at")
     if not _can(membership, Action.CREATE_SPACE):
-        spaces = spaces.exclude(phase="draft")
+        spaces = spaces.without_drafts()
     members = (
         selectors.community_members(user=request.user, community=community) if membership else None
     )

@@ -24,6 +24,21 @@ from elicitation.throttles import ParticipantScopedThrottle
 
 T = TypeVar("T")
 
+# Statement numbers are PositiveIntegerFields and ids 64-bit: a larger number in
+# a request names nothing, and the database would overflow on it (a 500).
+MAX_NUMBER = services.MAX_STATEMENT_NUMBER
+MAX_ID = 2**63 - 1
+
+
+def number_field(**kwargs: Any) -> serializers.IntegerField:
+    """A statement number in a request: 0 to MAX_NUMBER."""
+    return serializers.IntegerField(min_value=0, max_value=MAX_NUMBER, **kwargs)
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An object id in a request: 1 to MAX_ID."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 class FieldErrorsOutputSerializer(serializers.Serializer):
     """Validation errors: one list of messages per field that was wrong."""

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.pagination import LimitOffsetPagination
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
     _call,
     _errors,
+    id_field,
     name_nested_serializers,
 )
 from elicitation.models import ARGUMENT_MAX_LENGTH, Argument, ModerationStatus
@@ -38,7 +39,7 @@ class ArgumentListCreateApi(SpaceApi):
     class InputSerializer(serializers.Serializer):
         stance = serializers.ChoiceField(choices=Argument.Stance.choices)
         text = serializers.CharField(max_length=ARGUMENT_MAX_LENGTH * 2)
-        parent = serializers.IntegerField(required=False, allow_null=True)  # type: ignore[assignment]
+        parent = id_field(required=False, allow_null=True)  # type: ignore[assignment]
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     @extend_schema(

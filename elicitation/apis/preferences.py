@@ -16,6 +16,7 @@ from elicitation.apis.common import (
     _call,
     _errors,
     name_nested_serializers,
+    number_field,
 )
 from elicitation.apis.statements import StatementOutputSerializer
 from elicitation.identity import find_participant
@@ -55,8 +56,8 @@ class ComparisonCreateApi(SpaceApi):
     throttle_scope = "space_votes"
 
     class InputSerializer(serializers.Serializer):
-        statement_a = serializers.IntegerField()
-        statement_b = serializers.IntegerField()
+        statement_a = number_field()
+        statement_b = number_field()
         choice = serializers.ChoiceField(choices=Comparison.Choice.choices)
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -116,9 +117,7 @@ class RankingApi(SpaceApi):
     """Your ranked ballot: read it, or replace it (first choice first)."""
 
     class InputSerializer(serializers.Serializer):
-        statements = serializers.ListField(
-            child=serializers.IntegerField(), allow_empty=False, max_length=20
-        )
+        statements = serializers.ListField(child=number_field(), allow_empty=False, max_length=20)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from elicitation.apis.common import (
     _call,
     _errors,
     name_nested_serializers,
+    number_field,
 )
 from elicitation.apis.statements import StatementOutputSerializer
 from elicitation.identity import TOKEN_META, find_participant, may_carry_xid, unsign_for_space_id
@@ -66,7 +67,7 @@ class VoteCastApi(SpaceApi):
     throttle_scope = "space_votes"
 
     class InputSerializer(serializers.Serializer):
-        statement = serializers.IntegerField(help_text="The statement's number in this space.")
+        statement = number_field(help_text="The statement's number in this space.")
         value = serializers.ChoiceField(
             choices=[1, -1, 0], help_text="1 agree, -1 disagree, 0 pass."
         )

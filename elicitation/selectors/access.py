@@ -142,7 +142,7 @@ def space_list_for_user(*, user: User | AnonymousUser, community: Community) -> 
             .first()
         )
     if not role_allows(role, Action.CREATE_SPACE):
-        spaces = spaces.exclude(phase=Space.Phase.DRAFT)
+        spaces = spaces.without_drafts()
     return spaces.order_by("-created_at", "-id")
 
 

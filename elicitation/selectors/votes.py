@@ -36,7 +36,7 @@ def statement_next(
 ) -> Statement | None:
     """The next statement to vote on, never one `participant` already voted on.
 
-    With an analysis, the highest routing priority (DESIGN.md, computed by the
+    With an analysis, the highest routing priority (aggregation/engine/routing.py, computed by the
     engine) wins, ties broken by the lower number; statements newer than the
     analysis have no priority yet and go first (they need votes most). Without
     one, the statement with the fewest votes, then the lowest number.

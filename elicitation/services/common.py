@@ -12,6 +12,14 @@ from communities.models import Membership
 from elicitation.models import Argument, ModerationAction, Space, Statement
 
 REASON_MAX_LENGTH = 1000
+# Statement numbers are PositiveIntegerFields: a larger number names no
+# statement, and the database overflows on it (the audit's 500s).
+MAX_STATEMENT_NUMBER = 2**31 - 1
+
+
+def statement_number_in_range(number: int) -> bool:
+    return 0 <= number <= MAX_STATEMENT_NUMBER
+
 
 User = AbstractBaseUser
 

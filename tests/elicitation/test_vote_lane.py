@@ -257,3 +257,15 @@ def test_the_lane_requires_https_when_redirecting_to_it(space: Space, settings: 
     assert plain.body == b"django"
     assert secure.status == "201 Created"
     assert secure.headers["Strict-Transport-Security"] == "max-age=3600"
+
+
+def test_deeply_nested_json_through_the_lane_gets_djangos_400_not_a_bare_500(
+    space: Space, django_app: Any
+) -> None:
+    # 1,000 opening brackets fit the lane's body limit and made json raise
+    # RecursionError, which escaped the lane as gunicorn's bare 500.
+    StatementFactory.create(space=space, number=1)
+    token = joined_token(space)
+    answer = call(VoteLane(django_app), vote_environ(space, token, b"[" * 1000))
+    assert answer.status.startswith("400")
+    assert "nested more than 32 levels" in json.loads(answer.body)["detail"]
