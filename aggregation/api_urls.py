@@ -41,6 +41,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("profiles/<int:profile_id>/", apis.ProfileDraftApi.as_view(), name="profile-draft"),
     path(
+        "profiles/<int:profile_id>/editorial/",
+        apis.ProfileEditApi.as_view(),
+        name="profile-edit",
+    ),
+    path(
         "profiles/<int:profile_id>/publish/",
         apis.ProfilePublishApi.as_view(),
         name="profile-publish",

@@ -265,9 +265,10 @@ class _ProfileExportApi(APIView):
 
     def get(self, request: Request, **kwargs: Any) -> Response:
         profile = self.get_profile(request, **kwargs)
+        content = selectors.profile_content(profile=profile)
         fmt = request.accepted_renderer.format
         fmt = "md" if fmt == "markdown" else fmt
-        tag = profiles.etag(profile.content, exports.etag_format(fmt))
+        tag = profiles.etag(content, exports.etag_format(fmt))
         headers = {
             "ETag": tag,
             "Cache-Control": "no-cache",
@@ -285,14 +286,14 @@ class _ProfileExportApi(APIView):
             filename = stem + exports.AI_FORMATS[fmt]
             headers["Content-Disposition"] = f'inline; filename="{filename}"'
             page = request.build_absolute_uri(profile_page_url(profile))
-            data = exports.export(fmt, profile.content, profile.run.result or {}, profile_url=page)
+            data = exports.export(fmt, content, profile.run.result or {}, profile_url=page)
             if data == []:
                 # DRF drops the Content-Type of an empty body; an empty JSON Lines
                 # file (a space without comparisons) is still JSON Lines.
                 media = f"{request.accepted_renderer.media_type}; charset=utf-8"
                 return HttpResponse(b"", content_type=media, headers=headers)  # type: ignore[return-value]
             return Response(data, headers=headers)
-        return Response(profile.content, headers=headers)
+        return Response(content, headers=headers)
 
 
 def profile_page_url(profile: ValueProfile) -> str:
@@ -371,15 +372,44 @@ class ProfileDraftApi(_ProfileExportApi):
         )
 
 
+class StaleChangeSerializer(serializers.Serializer[Any]):
+    statement = serializers.IntegerField(allow_null=True)
+    change = serializers.ChoiceField(
+        choices=[
+            "removed",
+            "deleted",
+            "marked_meta",
+            "unmarked_meta",
+            "restored",
+            "edited",
+            "segments",
+            "min_voters",
+        ]
+    )
+    message = serializers.CharField()
+
+
+class StaleProfileSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Always profile_stale.")
+    detail = serializers.CharField()
+    changes = StaleChangeSerializer(many=True)
+    rerun = serializers.CharField(help_text="POST here to run the analysis again.")
+
+
 class ProfilePublishApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="profile_publish",
         summary="Publish a draft as the space's next version (facilitators)",
+        description="Refused with 409 (code profile_stale) when the space changed since the "
+        "draft's analysis in a way that alters the profile: a statement removed, restored, "
+        "marked meta or edited, the segment questions or the minimum of voters changed. "
+        "Run the analysis again (POST to `rerun`) and review the new draft.",
         request=None,
         responses={
             200: ProfileSummarySerializer,
+            409: StaleProfileSerializer,
             **_errors(400, 401, 403, 404, 429),
         },
     )
@@ -387,9 +417,71 @@ class ProfilePublishApi(APIView):
         profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
         try:
             profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
+        except services.ProfileStale as exc:
+            return Response(
+                {
+                    "code": exc.code,
+                    "detail": " ".join(exc.messages),
+                    "changes": exc.changes,
+                    "rerun": reverse(
+                        "aggregation-api:space-runs", kwargs={"space_id": profile.space_id}
+                    ),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except ValidationError as exc:
             raise _drf_validation(exc) from None
         return Response(ProfileSummarySerializer(profile).data)
+
+
+class ProfileEditInputSerializer(serializers.Serializer[Any]):
+    summary = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Public once published."
+    )
+    notes = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> note; replaces all notes. Public once published.",
+    )
+    exclusions = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> why the value is left out; replaces all "
+        "exclusions. The reasons are public once published.",
+    )
+
+
+class ProfileEditorialSerializer(serializers.ModelSerializer[ValueProfile]):
+    class Meta:
+        model = ValueProfile
+        fields = ["id", "status", "summary", "value_notes", "exclusions"]
+
+
+class ProfileEditApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="profile_edit",
+        summary="Set a draft's summary, per-value notes and exclusions (facilitators)",
+        request=ProfileEditInputSerializer,
+        responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    def patch(self, request: Request, profile_id: int) -> Response:
+        profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
+        serializer = ProfileEditInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            profile = services.profile_edit(
+                profile=profile,
+                actor=request.user,  # type: ignore[arg-type]
+                summary=data.get("summary"),
+                notes=data.get("notes"),
+                exclusions=data.get("exclusions"),
+            )
+        except ValidationError as exc:
+            raise _drf_validation(exc) from None
+        return Response(ProfileEditorialSerializer(profile).data)
 
 
 class ProfileRetractApi(APIView):

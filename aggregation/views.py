@@ -158,7 +158,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _profile_context(profile: ValueProfile) -> dict[str, Any]:
-    content = profile.content
+    content = selectors.profile_content(profile=profile)
     rules = profiles._rules(content)
     return {
         "profile": profile,
@@ -207,9 +207,13 @@ def _review_response(
     space = profile.space
     previous: ValueProfile | None = None
     diff: dict[str, Any] | None
+    stale: list[dict[str, Any]] = []
     if profile.status == ValueProfile.Status.DRAFT:
         previous = selectors.profile_latest_published(space=space)
-        diff = profiles.diff(previous.content if previous else None, profile.content)
+        diff = profiles.diff(
+            previous.content if previous else None, selectors.profile_content(profile=profile)
+        )
+        stale = selectors.profile_stale_changes(profile=profile)
     else:
         diff = profile.diff
     decisions = ModerationAction.objects.filter(
@@ -217,6 +221,7 @@ def _review_response(
         action__in=[
             ModerationAction.Action.PUBLISH_PROFILE,
             ModerationAction.Action.RETRACT_PROFILE,
+            ModerationAction.Action.EXCLUDE_VALUE,
         ],
     ).select_related("actor")[:20]
     context = {
@@ -225,6 +230,20 @@ def _review_response(
         "previous": previous,
         "diff": diff,
         "decisions": decisions,
+        "stale": stale,
+        "editable": [
+            {
+                "statement": v["statement"],
+                "rank": v["rank"],
+                "text": v["text"],
+                "note": profile.value_notes.get(str(v["statement"]), ""),
+                "excluded": str(v["statement"]) in profile.exclusions,
+                "reason": profile.exclusions.get(str(v["statement"]), ""),
+            }
+            for v in profile.content["values"]
+        ]
+        if profile.status == ValueProfile.Status.DRAFT
+        else [],
     }
     return render(request, "aggregation/profile_review.html", context, status=status)
 
@@ -239,10 +258,41 @@ def profile_review(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """Save a draft's summary, per-value notes and exclusions (one form for all three)."""
+    profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
+    notes: dict[str, str] = {}
+    exclusions: dict[str, str] = {}
+    for value in profile.content["values"]:
+        number = str(value["statement"])
+        notes[number] = request.POST.get(f"note-{number}", "")
+        if request.POST.get(f"exclude-{number}"):
+            exclusions[number] = request.POST.get(f"reason-{number}", "")
+    try:
+        services.profile_edit(
+            profile=profile,
+            actor=request.user,  # type: ignore[arg-type]
+            summary=request.POST.get("summary", ""),
+            notes=notes,
+            exclusions=exclusions,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _review_response(request, profile, status=400)
+    messages.success(request, "Summary, notes and exclusions saved.")
+    return redirect("aggregation:profile-review", profile_id=profile.pk)
+
+
+@login_required
+@require_POST
 def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
     try:
         profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
+    except services.ProfileStale as exc:
+        # The page shows what changed and offers the re-run (status 409, as the API).
+        messages.error(request, " ".join(exc.messages))
+        return _review_response(request, profile, status=409)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("aggregation:profile-review", profile_id=profile.pk)

@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.html import format_html
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ DEFAULT_MESSAGES = {
 }
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
 def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
@@ -45,6 +50,13 @@ def error_response(
     message = message or DEFAULT_MESSAGES.get(status, TITLES.get(status, "Error"))
     if is_api(request):
         return JsonResponse({"detail": message}, status=status)
+    if is_htmx(request):
+        # Swapped into the element that asked (base.html swaps 4xx): a message,
+        # not a whole page inside the vote card.
+        return HttpResponse(
+            format_html('<p class="message message-error" role="alert">{}</p>', message),
+            status=status,
+        )
     context: dict[str, object] = {
         "status": status,
         "title": TITLES.get(status, "Error"),
@@ -83,3 +95,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return error_response(request, 500, with_request_context=False)
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """django-ratelimit's refusals (settings.RATELIMIT_VIEW)."""
+    message = _message(exception) or (
+        "Too many requests from you in a short time. Wait a little, then try again."
+    )
+    response = error_response(request, 429, message)
+    response["Retry-After"] = "60"
+    return response

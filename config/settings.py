@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.input_guard.StyledNotFoundMiddleware",
+    # Turns django-ratelimit's refusals (forms, sign-up, password reset) into 429s.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -177,6 +179,22 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Polyphony <noreply@localhost>")
+
+# --- Rate limits of pages (django-ratelimit; the API uses DRF's throttles) ---
+#
+# Counted in the default cache. Not installed as an app: its system check
+# wants memcached or django-redis, while this project counts in its own Redis
+# backend (atomic INCR) or, on a laptop, in the file cache, as the log-in
+# limits always have.
+RATELIMIT_VIEW = "config.errors.too_many_requests"
+# A Redis outage must not lock everyone out of voting and logging in.
+RATELIMIT_FAIL_OPEN = True
+SIGNUP_RATE = env_str("SIGNUP_RATE", "10/hour")
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "10/hour")
+# New anonymous participants per client address (each vote without a token made one).
+PARTICIPANTS_PER_ADDRESS = env_str("PARTICIPANTS_PER_ADDRESS", "300/hour")
+# Failed log-ins per address across all usernames (spraying) in the 15-minute window.
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 
 # --- Cache (rate limits, throttling) -------------------------------------
 

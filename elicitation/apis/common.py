@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
@@ -153,7 +153,11 @@ class DuplicateError(APIException):
 class SpaceApi(APIView):
     permission_classes = [AllowAny]  # access is decided by the selectors, per space
     throttle_classes = [ParticipantScopedThrottle]
+    # DRF checks throttles before the handler runs, so the scope is declared
+    # here, per class: `throttle_scope` for every method, `throttle_scopes`
+    # for the methods that differ (a list's POST is a write).
     throttle_scope = "space_reads"
+    throttle_scopes: ClassVar[dict[str, str]] = {}
 
     def space(self, request: Request, space_id: int, action: Action = Action.VIEW) -> Space:
         if action in (Action.CREATE_SPACE, Action.MODERATE) and not request.user.is_authenticated:

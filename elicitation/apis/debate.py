@@ -34,6 +34,8 @@ class ArgumentOutputSerializer(serializers.Serializer):
 class ArgumentListCreateApi(SpaceApi):
     """Arguments for and against a statement (flat, with `parent` for threads); or post one."""
 
+    throttle_scopes = {"POST": "space_writes"}
+
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
 
     class InputSerializer(serializers.Serializer):
@@ -72,7 +74,6 @@ class ArgumentListCreateApi(SpaceApi):
         },
     )
     def post(self, request: Request, space_id: int, number: int) -> Response:
-        self.throttle_scope = "space_writes"
         space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

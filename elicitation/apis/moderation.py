@@ -75,7 +75,7 @@ class FlagListCreateApi(SpaceApi):
     """Report a statement or argument; moderators list the open reports."""
 
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
-    throttle_scope = "space_writes"
+    throttle_scopes = {"POST": "space_writes"}
 
     @extend_schema(
         operation_id="flags_list",
@@ -83,7 +83,6 @@ class FlagListCreateApi(SpaceApi):
         description="Open reports, oldest first (moderators).",
     )
     def get(self, request: Request, space_id: int) -> Response:
-        self.throttle_scope = "space_reads"
         space = self.space(request, space_id, Action.MODERATE)
         flags = selectors.moderation_queue(space=space)["flags"]
         paginator = LimitOffsetPagination()

@@ -116,6 +116,8 @@ class ComparisonCreateApi(SpaceApi):
 class RankingApi(SpaceApi):
     """Your ranked ballot: read it, or replace it (first choice first)."""
 
+    throttle_scopes = {"PUT": "space_writes"}
+
     class InputSerializer(serializers.Serializer):
         statements = serializers.ListField(child=number_field(), allow_empty=False, max_length=20)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -144,7 +146,6 @@ class RankingApi(SpaceApi):
         description="Replaces the whole ballot atomically: at most k distinct accepted statements.",
     )
     def put(self, request: Request, space_id: int) -> Response:
-        self.throttle_scope = "space_writes"
         space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

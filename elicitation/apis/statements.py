@@ -40,6 +40,8 @@ class StatementCountsOutputSerializer(StatementOutputSerializer):
 class StatementListProposeApi(SpaceApi):
     """Accepted statements with their vote counts; or propose a new statement."""
 
+    throttle_scopes = {"POST": "space_writes"}
+
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
 
     class InputSerializer(serializers.Serializer):
@@ -101,7 +103,6 @@ class StatementListProposeApi(SpaceApi):
         "Moderators may send seed=true (and is_meta) to add seed statements.",
     )
     def post(self, request: Request, space_id: int) -> Response:
-        self.throttle_scope = "space_writes"
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from elicitation import selectors, services
 from elicitation.identity import find_participant
 from elicitation.models import Space
+from elicitation.throttles import form_throttle
 from elicitation.views.common import (
     HtmxHttpRequest,
     _can_participate,
@@ -40,6 +41,7 @@ def _pair_context(
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@form_throttle("space_votes")
 def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
         space = _space(request, space_id)
@@ -95,6 +97,7 @@ def _ranking_context(
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@form_throttle("space_writes")
 def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
         space = _space(request, space_id)

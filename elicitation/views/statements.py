@@ -12,11 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 from elicitation import selectors, services
 from elicitation.identity import Identity, find_participant
 from elicitation.models import ModerationStatus, Space
+from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate, _roles, _space
 from elicitation.views.context import _statement_context, _vote_context
 
 
 @require_POST
+@form_throttle("space_writes")
 def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     space, identity = _participate(request, space_id)
     text = request.POST.get("text", "")
