@@ -34,6 +34,7 @@ class AnalysisRun(models.Model):
         API = "api", "API"
         AUTO = "auto", "Automatic"
         CLOSE = "close", "Space closed"
+        COMMAND = "command", "Command line"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="analysis_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -53,6 +54,9 @@ class AnalysisRun(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # Statement numbers by routing priority, highest first (ties: lower number):
+    # all the vote card needs from a run, so it never loads `result`.
+    routing = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 import traceback
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,13 +97,15 @@ def run_enqueue(*, run_id: int) -> bool:
 
 
 def run_request(
-    *, space: Space, trigger: str, requested_by: User | None = None
+    *, space: Space, trigger: str, requested_by: User | None = None, enqueue: bool = True
 ) -> AnalysisRun | None:
     """Queue an analysis of `space` unless one is already queued or running.
 
     Returns the new run, or None when the space already has an active run (the
     database constraint one_active_run_per_space settles races between two
-    requests). The task is sent after the transaction commits.
+    requests). The task is sent after the transaction commits, unless
+    `enqueue` is False: the caller then runs it (the analyze_space command),
+    and no worker can claim it first.
     """
     if trigger not in AnalysisRun.Trigger.values:
         raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
@@ -119,7 +122,8 @@ def run_request(
     except IntegrityError:
         # Another request created the active run between our check and insert.
         return None
-    transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
     return run
 
 
@@ -189,6 +193,85 @@ def run_fail(*, run_id: int, error: str) -> None:
     )
 
 
+def run_sensemaking(*, space_id: int, result: dict[str, Any]) -> dict[str, Any]:
+    """Topics and extractive summaries of a run's result (aggregation.sensemaking).
+
+    Embeds the statements that still lack an embedding first (this runs on
+    the worker). Without the embedding model there are no topics; the
+    summaries need none.
+    """
+    from aggregation import sensemaking
+    from aggregation.engine import embedding
+    from elicitation.services import statements_embed_missing
+
+    numbers = sorted(int(n) for n, e in result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=space_id)
+    topics: dict[str, Any] | None = None
+    if embedding.available():
+        statements_embed_missing(space_id=space_id)
+        vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
+        topics = sensemaking.topics_of(result, numbers, texts, vectors)
+    return {
+        "topics": topics,
+        "summaries": sensemaking.summaries_of(result, numbers, texts, topics),
+    }
+
+
+def _send_summarise(run_id: int) -> None:
+    from aggregation.tasks import summarise_run
+
+    try:
+        summarise_run.delay(run_id)
+    except Exception:  # the broker is down: the run stands without the optional summary
+        logger.warning("Could not queue the language-model summary of run %s", run_id)
+
+
+def run_summarise_abstractive(*, run_id: int) -> bool:
+    """Add the language model's checked summary to a succeeded run (aggregation.llm).
+
+    Does nothing without LLM_BASE_URL or when the run has one already (a
+    retried task never asks twice). Raises llm.LLMError when the endpoint
+    fails (the task retries). Returns whether a summary was stored.
+    """
+    from aggregation import llm
+
+    if not settings.LLM_BASE_URL:
+        return False
+    run = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.SUCCEEDED).first()
+    if run is None or run.result is None:
+        return False
+    if "abstractive" in (run.result.get("summaries") or {}):
+        return False
+    numbers = sorted(int(n) for n, e in run.result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=run.space_id)
+    reply = llm.chat(
+        base_url=settings.LLM_BASE_URL,
+        model=settings.LLM_MODEL,
+        api_key=settings.LLM_API_KEY,
+        prompt=llm.evidence(run.result, texts, numbers),
+        timeout_s=settings.LLM_TIMEOUT_S,
+    )
+    checked = llm.check(reply, set(numbers))
+    with transaction.atomic():
+        locked = AnalysisRun.objects.select_for_update().get(pk=run_id)
+        result = dict(locked.result or {})
+        summaries = dict(result.get("summaries") or {})
+        if "abstractive" in summaries:
+            return False
+        summaries["abstractive"] = {
+            "machine_made": True,
+            "model": settings.LLM_MODEL,
+            "sentences": checked.sentences,
+            # Sentences without a valid citation are not kept, only counted.
+            "dropped": len(checked.dropped),
+            "created_at": timezone.now().isoformat(),
+        }
+        result["summaries"] = summaries
+        locked.result = result
+        locked.save(update_fields=["result"])
+    return True
+
+
 def run_execute(*, run_id: int) -> bool:
     """Claim a queued run, analyse a snapshot of its space and store the result.
 
@@ -224,6 +307,9 @@ def run_execute(*, run_id: int) -> bool:
         output = analysis.analyze_snapshot(
             snapshot, on_stage=on_stage, min_voters=basis["min_voters"]
         )
+        sense_started = time.perf_counter()
+        output.result.update(run_sensemaking(space_id=run.space_id, result=output.result))
+        output.timings["topics"] = round(time.perf_counter() - sense_started, 6)
         on_stage(AnalysisRun.Stage.SAVING)
         saving_started = timezone.now()
         timings = {"reading": round(read_s, 6), **output.timings}
@@ -239,6 +325,7 @@ def run_execute(*, run_id: int) -> bool:
                 parameters=output.parameters,
                 counts=output.counts,
                 result=output.result,
+                routing=output.routing,
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )
@@ -249,6 +336,8 @@ def run_execute(*, run_id: int) -> bool:
             profile_create_draft(run=run)
             timings["saving"] = round((timezone.now() - saving_started).total_seconds(), 6)
             AnalysisRun.objects.filter(id=run_id).update(timings=timings)
+            if settings.LLM_BASE_URL:
+                transaction.on_commit(lambda: _send_summarise(run_id))
     except TRANSIENT_DB_ERRORS:
         raise
     except SoftTimeLimitExceeded:

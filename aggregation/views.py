@@ -224,7 +224,10 @@ def _review_response(
             ModerationAction.Action.EXCLUDE_VALUE,
         ],
     ).select_related("actor")[:20]
+    summaries = (profile.run.result or {}).get("summaries") or {}
+    abstractive = (summaries.get("abstractive") or {}).get("sentences") or []
     context = {
+        "machine_summary": [*summaries.get("space", []), *abstractive],
         **_profile_context(profile),
         "space": space,
         "previous": previous,

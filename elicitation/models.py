@@ -360,6 +360,7 @@ class ModerationAction(models.Model):
         RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
         EXCLUDE_VALUE = "exclude_value", "Left a value out of a profile"
         IMPORT = "import", "Imported data"
+        MERGE = "merge", "Merged a duplicate"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(
@@ -383,3 +384,21 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} in {self.space_id} at {self.created_at}"
+
+
+class StatementEmbedding(models.Model):
+    """A statement's sentence embedding (aggregation.engine.embedding), computed once.
+
+    The vector is 384 float32 values, little-endian, unit length; `model`
+    names what made it, so a change of model can recompute the old ones.
+    """
+
+    statement = models.OneToOneField(
+        Statement, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    model = models.CharField(max_length=60)
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"embedding of statement {self.statement_id} ({self.model})"

@@ -45,6 +45,19 @@ class DuplicateOutputSerializer(serializers.Serializer):
     duplicate_of = serializers.DictField(help_text="{number, text, url} of the existing statement")
 
 
+class SimilarItemOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+    similarity = serializers.FloatField(help_text="Cosine similarity of the two meanings, 0 to 1.")
+    url = serializers.CharField()
+
+
+class SimilarOutputSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["similar"])
+    detail = serializers.CharField()
+    similar = SimilarItemOutputSerializer(many=True)
+
+
 # Where the participant API says more than the shared table.
 _SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(BAD_REQUEST_SCHEMA, "Bad input: messages per field, or a detail."),
@@ -122,6 +135,25 @@ def _call(fn: Callable[..., T], **kwargs: Any) -> T:
                         kwargs={"space_id": existing.space_id, "number": existing.number},
                     ),
                 },
+            }
+        ) from None
+    except services.SimilarStatements as exc:
+        raise DuplicateError(
+            {
+                "code": "similar",
+                "detail": exc.message_dict["text"][0],
+                "similar": [
+                    {
+                        "number": m.number,
+                        "text": m.text,
+                        "similarity": m.similarity,
+                        "url": reverse(
+                            "elicitation:statement",
+                            kwargs={"space_id": kwargs["space"].pk, "number": m.number},
+                        ),
+                    }
+                    for m in exc.matches
+                ],
             }
         ) from None
     except services.Refused as exc:

@@ -44,8 +44,8 @@ class StatementNextApi(SpaceApi):
     def get(self, request: Request, space_id: int) -> Response:
         space = self.space(request, space_id)
         participant = find_participant(request._request, space)
-        result = selectors.latest_analysis_result(space=space)
-        statement = selectors.statement_next(space=space, participant=participant, result=result)
+        routing = selectors.latest_routing(space=space)
+        statement = selectors.statement_next(space=space, participant=participant, routing=routing)
         progress = selectors.vote_progress(space=space, participant=participant)
         return Response(
             {

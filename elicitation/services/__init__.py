@@ -30,6 +30,15 @@ from elicitation.services.moderation import (
 )
 from elicitation.services.participants import new_anon_token, participant_get_or_create
 from elicitation.services.preferences import comparison_record, ranking_submit
+from elicitation.services.similarity import (
+    SimilarStatement,
+    SimilarStatements,
+    duplicate_clusters,
+    near_duplicates,
+    statement_merge,
+    statements_embed_missing,
+    statements_similar,
+)
 from elicitation.services.spaces import SPACE_FIELDS, space_create, space_set_phase, space_update
 from elicitation.services.statements import (
     DuplicateStatement,
@@ -56,14 +65,18 @@ __all__ = [
     "SPACE_FIELDS",
     "DuplicateStatement",
     "Refused",
+    "SimilarStatement",
+    "SimilarStatements",
     "TokenVote",
     "TokenVoteInput",
     "VoteOutcome",
     "argument_moderate",
     "argument_post",
     "comparison_record",
+    "duplicate_clusters",
     "flag_create",
     "flag_dismiss",
+    "near_duplicates",
     "new_anon_token",
     "participant_get_or_create",
     "ranking_submit",
@@ -71,9 +84,12 @@ __all__ = [
     "space_set_phase",
     "space_update",
     "statement_find_duplicate",
+    "statement_merge",
     "statement_moderate",
     "statement_propose",
     "statement_seed",
+    "statements_embed_missing",
+    "statements_similar",
     "vote_cast",
     "vote_store",
     "votes_cast_for_anon_tokens",

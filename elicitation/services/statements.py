@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,11 @@ from elicitation.models import (
     Statement,
 )
 from elicitation.services.common import Refused, _log, _next_counter, _require_input
+from elicitation.services.similarity import (
+    SimilarStatements,
+    statement_embedding_store,
+    statements_similar,
+)
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
@@ -24,6 +30,8 @@ from elicitation.text import (
     fold_text,
     is_near_duplicate,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class DuplicateStatement(ValidationError):
@@ -120,18 +128,46 @@ def _statement_create(
 
 
 def statement_propose(
-    *, space: Space, participant: Participant, text: str, is_meta: bool = False
+    *,
+    space: Space,
+    participant: Participant,
+    text: str,
+    is_meta: bool = False,
+    distinct: bool = False,
 ) -> Statement:
-    """A participant proposes a statement; pending under pre-moderation, else accepted."""
+    """A participant proposes a statement; pending under pre-moderation, else accepted.
+
+    Raises DuplicateStatement for the same text (spelling rules, always) and
+    SimilarStatements when accepted statements say the same by meaning,
+    unless the proposer confirmed it says something different (`distinct`).
+    """
     _require_input(space, "statements")
     status = (
         ModerationStatus.PENDING
         if space.moderation == Space.Moderation.PRE
         else ModerationStatus.ACCEPTED
     )
-    return _statement_create(
-        space=space, text=text, author=participant, is_seed=False, is_meta=is_meta, status=status
-    )
+    cleaned = _validated_statement_text(text)
+    # The spelling rules first: a copy is a "duplicate", never merely "similar".
+    duplicate = statement_find_duplicate(space=space, folded=fold_text(cleaned))
+    if duplicate is not None:
+        raise DuplicateStatement(duplicate)
+    # The model runs outside the transaction that locks the space's counter.
+    matches, vector = statements_similar(space=space, text=cleaned)
+    if matches and not distinct:
+        raise SimilarStatements(matches)
+    with transaction.atomic():
+        statement = _statement_create(
+            space=space,
+            text=text,
+            author=participant,
+            is_seed=False,
+            is_meta=is_meta,
+            status=status,
+        )
+        if vector is not None:
+            statement_embedding_store(statement=statement, vector=vector)
+    return statement
 
 
 def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:
@@ -154,4 +190,22 @@ def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False
             statement=statement,
             reason="Seed statement added by a facilitator.",
         )
+        _embed_later(space.pk)
     return statement
+
+
+def _embed_later(space_id: int) -> None:
+    """Have the worker embed the space's new statements once this transaction commits.
+
+    Best effort: with the broker down nothing is lost, since every analysis
+    run embeds what is still missing before it reads the space.
+    """
+    from elicitation.tasks import statements_embed
+
+    def send() -> None:
+        try:
+            statements_embed.delay(space_id)
+        except Exception:  # the broker is down; the next analysis run catches up
+            logger.warning("Could not queue the embedding of space %s's statements", space_id)
+
+    transaction.on_commit(send)

@@ -27,6 +27,22 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
             space=space,
             participant=identity.participant(),
             text=text,
+            distinct=request.POST.get("distinct") == "1",
+        )
+    except services.SimilarStatements as exc:
+        similar = [
+            {
+                "number": m.number,
+                "text": m.text,
+                "percent": round(m.similarity * 100),
+                "url": reverse(
+                    "elicitation:statement", kwargs={"space_id": space.pk, "number": m.number}
+                ),
+            }
+            for m in exc.matches
+        ]
+        return _propose_error(
+            request, space, identity, "; ".join(_errors(exc)), 409, text, similar=similar
         )
     except services.DuplicateStatement as exc:
         url = reverse(
@@ -61,12 +77,14 @@ def _propose_error(
     status: int,
     text: str,
     duplicate_url: str = "",
+    similar: list[dict[str, object]] | None = None,
 ) -> HttpResponseBase:
     context = {
         "space": space,
         "propose_error": error,
         "propose_text": text,
         "duplicate_url": duplicate_url,
+        "similar": similar or [],
         "accepts_input": space.accepts_input(),
     }
     if request.htmx:

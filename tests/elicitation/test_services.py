@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from aggregation.analysis import routing_order
 from elicitation import selectors, services
 from elicitation.models import (
     Comparison,
@@ -26,8 +27,8 @@ from tests.factories import SpaceFactory, StatementFactory
 pytestmark = pytest.mark.django_db
 
 
-def _next_number(space: Space, participant: Participant, result: Any = None) -> int | None:
-    statement = selectors.statement_next(space=space, participant=participant, result=result)
+def _next_number(space: Space, participant: Participant, routing: Any = ()) -> int | None:
+    statement = selectors.statement_next(space=space, participant=participant, routing=routing)
     return statement.number if statement else None
 
 
@@ -227,13 +228,18 @@ def test_next_statement_follows_the_analysis_priorities_with_a_stable_tie_break(
 ) -> None:
     for n in (1, 2, 3, 4):
         StatementFactory.create(space=space, number=n)
-    result = {"priorities": {"1": 0.5, "2": 3.0, "3": 3.0, "4": 1.0}}
+    routing = routing_order({1: 0.5, 2: 3.0, 3: 3.0, 4: 1.0})
+    assert routing == [2, 3, 4, 1]
     me = _participant(space)
-    assert _next_number(space, me, result) == 2
+    assert _next_number(space, me, routing) == 2
     services.vote_cast(participant=me, statement_number=2, value=1)
-    assert _next_number(space, me, result) == 3
+    assert _next_number(space, me, routing) == 3
     services.vote_cast(participant=me, statement_number=3, value=1)
-    assert _next_number(space, me, result) == 4
+    assert _next_number(space, me, routing) == 4
+    # Statements newer than the analysis come first, lowest number first.
+    StatementFactory.create(space=space, number=9)
+    StatementFactory.create(space=space, number=7)
+    assert _next_number(space, me, routing) == 7
 
 
 def test_pairs_prefer_little_compared_statements_and_never_repeat_the_last_pair(
