@@ -23,6 +23,7 @@ from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
+from elicitation.services import decision_log_append
 
 logger = logging.getLogger(__name__)
 
@@ -576,30 +577,24 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
             "content",
         ]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.PUBLISH_PROFILE,
         profile_version=profile.version,
         detail={"run": profile.run_id, "summary": profiles.diff_summary(profile.diff)},
     )
-    decision.full_clean()
-    decision.save()
     # Each value left out is a public decision of its own, with its reason.
     for excluded in profile.content["excluded"]:
-        left_out = ModerationAction(
+        decision_log_append(
             space=space,
             actor=actor,
-            actor_role=role,
             action=ModerationAction.Action.EXCLUDE_VALUE,
             statement=Statement.objects.filter(space=space, number=excluded["statement"]).first(),
             profile_version=profile.version,
             reason=excluded["reason"],
             detail={"statement": excluded["statement"]},
         )
-        left_out.full_clean()
-        left_out.save()
     return profile
 
 
@@ -683,7 +678,7 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     if len(reason) > 1000:
         raise ValidationError({"reason": "Keep the reason under 1000 characters."})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
-    role = _actor_role(actor, space)
+    _actor_role(actor, space)  # the permission check; the log records the role itself
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
         raise ProfileError("Only a published profile can be retracted.")
@@ -699,14 +694,11 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     profile.save(
         update_fields=["status", "retracted_at", "retracted_by", "retraction_reason", "content"]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.RETRACT_PROFILE,
         profile_version=profile.version,
         reason=reason,
     )
-    decision.full_clean()
-    decision.save()
     return profile

@@ -299,6 +299,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Application errors become HTTP answers here and nowhere else.
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",

@@ -67,6 +67,10 @@ class Space(models.Model):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
     link_token = models.CharField(max_length=40, unique=True, default=_link_token)
+    # An embedding site's `xid` names one of its users; it is accepted only with
+    # the site's HMAC of it (elicitation.identity.xid_signature), unless the
+    # facilitators chose to trust unsigned xids (anyone could then act as any xid).
+    trust_unsigned_xids = models.BooleanField(default=False)
     # Per-space counters handing out the small integer ids exports show;
     # incremented under select_for_update in the services.
     participant_counter = models.PositiveIntegerField(default=0)
@@ -180,6 +184,11 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "elicitation:statement", kwargs={"space_id": self.space_id, "number": self.number}
+        )
 
 
 class VoteValue(models.IntegerChoices):

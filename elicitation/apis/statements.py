@@ -21,7 +21,6 @@ from elicitation.apis.common import (
     DuplicateOutputSerializer,
     SimilarOutputSerializer,
     SpaceApi,
-    _call,
     _errors,
     name_nested_serializers,
 )
@@ -129,8 +128,7 @@ class StatementListProposeApi(SpaceApi):
                 raise serializers.ValidationError(
                     {"is_meta": ["Only seed statements set is_meta."]}
                 )
-            statement = _call(
-                services.statement_seed,
+            statement = services.statement_seed(
                 space=space,
                 actor=request.user,
                 text=v["text"],
@@ -141,9 +139,8 @@ class StatementListProposeApi(SpaceApi):
             )
         space = self.space(request, space_id, Action.PARTICIPATE)
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        statement = _call(
-            services.statement_propose,
+        participant = identity.participant()
+        statement = services.statement_propose(
             space=space,
             participant=participant,
             text=data.validated_data["text"],

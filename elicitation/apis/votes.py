@@ -14,7 +14,6 @@ from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
-    _call,
     _errors,
     name_nested_serializers,
     number_field,
@@ -98,9 +97,8 @@ class VoteCastApi(SpaceApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        outcome = _call(
-            services.vote_cast,
+        participant = identity.participant()
+        outcome = services.vote_cast(
             participant=participant,
             statement_number=data.validated_data["statement"],
             value=data.validated_data["value"],

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from numpy.typing import NDArray
 
 from aggregation.engine import embedding, similar
+from config.exceptions import Conflict
 from elicitation.models import (
     ModerationAction,
     ModerationStatus,
@@ -28,7 +30,7 @@ from elicitation.models import (
     Vote,
     VoteEvent,
 )
-from elicitation.services.common import Refused, _log
+from elicitation.services.decisions import decision_log_append
 
 # How many statements the task embeds in one batch (and one transaction).
 EMBED_BATCH = 256
@@ -49,20 +51,29 @@ class SimilarStatement:
     similarity: float
 
 
-class SimilarStatements(ValidationError):
+class SimilarStatements(Conflict):
     """Existing statements say the same by meaning; the proposer may confirm it differs."""
 
-    def __init__(self, matches: list[SimilarStatement]) -> None:
+    def __init__(self, matches: list[SimilarStatement], *, space_id: int) -> None:
         numbers = ", ".join(f"#{m.number}" for m in matches)
         super().__init__(
-            {
-                "text": ValidationError(
-                    "Statements already in this space say much the same (%(numbers)s). "
-                    "Vote on those instead, or confirm that yours says something different.",
-                    code="similar",
-                    params={"numbers": numbers},
-                )
-            }
+            "Statements already in this space say much the same "
+            f"({numbers}). Vote on those instead, or confirm that yours says something different.",
+            code="similar",
+            extra={
+                "similar": [
+                    {
+                        "number": m.number,
+                        "text": m.text,
+                        "similarity": m.similarity,
+                        "url": reverse(
+                            "elicitation:statement",
+                            kwargs={"space_id": space_id, "number": m.number},
+                        ),
+                    }
+                    for m in matches
+                ]
+            },
         )
         self.matches = matches
 
@@ -193,9 +204,12 @@ def statement_merge(*, space: Space, source: Statement, target: Statement, actor
     if source.pk == target.pk:
         raise ValidationError("A statement cannot be merged into itself.")
     if target.status != ModerationStatus.ACCEPTED:
-        raise Refused(f"Statement #{target.number} is not accepted; merge into an accepted one.")
+        raise Conflict(
+            f"Statement #{target.number} is not accepted; merge into an accepted one.",
+            code="not_accepted",
+        )
     if source.status == ModerationStatus.REJECTED:
-        raise Refused(f"Statement #{source.number} is already removed.")
+        raise Conflict(f"Statement #{source.number} is already removed.", code="removed")
     now = timezone.now()
     with transaction.atomic():
         voted_target = set(
@@ -218,7 +232,7 @@ def statement_merge(*, space: Space, source: Statement, target: Statement, actor
         )
         source.status = ModerationStatus.REJECTED
         source.save(update_fields=["status"])
-        _log(
+        decision_log_append(
             space=space,
             actor=actor,
             action=ModerationAction.Action.MERGE,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
 
+from config.exceptions import Conflict
 from elicitation.models import (
     STATEMENT_MAX_LENGTH,
     ModerationAction,
@@ -17,7 +18,8 @@ from elicitation.models import (
     Space,
     Statement,
 )
-from elicitation.services.common import Refused, _log, _next_counter, _require_input
+from elicitation.services.common import _next_counter, _require_input
+from elicitation.services.decisions import decision_log_append
 from elicitation.services.similarity import (
     SimilarStatements,
     statement_embedding_store,
@@ -34,19 +36,25 @@ from elicitation.text import (
 logger = logging.getLogger(__name__)
 
 
-class DuplicateStatement(ValidationError):
+class DuplicateStatement(Conflict):
     """A statement with the same or nearly the same text exists in the space."""
 
     def __init__(self, existing: Statement) -> None:
+        message = (
+            f"This says the same as statement #{existing.number}: “{existing.text}”. "
+            "Vote on that one instead."
+        )
         super().__init__(
-            {
-                "text": ValidationError(
-                    "This says the same as statement #%(number)s: “%(text)s”. "
-                    "Vote on that one instead.",
-                    code="duplicate",
-                    params={"number": existing.number, "text": existing.text},
-                )
-            }
+            message,
+            code="duplicate",
+            fields={"text": [message]},
+            extra={
+                "duplicate_of": {
+                    "number": existing.number,
+                    "text": existing.text,
+                    "url": existing.get_absolute_url(),
+                }
+            },
         )
         self.existing = existing
 
@@ -155,7 +163,7 @@ def statement_propose(
     # The model runs outside the transaction that locks the space's counter.
     matches, vector = statements_similar(space=space, text=cleaned)
     if matches and not distinct:
-        raise SimilarStatements(matches)
+        raise SimilarStatements(matches, space_id=space.pk)
     with transaction.atomic():
         statement = _statement_create(
             space=space,
@@ -170,10 +178,12 @@ def statement_propose(
     return statement
 
 
-def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:
+def statement_seed(
+    *, space: Space, actor: User | AnonymousUser | None, text: str, is_meta: bool = False
+) -> Statement:
     """A facilitator adds a seed statement (accepted at once, also in draft spaces)."""
     if space.phase == Space.Phase.CLOSED:
-        raise Refused("This space is closed; it accepts no new statements.")
+        raise Conflict("This space is closed; it accepts no new statements.", code="space_closed")
     with transaction.atomic():
         statement = _statement_create(
             space=space,
@@ -183,7 +193,7 @@ def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False
             is_meta=is_meta,
             status=ModerationStatus.ACCEPTED,
         )
-        _log(
+        decision_log_append(
             space=space,
             actor=actor,
             action=ModerationAction.Action.APPROVE,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from communities.roles import Action
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.models import Argument, Flag, ModerationStatus, Space
 from elicitation.services.common import statement_number_in_range
@@ -125,7 +126,7 @@ def statement_merge(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
         carried = services.statement_merge(
             space=space, source=source, target=target, actor=request.user
         )
-    except services.Refused as exc:
+    except ApplicationError as exc:
         messages.error(request, f"Statement #{number}: {exc.message}")
     except ValidationError as exc:
         messages.error(request, f"Statement #{number}: " + "; ".join(_errors(exc)))
@@ -196,11 +197,10 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             text=request.POST.get("text", ""),
             is_meta=request.POST.get("is_meta") == "on",
         )
-    except (ValidationError, services.Refused) as exc:
-        messages.error(
-            request,
-            exc.message if isinstance(exc, services.Refused) else "; ".join(_errors(exc)),
-        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(_errors(exc)))
     else:
         messages.success(request, f"Seed statement #{statement.number} added.")
     return redirect(_moderation_url(space))

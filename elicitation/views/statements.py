@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.identity import Identity, find_participant
 from elicitation.models import ModerationStatus, Space
@@ -31,27 +32,16 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
         )
     except services.SimilarStatements as exc:
         similar = [
-            {
-                "number": m.number,
-                "text": m.text,
-                "percent": round(m.similarity * 100),
-                "url": reverse(
-                    "elicitation:statement", kwargs={"space_id": space.pk, "number": m.number}
-                ),
-            }
-            for m in exc.matches
+            {**match, "percent": round(match["similarity"] * 100)} for match in exc.extra["similar"]
         ]
         return _propose_error(
-            request, space, identity, "; ".join(_errors(exc)), 409, text, similar=similar
+            request, space, identity, exc.message, http_status(exc), text, similar=similar
         )
     except services.DuplicateStatement as exc:
-        url = reverse(
-            "elicitation:statement",
-            kwargs={"space_id": space.pk, "number": exc.existing.number},
-        )
-        return _propose_error(request, space, identity, "; ".join(_errors(exc)), 409, text, url)
-    except services.Refused as exc:
-        return _propose_error(request, space, identity, exc.message, exc.status, text)
+        url = exc.existing.get_absolute_url()
+        return _propose_error(request, space, identity, exc.message, http_status(exc), text, url)
+    except ApplicationError as exc:
+        return _propose_error(request, space, identity, exc.message, http_status(exc), text)
     except ValidationError as exc:
         return _propose_error(request, space, identity, "; ".join(_errors(exc)), 400, text)
     if statement.status == ModerationStatus.PENDING:

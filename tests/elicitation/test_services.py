@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from aggregation.analysis import routing_order
+from config.api_errors import http_status
+from config.exceptions import Conflict, Forbidden
 from elicitation import selectors, services
 from elicitation.models import (
     Comparison,
@@ -151,14 +153,14 @@ def test_html_is_stored_as_plain_text(space: Space) -> None:
 def test_a_closed_or_out_of_schedule_space_accepts_no_input(space: Space) -> None:
     participant = _participant(space)
     space.phase = Space.Phase.CLOSED
-    with pytest.raises(services.Refused, match="closed"):
+    with pytest.raises(Conflict, match="closed"):
         services.statement_propose(
             space=space, participant=participant, text="A fine statement here"
         )
     space.phase = Space.Phase.OPEN
     space.closes_at = timezone.now() - timedelta(minutes=1)
     space.opens_at = timezone.now() - timedelta(days=1)
-    with pytest.raises(services.Refused, match="schedule has ended"):
+    with pytest.raises(Conflict, match="schedule has ended"):
         services.statement_propose(
             space=space, participant=participant, text="A fine statement here"
         )
@@ -167,11 +169,11 @@ def test_a_closed_or_out_of_schedule_space_accepts_no_input(space: Space) -> Non
 
 def test_a_switched_off_activity_is_refused_with_403(space: Space) -> None:
     space.pairwise_enabled = False
-    with pytest.raises(services.Refused) as caught:
+    with pytest.raises(Forbidden) as caught:
         services.comparison_record(
             participant=_participant(space), statement_a=1, statement_b=2, choice="a"
         )
-    assert caught.value.status == 403
+    assert http_status(caught.value) == 403
 
 
 def test_changing_a_vote_keeps_history_and_replays_change_nothing(space: Space) -> None:
