@@ -67,6 +67,10 @@ class Space(models.Model):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
     link_token = models.CharField(max_length=40, unique=True, default=_link_token)
+    # An embedding site's `xid` names one of its users; it is accepted only with
+    # the site's HMAC of it (elicitation.identity.xid_signature), unless the
+    # facilitators chose to trust unsigned xids (anyone could then act as any xid).
+    trust_unsigned_xids = models.BooleanField(default=False)
     # Per-space counters handing out the small integer ids exports show;
     # incremented under select_for_update in the services.
     participant_counter = models.PositiveIntegerField(default=0)
@@ -364,6 +368,7 @@ class ModerationAction(models.Model):
         PUBLISH_PROFILE = "publish_profile", "Published a value profile"
         RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
         EXCLUDE_VALUE = "exclude_value", "Left a value out of a profile"
+        REWORD_PRINCIPLE = "reword_principle", "Worded a value as a principle"
         IMPORT = "import", "Imported data"
         MERGE = "merge", "Merged a duplicate"
 

@@ -15,7 +15,15 @@ from rest_framework.views import APIView
 from communities.roles import Action
 from config.api_errors import BAD_REQUEST_SCHEMA, ErrorOutputSerializer, error_responses
 from elicitation import selectors, services
-from elicitation.identity import LINK_HEADER, TOKEN_HEADER, Identity, link_proof
+from elicitation.identity import (
+    LINK_HEADER,
+    TOKEN_HEADER,
+    XID_SIGNATURE_FIELD,
+    Identity,
+    link_proof,
+    xid_signature_from,
+    xid_signed,
+)
 from elicitation.models import Space
 from elicitation.throttles import ParticipantScopedThrottle
 
@@ -126,9 +134,22 @@ class SpaceApi(APIView):
         )
 
     def identity(self, request: Request, space: Space) -> Identity:
-        xid = request.data.get("xid") if isinstance(request.data, dict) else None
+        data = request.data if isinstance(request.data, dict) else {}
+        xid = data.get("xid")
         if xid is not None and not isinstance(xid, str):
             raise serializers.ValidationError({"xid": ["An external id is a string."]})
+        if xid and space.participation == Space.Participation.LINK:
+            signature = data.get(XID_SIGNATURE_FIELD) or xid_signature_from(request._request)
+            if not isinstance(signature, str) or not xid_signed(space, xid.strip(), signature):
+                raise serializers.ValidationError(
+                    {
+                        "xid": [
+                            "This xid is not signed: send xid_sig (or the X-Xid-Signature "
+                            "header), the HMAC-SHA256 of the xid keyed with the space's "
+                            "secret, which its facilitators see on the space's settings page."
+                        ]
+                    }
+                )
         return Identity(request._request, space, xid=xid or None)
 
 

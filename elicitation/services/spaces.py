@@ -27,6 +27,7 @@ SPACE_FIELDS = (
     "moderation",
     "participation",
     "ranking_size",
+    "trust_unsigned_xids",
 )
 
 

@@ -16,7 +16,13 @@ from django.views.decorators.vary import vary_on_headers
 from communities.roles import Action, role_allows
 from elicitation import selectors, services
 from elicitation.forms import SpaceForm
-from elicitation.identity import find_participant, remember_link, remember_xid
+from elicitation.identity import (
+    XID_SIGNATURE_FIELD,
+    find_participant,
+    remember_link,
+    remember_xid,
+    xid_secret,
+)
 from elicitation.models import Space
 from elicitation.views.common import HtmxHttpRequest, _errors, _space
 from elicitation.views.context import _space_page_context
@@ -103,7 +109,12 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
     return render(
         request,
         "elicitation/space_form.html",
-        {"form": form, "community": space.community, "space": space},
+        {
+            "form": form,
+            "community": space.community,
+            "space": space,
+            "xid_secret": xid_secret(space),
+        },
         status=status,
     )
 
@@ -136,7 +147,10 @@ def space_join(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     url = space.get_absolute_url()
     xid = (request.GET.get("xid") or "").strip()
     if xid and space.participation == Space.Participation.LINK:
-        url += "?" + urlencode({"xid": xid})
+        signature = (request.GET.get(XID_SIGNATURE_FIELD) or "").strip()
+        url += "?" + urlencode(
+            {"xid": xid, XID_SIGNATURE_FIELD: signature} if signature else {"xid": xid}
+        )
     response = redirect(url)
     # The pages of the space (and their htmx requests) carry no token: this
     # grant is how they know, in a private community, that the visitor has the link.
