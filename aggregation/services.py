@@ -189,8 +189,22 @@ def run_release(*, run_id: int, reason: str) -> None:
 
 def run_fail(*, run_id: int, error: str) -> None:
     """Record why a run failed; facilitators see the reason on the run page."""
-    AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+    with transaction.atomic():
+        failed = AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
+            status=AnalysisRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+        )
+        if failed:
+            _emit_run_failed(run_id=run_id, error=error[:4000])
+
+
+def _emit_run_failed(*, run_id: int, error: str) -> None:
+    from webhooks.services import webhook_event_emit
+
+    run = AnalysisRun.objects.select_related("space").get(pk=run_id)
+    webhook_event_emit(
+        community_id=run.space.community_id,
+        event="run.failed",
+        data={"space": run.space_id, "run": run.pk, "error": error},
     )
 
 
@@ -614,6 +628,7 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
                     "principle": value["principle"]["text"],
                 },
             )
+    _emit_profile_event(space=space, profile=profile, event="profile.published")
     return profile
 
 
@@ -731,4 +746,22 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
         profile_version=profile.version,
         reason=reason,
     )
+    _emit_profile_event(space=space, profile=profile, event="profile.retracted", reason=reason)
     return profile
+
+
+def _emit_profile_event(*, space: Space, profile: ValueProfile, event: str, **extra: Any) -> None:
+    """Tell the community's webhooks (deliveries are sent after the commit)."""
+    from webhooks.services import webhook_event_emit
+
+    webhook_event_emit(
+        community_id=space.community_id,
+        event=event,
+        data={
+            "space": space.pk,
+            "version": profile.version,
+            "profile": profile.pk,
+            "url": f"/api/v1/spaces/{space.pk}/profiles/{profile.version}/",
+            **extra,
+        },
+    )

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "communities",
     "elicitation",
     "aggregation",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +343,9 @@ SPECTACULAR_SETTINGS = {
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
     },
 }
+
+# Webhook URLs must be https; plain http to loopback only on a development machine.
+WEBHOOKS_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOKS_ALLOW_LOOPBACK_HTTP", DEBUG)
 
 # --- Celery ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("communities.api_urls")),
     path("api/v1/", include("elicitation.api_urls")),
     path("api/v1/", include("aggregation.api_urls")),
+    path("api/v1/", include("webhooks.api_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,39 @@
+"""Webhook reads, for the community's owners only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+from django.http import Http404
+
+from communities.models import Community
+from communities.roles import Action
+from communities.selectors import community_get_for_action
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def webhook_community_for_owner(*, user: User | AnonymousUser, slug: str) -> Community:
+    community, _ = community_get_for_action(user=user, slug=slug, action=Action.EDIT_COMMUNITY)
+    return community
+
+
+def webhook_endpoints_of(*, community: Community) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(community=community, is_active=True)
+
+
+def webhook_endpoint_get(*, community: Community, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = webhook_endpoints_of(community=community).filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise Http404("No such webhook in this community.")
+    return endpoint
+
+
+def webhook_deliveries_of(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint=endpoint)
+
+
+def webhook_delivery_get(*, endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery:
+    delivery = webhook_deliveries_of(endpoint=endpoint).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise Http404("No such delivery of this webhook.")
+    return delivery
