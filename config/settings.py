@@ -341,6 +341,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
+        "WebhookEventEnum": "webhooks.models.Event",
     },
 }
 

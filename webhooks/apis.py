@@ -53,7 +53,7 @@ class WebhookListCreateApi(ServiceApi):
     @extend_schema(
         operation_id="webhooks_list",
         summary="Webhooks of a community (owners)",
-        responses={200: EndpointOutput(many=True), **_errors(401, 403, 404, 429)},
+        responses={200: EndpointOutput(many=True), **_errors(400, 401, 403, 404, 429)},
     )
     def get(self, request: Request, slug: str) -> Response:
         community = selectors.webhook_community_for_owner(user=request.user, slug=slug)
@@ -101,7 +101,7 @@ class WebhookDeliveryListApi(ServiceApi):
     @extend_schema(
         operation_id="webhook_deliveries_list",
         summary="Deliveries of a webhook, newest first (owners)",
-        responses={200: DeliveryOutput(many=True), **_errors(401, 403, 404, 429)},
+        responses={200: DeliveryOutput(many=True), **_errors(400, 401, 403, 404, 429)},
     )
     def get(self, request: Request, slug: str, endpoint_id: int) -> Response:
         community = selectors.webhook_community_for_owner(user=request.user, slug=slug)
