@@ -440,12 +440,19 @@ class ProfileEditInputSerializer(serializers.Serializer[Any]):
         help_text="Statement number -> why the value is left out; replaces all "
         "exclusions. The reasons are public once published.",
     )
+    principles = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> the value's wording as a principle in the "
+        "constitution export (blank: the statement as written); replaces all wordings. "
+        "Recorded in the decision log when the draft is published.",
+    )
 
 
 class ProfileEditorialSerializer(serializers.ModelSerializer[ValueProfile]):
     class Meta:
         model = ValueProfile
-        fields = ["id", "status", "summary", "value_notes", "exclusions"]
+        fields = ["id", "status", "summary", "value_notes", "exclusions", "principle_wordings"]
 
 
 class ProfileEditApi(APIView):
@@ -453,7 +460,8 @@ class ProfileEditApi(APIView):
 
     @extend_schema(
         operation_id="profile_edit",
-        summary="Set a draft's summary, per-value notes and exclusions (facilitators)",
+        summary="Set a draft's summary, per-value notes, exclusions and principle wordings "
+        "(facilitators)",
         request=ProfileEditInputSerializer,
         responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 429)},
     )
@@ -468,6 +476,7 @@ class ProfileEditApi(APIView):
             summary=data.get("summary"),
             notes=data.get("notes"),
             exclusions=data.get("exclusions"),
+            principles=data.get("principles"),
         )
         return Response(ProfileEditorialSerializer(profile).data)
 

@@ -101,6 +101,9 @@ class ValueProfile(models.Model):
     summary = models.TextField(max_length=SUMMARY_MAX_LENGTH, blank=True, default="")
     value_notes = models.JSONField(default=dict, blank=True)
     exclusions = models.JSONField(default=dict, blank=True)
+    # Statement number -> the wording a facilitator gave the value as a principle
+    # (the constitution export); the decision log records it at publication.
+    principle_wordings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

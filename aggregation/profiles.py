@@ -198,8 +198,13 @@ def apply_editorial(
     summary: str,
     notes: dict[str, str],
     exclusions: dict[str, str],
+    principles: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The profile with the facilitators' summary, notes and exclusions applied.
+
+    `principles` holds the wording a facilitator gave a value for the
+    constitution export (`principle`, null where the statement stands as
+    written).
 
     Excluded values leave the ranked list for `excluded` (with their public
     reason); the remaining values are ranked again 1, 2, 3 ... in the same
@@ -217,7 +222,14 @@ def apply_editorial(
                 {"statement": value["statement"], "text": value["text"], "reason": exclusions[key]}
             )
             continue
-        kept.append({**value, "note": notes.get(key) or None})
+        wording = (principles or {}).get(key)
+        kept.append(
+            {
+                **value,
+                "note": notes.get(key) or None,
+                "principle": {"text": wording} if wording else None,
+            }
+        )
     for rank, value in enumerate(kept, start=1):
         value["rank"] = rank
     out["values"] = kept

@@ -410,6 +410,7 @@ def profile_content(*, profile: ValueProfile) -> dict[str, Any]:
         summary=profile.summary,
         notes=profile.value_notes,
         exclusions=profile.exclusions,
+        principles=profile.principle_wordings,
     )
 
 
@@ -463,6 +464,34 @@ def profile_comparison(
     """Two profiles the user may read, compared (aggregation.compare); 404 for either unreadable."""
     first = profile_for_reader(user=user, space_id=a[0], version=a[1])
     second = profile_for_reader(user=user, space_id=b[0], version=b[1])
+    same_space = first.space_id == second.space_id
+    similarity = None if same_space else _meaning_similarity(first, second)
     return compare.compare(
-        first.content, second.content, same_space=first.space_id == second.space_id
+        first.content, second.content, same_space=same_space, similarity=similarity
     )
+
+
+def _meaning_similarity(first: ValueProfile, second: ValueProfile) -> compare.Similarity | None:
+    """Cosine similarities of two profiles' values from their stored sentence embeddings.
+
+    None without the embedding model. Values whose statement has no stored
+    embedding yet are embedded here (the run embeds every statement, so
+    this is rare).
+    """
+    from aggregation.engine import embedding
+
+    if not embedding.available():
+        return None
+
+    def vectors(profile: ValueProfile) -> NDArray[np.float32]:
+        values = profile.content["values"]
+        numbers = [v["statement"] for v in values]
+        out = statement_vectors(space_id=profile.space_id, numbers=numbers)
+        missing = [i for i in range(len(numbers)) if not out[i].any()]
+        if missing:
+            out[missing] = embedding.embed([values[i]["text"] for i in missing])
+        return out
+
+    va, vb = vectors(first), vectors(second)
+    similarities = (va @ vb.T).astype(np.float64)
+    return lambda _texts_a, _texts_b: similarities

@@ -488,11 +488,12 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
     )
     older = ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).first()
     numbers = {str(v["statement"]) for v in content["values"]}
-    summary, notes, exclusions = "", {}, {}
+    summary, notes, exclusions, wordings = "", {}, {}, {}
     if older is not None:
         summary = older.summary
         notes = {k: v for k, v in older.value_notes.items() if k in numbers}
         exclusions = {k: v for k, v in older.exclusions.items() if k in numbers}
+        wordings = {k: v for k, v in older.principle_wordings.items() if k in numbers}
     ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).delete()
     profile = ValueProfile(
         space=space,
@@ -501,6 +502,7 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
         summary=summary,
         value_notes=notes,
         exclusions=exclusions,
+        principle_wordings=wordings,
     )
     profile.full_clean()
     profile.save()
@@ -556,6 +558,7 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
         summary=profile.summary,
         notes=profile.value_notes,
         exclusions=profile.exclusions,
+        principles=profile.principle_wordings,
     )
     profile.diff = profiles.diff(previous.content if previous else None, content)
     profile.content = profiles.with_header(
@@ -595,6 +598,22 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
             reason=excluded["reason"],
             detail={"statement": excluded["statement"]},
         )
+    # So is each value given a wording of its own as a principle.
+    for value in profile.content["values"]:
+        if value.get("principle"):
+            decision_log_append(
+                space=space,
+                actor=actor,
+                action=ModerationAction.Action.REWORD_PRINCIPLE,
+                statement=Statement.objects.filter(space=space, number=value["statement"]).first(),
+                profile_version=profile.version,
+                reason=f"Stated as a principle: “{value['principle']['text']}”",
+                detail={
+                    "statement": value["statement"],
+                    "statement_text": value["text"],
+                    "principle": value["principle"]["text"],
+                },
+            )
     return profile
 
 
@@ -634,8 +653,14 @@ def profile_edit(
     summary: str | None = None,
     notes: dict[Any, Any] | None = None,
     exclusions: dict[Any, Any] | None = None,
+    principles: dict[Any, Any] | None = None,
 ) -> ValueProfile:
-    """Set a draft's summary, per-value notes and exclusions (None leaves one as it is).
+    """Set a draft's summary, per-value notes, exclusions and principle wordings.
+
+    None leaves one as it is. A principle wording replaces the statement's text
+    in the constitution export only; the profile keeps the statement as
+    written beside it, and publication records each wording in the decision
+    log.
 
     Notes and exclusions replace the whole set given; an exclusion needs a
     reason, which becomes public (in the profile and the decision log) when
@@ -663,6 +688,11 @@ def profile_edit(
             required="say why it is left out; the reason is public.",
         )
         fields.append("exclusions")
+    if principles is not None:
+        profile.principle_wordings = _editorial_texts(
+            principles, field="principles", numbers=numbers, required=""
+        )
+        fields.append("principle_wordings")
     profile.full_clean()
     if fields:
         profile.save(update_fields=fields)

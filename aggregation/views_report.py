@@ -92,13 +92,15 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
 def dashboard_page(request: HttpRequest, space_id: int) -> HttpResponse:
     """Facilitators' view of a space: participation, moderation, the latest run, the draft."""
     space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id)
-    board = report_selectors.dashboard(space=space)
-    context = {"space": space, "board": board, "tab": "dashboard", **_tabs(request, space)}
-    template = "aggregation/dashboard.html"
     if request.htmx:  # type: ignore[attr-defined]
         # The glance refreshes itself every few seconds while the space is open.
-        template += "#glance"
-    return render(request, template, context)
+        board = report_selectors.dashboard_glance(space=space)
+        return render(
+            request, "aggregation/dashboard.html#glance", {"space": space, "board": board}
+        )
+    board = report_selectors.dashboard(space=space)
+    context = {"space": space, "board": board, "tab": "dashboard", **_tabs(request, space)}
+    return render(request, "aggregation/dashboard.html", context)
 
 
 @login_required

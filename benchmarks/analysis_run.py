@@ -64,8 +64,8 @@ def write_export(folder: Path, n_votes: int) -> dict[str, int]:
     }
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    """Run a command and measure its own peak memory with os.wait4."""
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float, float]:
+    """Run a command: (stdout, wall s, CPU s, peak MB) of that process alone (os.wait4)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
@@ -77,7 +77,8 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float
         stdout, stderr = out.read(), err.read()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return stdout, wall, usage.ru_maxrss / 1024.0  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return stdout, wall, cpu, usage.ru_maxrss / 1024.0  # KiB on Linux
 
 
 def bench_database(url: str) -> tuple[str, str]:
@@ -107,15 +108,15 @@ def case(size: int, env: dict[str, str], tmp: Path) -> dict[str, Any]:
     folder.mkdir()
     shape = write_export(folder, size)
     load = os.getloadavg()[0]
-    out, import_s, import_mb = run_measured(
+    out, import_s, import_cpu, import_mb = run_measured(
         [python, manage, "import_polis", str(folder), "--community", "bench"], env
     )
     space_id = int(out.split("Imported space ", 1)[1].split()[0])
-    out, whole_s, run_mb = run_measured(
+    out, whole_s, run_cpu, run_mb = run_measured(
         [python, manage, "analyze_space", str(space_id), "--json"], env
     )
     figures = json.loads(out.strip().splitlines()[-1])
-    engine_out, _, _ = run_measured(
+    engine_out, _, _, _ = run_measured(
         [
             python,
             str(ROOT / "benchmarks" / "analysis.py"),
@@ -133,8 +134,10 @@ def case(size: int, env: dict[str, str], tmp: Path) -> dict[str, Any]:
         **shape,
         "load": load,
         "import_s": import_s,
+        "import_cpu_s": import_cpu,
         "import_mb": import_mb,
         "run_s": figures["wall_s"],
+        "run_cpu_s": figures.get("cpu_s", run_cpu),
         "process_s": whole_s,
         "run_mb": run_mb,
         "timings": figures["timings"],
@@ -145,7 +148,7 @@ def case(size: int, env: dict[str, str], tmp: Path) -> dict[str, Any]:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
-        "| votes | participants x statements | import s | whole run s | "
+        "| votes | participants x statements | import s (CPU) | whole run s (CPU) | "
         + " | ".join(STAGES)
         + " | run peak MB | engine I alone s | engine I peak MB | load |"
     )
@@ -153,8 +156,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         stages = " | ".join(f"{r['timings'].get(s, 0.0):.2f}" for s in STAGES)
         print(
-            f"| {r['votes']:,} | {r['participants']:,} x {r['statements']:,} | {r['import_s']:.1f} "
-            f"| {r['run_s']:.2f} | {stages} | {r['run_mb']:,.0f} | {r['engine_s']:.2f} "
+            f"| {r['votes']:,} | {r['participants']:,} x {r['statements']:,} "
+            f"| {r['import_s']:.1f} ({r['import_cpu_s']:.1f}) "
+            f"| {r['run_s']:.2f} ({r['run_cpu_s']:.2f}) | {stages} | {r['run_mb']:,.0f} | {r['engine_s']:.2f} "
             f"| {r['engine_mb']:,.0f} | {r['load']:.1f} |",
             flush=True,
         )

@@ -368,6 +368,7 @@ class ModerationAction(models.Model):
         PUBLISH_PROFILE = "publish_profile", "Published a value profile"
         RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
         EXCLUDE_VALUE = "exclude_value", "Left a value out of a profile"
+        REWORD_PRINCIPLE = "reword_principle", "Worded a value as a principle"
         IMPORT = "import", "Imported data"
         MERGE = "merge", "Merged a duplicate"
 
