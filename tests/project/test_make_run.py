@@ -24,9 +24,7 @@ def _fake_venv(tmp_path: Path) -> Path:
     for name in ("python", "celery"):
         script = venv / "bin" / name
         script.write_text(
-            "#!/bin/sh\n"
-            'case "$*" in *runserver*|*worker*) exec sleep 60 ;; esac\n'
-            "exit 0\n"
+            '#!/bin/sh\ncase "$*" in *runserver*|*worker*) exec sleep 60 ;; esac\nexit 0\n'
         )
         script.chmod(0o755)
     time.sleep(0.01)
