@@ -31,6 +31,7 @@ from elicitation.text import (
     clean_text,
     fold_text,
     is_near_duplicate,
+    text_problem,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def _validated_statement_text(text: str) -> str:
     cleaned = clean_text(text)
     if not cleaned:
         raise ValidationError({"text": "Write a statement first; it is empty."})
+    problem = text_problem(cleaned)
+    if problem:
+        raise ValidationError({"text": problem})
     if len(cleaned) < STATEMENT_MIN_LENGTH:
         raise ValidationError(
             {"text": f"A statement needs at least {STATEMENT_MIN_LENGTH} characters."}
