@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from communities.roles import Role
 from elicitation import services
-from elicitation.models import Argument, Space, Statement
+from elicitation.models import Argument, Participant, Space, Statement
 from tests.factories import MembershipFactory, SpaceFactory, StatementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ RTL_OVERRIDE = "Fair rules for \u202eeveryone matter most"
 
 
 @pytest.fixture
-def participant_and_statement() -> tuple[object, Statement]:
+def participant_and_statement() -> tuple[Participant, Statement]:
     space = SpaceFactory.create(participation=Space.Participation.MEMBERS)
     user = UserFactory.create()
     MembershipFactory.create(user=user, community=space.community, role=Role.MEMBER)
@@ -28,7 +28,7 @@ def participant_and_statement() -> tuple[object, Statement]:
 
 @pytest.mark.parametrize("text", [ZERO_WIDTH_ONLY, RTL_OVERRIDE, "ok \u2066isolated\u2069 text"])
 def test_arguments_refuse_invisible_and_direction_spoofing_text(
-    participant_and_statement: tuple[object, Statement], text: str
+    participant_and_statement: tuple[Participant, Statement], text: str
 ) -> None:
     participant, statement = participant_and_statement
     with pytest.raises(ValidationError) as refused:
@@ -41,7 +41,7 @@ def test_arguments_refuse_invisible_and_direction_spoofing_text(
 
 @pytest.mark.parametrize("text", [ZERO_WIDTH_ONLY, RTL_OVERRIDE])
 def test_statements_refuse_them_too(
-    participant_and_statement: tuple[object, Statement], text: str
+    participant_and_statement: tuple[Participant, Statement], text: str
 ) -> None:
     participant, statement = participant_and_statement
     with pytest.raises(ValidationError) as refused:
@@ -50,7 +50,7 @@ def test_statements_refuse_them_too(
 
 
 def test_ordinary_right_to_left_text_is_welcome(
-    participant_and_statement: tuple[object, Statement],
+    participant_and_statement: tuple[Participant, Statement],
 ) -> None:
     participant, statement = participant_and_statement
     argument, _ = services.argument_post(
