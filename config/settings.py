@@ -332,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name the aggregation ones explicitly.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_errors.document_unauthorized",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
