@@ -3,11 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import views
+from elicitation.vote_api import vote_cast_api
 
 urlpatterns = [
+    # The hottest path first: Django tries patterns in order (26 were tried
+    # before it, 9% of a vote's app CPU). Documented under VoteCastApi.
+    path("api/v1/spaces/<int:space_id>/votes/", vote_cast_api, name="api-votes"),
     path("", views.home, name="home"),
-    # The API first: Django tries patterns in order, and the vote endpoint is
-    # the hottest path (about 75 page patterns were tried before it).
+    # The API next: the page patterns are many.
     path("api/v1/", include("communities.api_urls")),
     path("api/v1/", include("elicitation.api_urls")),
     path("api/v1/", include("aggregation.api_urls")),

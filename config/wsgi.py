@@ -1,12 +1,24 @@
 import os
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
-# Imported once Django is set up: the lane reads settings and URLs.
-from elicitation.vote_lane import VoteLane  # noqa: E402
+# Imported once Django is set up: the handler reads settings and URLs.
+from elicitation.vote_api import VoteHandler  # noqa: E402
 
-# Plain token-holder votes are answered in front of Django's stack (see the module).
-application = VoteLane(django_application)
+vote_application = VoteHandler(full=django_application)
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Votes (POST /api/v1/spaces/<id>/votes/) to their own handler, the rest to Django's.
+
+    Both are Django handlers; the vote handler runs only the security
+    middleware (elicitation/vote_api.py says why and what it measured).
+    """
+    if vote_application.routes(environ):
+        return vote_application(environ, start_response)
+    return django_application(environ, start_response)

@@ -38,7 +38,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         apis.ArgumentListCreateApi.as_view(),
         name="api-arguments",
     ),
-    path("spaces/<int:space_id>/votes/", apis.VoteCastApi.as_view(), name="api-votes"),
     path("spaces/<int:space_id>/pairs/next/", apis.PairNextApi.as_view(), name="api-pair-next"),
     path(
         "spaces/<int:space_id>/comparisons/",

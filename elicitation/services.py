@@ -22,6 +22,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from communities.models import Community, Membership
+from elicitation.access import input_refusal
 from elicitation.models import (
     ARGUMENT_MAX_LENGTH,
     STATEMENT_MAX_LENGTH,
@@ -83,26 +84,11 @@ class DuplicateStatement(ValidationError):
         self.existing = existing
 
 
-ACTIVITY_LABELS = {
-    "statements": "Statements and votes",
-    "pairwise": "Pairwise comparison",
-    "ranking": "Ranking",
-    "debate": "Debate",
-}
-
-
-def _require_input(space: Space, activity: str | None = None) -> None:
-    if not space.accepts_input():
-        if space.phase == Space.Phase.CLOSED:
-            raise Refused("This space is closed; it accepts no new input.")
-        if space.phase == Space.Phase.DRAFT:
-            raise Refused("This space is not open yet.")
-        now = timezone.now()
-        if space.opens_at and now < space.opens_at:
-            raise Refused(f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.")
-        raise Refused("This space's schedule has ended; it accepts no new input.")
-    if activity and not getattr(space, f"{activity}_enabled"):
-        raise Refused(f"{ACTIVITY_LABELS[activity]} is switched off in this space.", status=403)
+def require_input(space: Space, activity: str | None = None) -> None:
+    """Refuse unless `space` takes input now (and `activity`, if named, is on)."""
+    refusal = input_refusal(space, activity)
+    if refusal is not None:
+        raise Refused(refusal.message, status=403 if refusal.activity_off else 409)
 
 
 def _next_counter(space_id: int, field: str) -> int:
@@ -383,7 +369,7 @@ def statement_propose(
     *, space: Space, participant: Participant, text: str, is_meta: bool = False
 ) -> Statement:
     """A participant proposes a statement; pending under pre-moderation, else accepted."""
-    _require_input(space, "statements")
+    require_input(space, "statements")
     status = (
         ModerationStatus.PENDING
         if space.moderation == Space.Moderation.PRE
@@ -506,7 +492,7 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
     `participant.space` should be loaded already (the caller has it).
     """
     space = participant.space
-    _require_input(space, "statements")
+    require_input(space, "statements")
     if value not in VoteValue.values or isinstance(value, bool):
         raise ValidationError({"value": "A vote is 1 (agree), -1 (disagree) or 0 (pass)."})
     if not isinstance(statement_number, int) or isinstance(statement_number, bool):
@@ -767,7 +753,7 @@ def comparison_record(
     updates that last comparison instead of adding a second one.
     """
     space = participant.space
-    _require_input(space, "pairwise")
+    require_input(space, "pairwise")
     a = _int_or_error(statement_a, "statement_a")
     b = _int_or_error(statement_b, "statement_b")
     if a == b:
@@ -812,7 +798,7 @@ def comparison_record(
 def ranking_submit(*, participant: Participant, statement_numbers: list[Any]) -> Ranking:
     """Replace the participant's ballot with `statement_numbers`, first choice first."""
     space = participant.space
-    _require_input(space, "ranking")
+    require_input(space, "ranking")
     numbers = [_int_or_error(n, "statements") for n in statement_numbers]
     if not numbers:
         raise ValidationError({"statements": "Pick at least one statement to rank."})
@@ -864,7 +850,7 @@ def argument_post(
     existing argument is returned.
     """
     space = participant.space
-    _require_input(space, "debate")
+    require_input(space, "debate")
     if statement.space_id != space.pk or statement.status != ModerationStatus.ACCEPTED:
         raise ValidationError({"statement": "Arguments are only for accepted statements."})
     if stance not in Argument.Stance.values:
