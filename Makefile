@@ -26,8 +26,9 @@ run: $(STAMP)
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
 	  wait
 
+# Tests marked slow run only with PYTEST_ARGS=--slow (as .ci/run does).
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -158,10 +158,12 @@ def analyze_snapshot(
     group_of = polis.participant_group  # -1 = not grouped
     k = len(groups)
     g_agree = np.zeros((k, n_s), dtype=np.int64)
+    g_disagree = np.zeros((k, n_s), dtype=np.int64)
     g_seen = np.zeros((k, n_s), dtype=np.int64)
     for g in range(k):
         in_g = group_of[table.participant] == g
         g_agree[g] = np.bincount(table.statement[in_g & (table.value == 1)], minlength=n_s)
+        g_disagree[g] = np.bincount(table.statement[in_g & (table.value == -1)], minlength=n_s)
         g_seen[g] = np.bincount(table.statement[in_g], minlength=n_s)
 
     # --- bridging (engine II: matrix factorisation) ---------------------------
@@ -246,6 +248,7 @@ def analyze_snapshot(
                 {
                     "group": g,
                     "agree": int(g_agree[g, j]),
+                    "disagree": int(g_disagree[g, j]),
                     "votes": int(g_seen[g, j]),
                     "agree_rate": _round(g_agree[g, j] / g_seen[g, j]) if g_seen[g, j] else None,
                 }
@@ -315,6 +318,7 @@ def analyze_snapshot(
         "classification": {"thresholds": classes.thresholds},
         "anomalies": _anomalies(anomalies, pn, sn),
         "segments": _segments(snapshot, table, accepted),
+        "map": _opinion_map(polis_dict),
     }
     stages.end()
     counts = {
@@ -338,6 +342,27 @@ def analyze_snapshot(
     return AnalysisOutput(
         result=result, timings=stages.timings, parameters=parameters, counts=counts
     )
+
+
+def _opinion_map(polis_dict: dict[str, Any]) -> dict[str, Any]:
+    """The opinion map's plane: clustered participants and voted statements in 2 PCA dimensions.
+
+    Keyed by participant and statement numbers. Coordinates keep Pol.is's
+    sign (agree = -1) and 4 decimals, which is finer than any picture draws.
+    """
+    pca = polis_dict["pca"]
+    projections = pca["statement_projections"]
+    return {
+        "sign": pca["sign"],
+        "participants": {
+            key: [round(xy[0], 4), round(xy[1], 4)]
+            for key, xy in polis_dict["participant_positions"].items()
+        },
+        "statements": {
+            str(number): [round(projections[0][i], 4), round(projections[1][i], 4)]
+            for i, number in enumerate(pca["statements"])
+        },
+    }
 
 
 def _interval(interval: Interval | None) -> list[float] | None:

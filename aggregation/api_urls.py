@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from aggregation import apis, views
+from aggregation import apis, apis_report, views
 
 app_name = "aggregation-api"
 
@@ -12,6 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "communities/<slug:slug>/profiles/",
         apis.CommunityProfilesApi.as_view(),
         name="community-profiles",
+    ),
+    path("spaces/<int:space_id>/map/", apis_report.SpaceMapApi.as_view(), name="space-map"),
+    path(
+        "spaces/<int:space_id>/dashboard/",
+        apis_report.SpaceDashboardApi.as_view(),
+        name="space-dashboard",
     ),
     path("spaces/<int:space_id>/runs/", apis.RunListCreateApi.as_view(), name="space-runs"),
     path("runs/<int:run_id>/", apis.RunDetailApi.as_view(), name="run-detail"),

@@ -212,7 +212,7 @@ class CommunityProfilesApi(APIView):
         community = community_get_visible(user=request.user, slug=slug)
         spaces = (
             Space.objects.filter(community=community)
-            .exclude(phase=Space.Phase.DRAFT)
+            .without_drafts()
             .order_by("-created_at", "-id")
             .prefetch_related(
                 Prefetch(

@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aggregation.naming import group_label, group_letter, group_name, group_stands_for
+
 if TYPE_CHECKING:
     from aggregation.models import AnalysisRun
     from elicitation.models import Space
@@ -81,6 +83,8 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
     groups = [
         {
             "id": g["id"],
+            "letter": group_letter(g["id"]),
+            "name": group_name(g["id"], g["representative"], texts),
             "size": g["size"],
             "representative": [
                 {
@@ -245,8 +249,8 @@ def to_csv(content: dict[str, Any]) -> str:
             "pairwise_low",
             "pairwise_high",
             *[f"rank_{rule}" for rule in rules],
-            # Numbered from 1 like the pages and the charter ("Group 1").
-            *[f"group_{g + 1}_agree_rate" for g in range(n_groups)],
+            # Lettered like the pages and the charter ("Group A" -> group_a_agree_rate).
+            *[f"group_{group_letter(g).lower()}_agree_rate" for g in range(n_groups)],
         ]
     )
 
@@ -362,8 +366,13 @@ def to_markdown(content: dict[str, Any]) -> str:
     if content["opinion_groups"]:
         lines += ["", "## Opinion groups", ""]
         for g in content["opinion_groups"]:
-            lines.append(f"### Group {g['id'] + 1} ({g['size']} people)")
+            lines.append(f"### {group_label(g['id'])} ({g['size']} people)")
             lines.append("")
+            stands_for = group_stands_for(
+                g["representative"], {r["statement"]: r["text"] for r in g["representative"]}
+            )
+            if stands_for:
+                lines += [_md(stands_for[0].upper() + stands_for[1:]) + ".", ""]
             for r in g["representative"]:
                 lines.append(f"- {r['direction']}s: {_md(r['text'])} (#{r['statement']})")
             lines.append("")

@@ -66,7 +66,6 @@ PROFILE_RENDERERS = [
     ProfileMarkdownRenderer,
     ProfileMarkdownAliasRenderer,
 ]
-FORMATS = ("json", "csv", "md")
 
 
 class ProfileNegotiation(DefaultContentNegotiation):

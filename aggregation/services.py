@@ -266,8 +266,8 @@ def runs_request_auto() -> list[int]:
         last_run_at=Max("analysis_runs__created_at")
     )
     for space in spaces:
-        # django-stubs loses annotations on a custom QuerySet's manager.
-        last: datetime | None = space.last_run_at  # type: ignore[attr-defined]
+        # The stubs do not carry annotations through a custom QuerySet's manager.
+        last = space.last_run_at  # type: ignore[attr-defined]
         if last is not None and now - last < AUTO_MIN_INTERVAL:
             continue
         activity = _activity_since(space.pk, last)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from aggregation import views
+from aggregation import views, views_report
 
 app_name = "aggregation"
 
@@ -8,6 +8,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("s/<int:space_id>/analysis/", views.space_analysis, name="space-analysis"),
     path("s/<int:space_id>/analysis/run/", views.run_request, name="run-request"),
     path("analysis/runs/<int:run_id>/", views.run_detail, name="run"),
+    path("s/<int:space_id>/report/", views_report.report_page, name="report"),
+    path("s/<int:space_id>/dashboard/", views_report.dashboard_page, name="dashboard"),
+    path(
+        "s/<int:space_id>/dashboard/moderate/",
+        views_report.dashboard_moderate,
+        name="dashboard-moderate",
+    ),
     path("s/<int:space_id>/profile/", views.profile_page, name="profile"),
     path(
         "s/<int:space_id>/profile/v<int:version>/",

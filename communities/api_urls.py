@@ -2,67 +2,69 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from communities import apis
+from communities.apis import communities, invitations, members, segments, tokens
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("communities/", apis.CommunityListCreateApi.as_view(), name="api-communities"),
-    path("communities/<slug:slug>/", apis.CommunityDetailApi.as_view(), name="api-community"),
+    path("communities/", communities.CommunityListCreateApi.as_view(), name="api-communities"),
+    path(
+        "communities/<slug:slug>/", communities.CommunityDetailApi.as_view(), name="api-community"
+    ),
     path(
         "communities/<slug:slug>/join/",
-        apis.CommunityJoinApi.as_view(),
+        communities.CommunityJoinApi.as_view(),
         name="api-community-join",
     ),
     path(
         "communities/<slug:slug>/leave/",
-        apis.CommunityLeaveApi.as_view(),
+        communities.CommunityLeaveApi.as_view(),
         name="api-community-leave",
     ),
-    path("communities/<slug:slug>/members/", apis.MemberListApi.as_view(), name="api-members"),
+    path("communities/<slug:slug>/members/", members.MemberListApi.as_view(), name="api-members"),
     path(
         "communities/<slug:slug>/members/<int:membership_id>/",
-        apis.MemberDetailApi.as_view(),
+        members.MemberDetailApi.as_view(),
         name="api-member",
     ),
     path(
         "communities/<slug:slug>/members/<int:membership_id>/ban/",
-        apis.MemberBanApi.as_view(),
+        members.MemberBanApi.as_view(),
         name="api-member-ban",
     ),
     path(
         "communities/<slug:slug>/members/<int:membership_id>/unban/",
-        apis.MemberUnbanApi.as_view(),
+        members.MemberUnbanApi.as_view(),
         name="api-member-unban",
     ),
     path(
         "communities/<slug:slug>/invitations/",
-        apis.InvitationListCreateApi.as_view(),
+        invitations.InvitationListCreateApi.as_view(),
         name="api-invitations",
     ),
     path(
         "communities/<slug:slug>/invitations/<int:invitation_id>/revoke/",
-        apis.InvitationRevokeApi.as_view(),
+        invitations.InvitationRevokeApi.as_view(),
         name="api-invitation-revoke",
     ),
     path(
         "invitations/<str:token>/accept/",
-        apis.InvitationAcceptApi.as_view(),
+        invitations.InvitationAcceptApi.as_view(),
         name="api-invitation-accept",
     ),
     path(
         "communities/<slug:slug>/segment-questions/",
-        apis.SegmentQuestionListCreateApi.as_view(),
+        segments.SegmentQuestionListCreateApi.as_view(),
         name="api-segment-questions",
     ),
     path(
         "communities/<slug:slug>/segment-questions/<int:question_id>/",
-        apis.SegmentQuestionDeleteApi.as_view(),
+        segments.SegmentQuestionDeleteApi.as_view(),
         name="api-segment-question",
     ),
     path(
         "communities/<slug:slug>/my-answers/",
-        apis.MyAnswersApi.as_view(),
+        segments.MyAnswersApi.as_view(),
         name="api-my-answers",
     ),
-    path("me/tokens/", apis.TokenListCreateApi.as_view(), name="api-tokens"),
-    path("me/tokens/<int:token_id>/", apis.TokenRevokeApi.as_view(), name="api-token"),
+    path("me/tokens/", tokens.TokenListCreateApi.as_view(), name="api-tokens"),
+    path("me/tokens/<int:token_id>/", tokens.TokenRevokeApi.as_view(), name="api-token"),
 ]

@@ -1,7 +1,8 @@
 """Who may do what in a community: the permission table.
 
 Every check in selectors and services goes through `role_allows`; templates
-only mirror it. The README reproduces this table.
+only mirror it. The README's table is `permission_table_markdown()`, and a
+test keeps the two the same.
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ class Action(StrEnum):
     PARTICIPATE = "participate"  # vote, propose, compare, rank, argue
     VIEW_RESULTS = "view_results"  # live results and published profiles
 
+
+# How the README names each action.
+ACTION_LABELS: dict[Action, str] = {
+    Action.VIEW: "see a private community, its spaces and members",
+    Action.EDIT_COMMUNITY: "edit the community",
+    Action.MANAGE_MEMBERS: "manage members (invite, change roles, remove, ban)",
+    Action.MANAGE_SEGMENTS: "define segment questions",
+    Action.CREATE_SPACE: "create and edit spaces, import from Pol.is",
+    Action.MODERATE: "moderate statements, arguments and flags",
+    Action.RUN_ANALYSIS: "run an analysis",
+    Action.PUBLISH_PROFILE: "review, publish and retract value profiles",
+    Action.PARTICIPATE: "vote, propose, compare, rank, argue",
+    Action.VIEW_RESULTS: "see live results and published profiles",
+}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
@@ -82,10 +97,10 @@ def role_may_act_on(actor_role: str | None, target_role: str) -> bool:
 def permission_table_markdown() -> str:
     """The permission table as Markdown, generated from PERMISSIONS (for the README)."""
     roles = list(Role)
-    header = "| action | " + " | ".join(r.label for r in roles) + " |"
+    header = "| action | " + " | ".join(r.label.lower() for r in roles) + " |"
     rule = "|---|" + "---|" * len(roles)
     rows = [
-        f"| {action.value} | "
+        f"| {ACTION_LABELS[action]} | "
         + " | ".join("yes" if action in PERMISSIONS[r] else "no" for r in roles)
         + " |"
         for action in Action

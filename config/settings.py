@@ -37,8 +37,6 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"CSRF_TRUSTED_ORIGINS entry {_origin!r} must start with http:// or https://."
         )
 
-SITE_NAME = "Polyphony"
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

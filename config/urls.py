@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import views
-from elicitation.vote_api import vote_cast_api
+from elicitation.apis.votes import vote_cast_api
 
 urlpatterns = [
     # The hottest path first: Django tries patterns in order (26 were tried

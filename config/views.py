@@ -8,12 +8,14 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from communities.models import Community
+from elicitation.models import Space
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,11 @@ logger = logging.getLogger(__name__)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     communities = (
-        Community.objects.visible_to(request.user).order_by("name").prefetch_related("spaces")
+        Community.objects.visible_to(request.user)
+        .order_by("name")
+        .prefetch_related(
+            Prefetch("spaces", queryset=Space.objects.without_drafts(), to_attr="listed_spaces")
+        )
     )
     return render(request, "home.html", {"communities": communities})
 

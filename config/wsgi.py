@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
 # Imported once Django is set up: the handler reads settings and URLs.
-from elicitation.vote_api import VoteHandler  # noqa: E402
+from elicitation.apis.votes import VoteHandler  # noqa: E402
 
 vote_application = VoteHandler(full=django_application)
 
@@ -17,7 +17,7 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     """Votes (POST /api/v1/spaces/<id>/votes/) to their own handler, the rest to Django's.
 
     Both are Django handlers; the vote handler runs only the security
-    middleware (elicitation/vote_api.py says why and what it measured).
+    middleware (elicitation/apis/votes.py says why and what it measured).
     """
     if vote_application.routes(environ):
         return vote_application(environ, start_response)

@@ -25,16 +25,20 @@ def _link_token() -> str:
 
 
 class SpaceQuerySet(models.QuerySet["Space"]):
+    def without_drafts(self) -> SpaceQuerySet:
+        """Spaces past their draft phase: drafts are seen only by those who manage spaces."""
+        return self.exclude(phase=Space.Phase.DRAFT)
+
     def visible_to(self, user: User | AnonymousUser) -> SpaceQuerySet:
-        """Spaces the user may find in lists: those of communities they may see, no drafts
-        except in communities where their role manages spaces.
+        """Spaces the user may find in lists: those of communities they may see, without
+        drafts except in communities where their role manages spaces.
 
         A link space of a private community is open to non-members through its
-        link (`elicitation.access.space_access`), but never listed for them.
+        link (`selectors.space_access`), but never listed for them.
         """
         spaces = self.filter(community__in=Community.objects.visible_to(user))
         if not user.is_authenticated:
-            return spaces.exclude(phase=Space.Phase.DRAFT)
+            return spaces.without_drafts()
         managers = [role for role in Role if role_allows(role, Action.CREATE_SPACE)]
         managed = Membership.objects.filter(
             user=user, status=Membership.Status.ACTIVE, role__in=managers
@@ -107,11 +111,6 @@ class Space(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("elicitation:space", kwargs={"space_id": self.pk})
-
-    def accepts_input(self) -> bool:
-        from elicitation.access import takes_input
-
-        return takes_input(self)
 
 
 class Participant(models.Model):

@@ -17,7 +17,7 @@ from communities.selectors import community_get_visible, membership_for
 from elicitation import polis_io
 from elicitation.forms_polis import FIELD_FOR_FILE, PolisImportForm
 from elicitation.models import Space
-from elicitation.selectors import space_get_for_user
+from elicitation.selectors import space_access
 
 TEMPLATE = "elicitation/polis_import.html"
 
@@ -66,7 +66,7 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def polis_export(request: HttpRequest, space_id: int) -> HttpResponse:
-    space = space_get_for_user(user=request.user, space_id=space_id, action=Action.CREATE_SPACE)
+    space = space_access(user=request.user, space_id=space_id, action=Action.CREATE_SPACE).space
     return polis_zip_response(space)
 
 

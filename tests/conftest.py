@@ -9,23 +9,62 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-POLIS_DATA = SHARED / "data" / "polis"
+from tests import requirements
+from tests.requirements import POLIS_DATA, REPO, SHARED
+
+__all__ = ["POLIS_DATA", "REPO", "SHARED"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run browser tests last: Playwright's sync API keeps an event loop running in
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in requirements.MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (.ci/run does; `make test` does not)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out tests marked slow unless --slow (or a -m naming them) asks for them.
+
+    Run browser tests last: Playwright's sync API keeps an event loop running in
     the main thread from the first browser test on (see tests/e2e/conftest.py)."""
+    if not config.getoption("--slow") and "slow" not in config.getoption("markexpr", ""):
+        slow = [item for item in items if item.get_closest_marker("slow") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("slow") is None]
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(requirements.needs_chromium)
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or, under POLYPHONY_REQUIRE_ALL=1, fail) a test whose `needs_*` marker is
+    not met, before any of its fixtures start servers or browsers."""
+    for name, check in requirements.CHECKS.items():
+        if item.get_closest_marker(name) is not None:
+            check()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Factories hash a password per user; the production hasher (PBKDF2, about
+    # a million rounds) would dominate the run time of tests that make accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _database_url_for_test_db() -> str:

@@ -51,7 +51,6 @@ KEMENY_MAX_CANDIDATES = 10
 # Schulze and Ranked Pairs cost O(n^3) in time; past this they are refused
 # rather than stalling a worker.
 CUBIC_MAX_CANDIDATES = 500
-RULES = ("borda", "copeland", "schulze", "ranked_pairs", "instant_runoff", "kemeny_young")
 CONDORCET_RULES = ("copeland", "schulze", "ranked_pairs", "kemeny_young")
 
 

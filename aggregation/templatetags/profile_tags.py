@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 
+from aggregation import naming, pictures, report
+
 register = template.Library()
 
 
@@ -72,3 +74,46 @@ RULE_LABELS = {
 def rule_label(rule: str) -> str:
     """A ranking rule's key as people write its name ("ranked_pairs" -> "Ranked Pairs")."""
     return RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
+
+
+@register.filter
+def class_word(classification: str | None) -> str:
+    """A value's class in a participant's words ("bridging" -> "Bridges the groups")."""
+    return report.class_word(classification)
+
+
+@register.filter
+def class_explained(classification: str | None) -> str:
+    return report.CLASS_EXPLAINED.get(classification or "", "")
+
+
+@register.filter
+def value_summary(value: dict[str, Any]) -> str:
+    """One plain line for a profile value: "82% agree, across all three groups"."""
+    rates = [g.get("agree_rate") for g in sorted(value.get("groups", []), key=lambda g: g["group"])]
+    return report.support_summary(value["support"]["agree_rate"], rates)
+
+
+@register.filter
+def group_letter(group_id: Any) -> str:
+    return naming.group_letter(int(group_id))
+
+
+@register.filter
+def group_colour(group_id: Any) -> str:
+    return pictures.group_style(int(group_id)).colour
+
+
+@register.filter
+def group_stands_for(group: dict[str, Any]) -> str:
+    """What a profile's opinion group stands for: 'for “…”, against “…”' (may be empty)."""
+    reps = group.get("representative", [])
+    return naming.group_stands_for(reps, {r["statement"]: r["text"] for r in reps})
+
+
+@register.filter
+def percent_number(rate: Any) -> str:
+    """0.734 -> "73.4" for an SVG width out of 100; None -> "0"."""
+    if rate is None or rate == "":
+        return "0"
+    return f"{100 * float(rate):.1f}"

@@ -107,7 +107,7 @@ def test_every_version_is_fetchable_in_every_format(
         assert len(rows) == 8
         assert [int(r["rank"]) for r in rows] == list(range(1, 9))
         assert rows[0]["statement"] == str(as_json.json()["values"][0]["statement"])
-        assert {"group_1_agree_rate", "group_2_agree_rate", "rank_schulze"} <= set(rows[0])
+        assert {"group_a_agree_rate", "group_b_agree_rate", "rank_schulze"} <= set(rows[0])
         assert rows[0]["text"] == as_json.json()["values"][0]["text"]
         as_md = client.get(version_url(deliberation.space.pk, version), {"format": "md"})
         assert as_md.status_code == 200

@@ -253,8 +253,8 @@ def test_anyone_reads_a_public_profile_page_with_values_groups_and_rules(
         assert value["text"] in html
     assert 'class="badge badge-consensus"' in html
     assert "Opinion groups" in html
-    assert "Group 1" in html
-    assert "Group 2" in html
+    assert "Group A" in html
+    assert "Group B" in html
     assert "the rules side by side" in html
     assert "Schulze" in html
     assert "?format=csv" in html

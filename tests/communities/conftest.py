@@ -19,11 +19,9 @@ from communities.models import (
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_fresh_cache(settings: Any) -> Iterator[None]:
-    # The production hasher (PBKDF2, ~1M rounds) would dominate the run time of
-    # tests that create many users; the rate limits and throttles live in the
-    # cache, so each test starts with empty counters.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_cache() -> Iterator[None]:
+    # The rate limits and throttles live in the cache, so each test starts
+    # with empty counters.
     cache.clear()
     yield
     cache.clear()

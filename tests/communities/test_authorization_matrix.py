@@ -368,3 +368,10 @@ def test_a_revoked_token_gives_no_access_and_changes_nothing(world: World) -> No
     assert refused.status_code in (401, 403)
     assert refused.json()["detail"] == "Invalid or revoked token."
     assert db_state() == before
+
+
+def test_the_readme_shows_the_permission_table_as_roles_py_defines_it() -> None:
+    from communities.roles import permission_table_markdown
+    from tests.conftest import REPO
+
+    assert permission_table_markdown() in (REPO / "README.md").read_text()

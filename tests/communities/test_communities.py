@@ -14,6 +14,7 @@ from django.utils import timezone
 from communities import selectors, services
 from communities.models import Community, Invitation, Membership, SegmentAnswer
 from communities.roles import Role
+from communities.services import invitations
 from tests.communities.conftest import db_state
 from tests.factories import (
     CommunityFactory,
@@ -448,7 +449,7 @@ def test_the_use_limit_holds_even_when_the_check_passed_before_another_acceptanc
     # must refuse it.
 
     with (
-        mock.patch.object(services, "invitation_problem", side_effect=[None, "used_up"]),
+        mock.patch.object(invitations, "invitation_problem", side_effect=[None, "used_up"]),
         pytest.raises(services.InvitationUnusable) as error,
     ):
         services.invitation_accept(user=UserFactory.create(), token=invitation.token)

@@ -11,7 +11,12 @@ from config.filesystem_broker import Transport
 def test_messages_appear_whole_under_their_final_name(tmp_path: Path) -> None:
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        # kombu's default for exchanges is ./control in the working directory.
+        "control_folder": str(tmp_path / "control"),
+    }
     with Connection("filesystem://", transport=Transport, transport_options=options) as conn:
         queue = conn.SimpleQueue("jobs")
         queue.put({"run": 42})

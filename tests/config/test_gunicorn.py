@@ -14,18 +14,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from elicitation.models import Space, Vote, VoteEvent
 from tests.conftest import REPO, _database_url_for_test_db, wait_for
 from tests.factories import SpaceFactory, StatementFactory
+from tests.requirements import needs_postgresql
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the production shape runs on PostgreSQL"
-    ),
+    needs_postgresql,  # the production shape runs on PostgreSQL
 ]
 
 

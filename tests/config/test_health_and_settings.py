@@ -9,6 +9,7 @@ import redis
 from django.test import Client
 
 from tests.conftest import REPO
+from tests.requirements import needs_redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,19 @@ def test_home_page_lists_public_communities_only(client: Client) -> None:
     assert b"Secret Club" not in response.content
     assert b'href="#main"' in response.content  # skip link
     assert b"htmx" in response.content
+
+
+def test_the_home_page_counts_a_communitys_spaces_without_its_drafts(client: Client) -> None:
+    from tests.factories import CommunityFactory, SpaceFactory
+
+    community = CommunityFactory.create(name="Open Town")
+    SpaceFactory.create(community=community, phase="open")
+    SpaceFactory.create(community=community, phase="closed")
+    SpaceFactory.create(community=community, phase="draft")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"2 spaces" in response.content
+    assert b"3 spaces" not in response.content
 
 
 def _run_check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -84,7 +98,7 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL)")
+@needs_redis_url
 def test_redis_url_is_used_by_celery_when_set() -> None:
     from config.celery import app
 

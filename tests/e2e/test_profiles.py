@@ -49,7 +49,7 @@ def test_a_facilitator_runs_reviews_publishes_and_retracts_a_profile(
     visitor = browser.new_context(base_url=live_server.url).new_page()
     visitor.goto(f"/s/{space.pk}/profile/")
     visitor.get_by_role("heading", name="Park futures: value profile").wait_for()
-    rows = visitor.locator("table.profile-values tbody tr")
+    rows = visitor.locator("li.value-card")
     assert rows.count() == 6
     assert visitor.get_by_role("heading", name="Opinion groups").is_visible()
     assert visitor.get_by_role(

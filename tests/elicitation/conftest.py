@@ -36,12 +36,6 @@ def api() -> Any:
     return APIClient()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # Factories hash a password per user; the default hasher costs ~1 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def two_votes_a_minute(monkeypatch: pytest.MonkeyPatch) -> Any:
     """A vote throttle of 2 per minute, its clock held mid-window, counters cleared.

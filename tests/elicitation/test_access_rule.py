@@ -1,7 +1,7 @@
 """The vote statement's SQL rule and the Python access rule agree on every case.
 
-`votes.votes_cast_for_anon_tokens` repeats in SQL, for speed, what
-`access.space_access`, `access.input_refusal` and `votes.vote_cast` decide for
+`services.votes_cast_for_anon_tokens` repeats in SQL, for speed, what
+`selectors.space_access`, `selectors.input_refusal` and `services.vote_cast` decide for
 an anonymous participant holding the space's token. For every combination
 of community visibility, participation, phase, schedule, the statements
 activity and the statement's moderation status, both are asked whether the
@@ -18,15 +18,15 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from communities.models import Community, Membership
 from communities.roles import Action, Role
-from elicitation import selectors, services, votes
-from elicitation.access import LinkProof, input_refusal, space_access
+from elicitation import selectors, services
 from elicitation.models import ModerationStatus, Space, Vote
+from elicitation.selectors import LinkProof, input_refusal, space_access
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -34,13 +34,10 @@ from tests.factories import (
     StatementFactory,
     UserFactory,
 )
+from tests.requirements import needs_postgresql
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the vote statement exists on PostgreSQL only"
-    ),
-]
+# The vote statement exists on PostgreSQL only (SQLite cannot write inside a WITH).
+pytestmark = [pytest.mark.django_db, needs_postgresql]
 
 DAY = timedelta(days=1)
 SCHEDULES: dict[str, tuple[int | None, int | None]] = {
@@ -71,7 +68,7 @@ def python_rule(space: Space, number: int) -> bool:
             )
             participant = access.participant
             assert participant is not None
-            votes.vote_cast(participant=participant, statement_number=number, value=1)
+            services.vote_cast(participant=participant, statement_number=number, value=1)
             written = Vote.objects.filter(participant=participant).exists()
         except (Http404, PermissionDenied, services.Refused, ValidationError):
             written = False
@@ -81,8 +78,8 @@ def python_rule(space: Space, number: int) -> bool:
 
 def sql_rule(space: Space, number: int) -> bool:
     with transaction.atomic():
-        (result,) = votes.votes_cast_for_anon_tokens(
-            [votes.TokenVoteInput(space.pk, TOKEN, number, 1)]
+        (result,) = services.votes_cast_for_anon_tokens(
+            [services.TokenVoteInput(space.pk, TOKEN, number, 1)]
         )
         written = Vote.objects.filter(statement__space=space).exists()
         transaction.set_rollback(True)

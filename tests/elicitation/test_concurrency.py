@@ -12,6 +12,7 @@ from django.db import connection
 from elicitation import services
 from elicitation.models import Participant, Space, Statement, Vote, VoteEvent
 from tests.factories import SpaceFactory, StatementFactory
+from tests.requirements import needs_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,13 +82,14 @@ def test_concurrent_identical_votes_leave_one_latest_vote() -> None:
     assert Vote.objects.get().value == latest.value
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the vote lane runs on PostgreSQL")
-def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
+@needs_postgresql  # token votes are one SQL statement on PostgreSQL only
+def test_concurrent_token_votes_are_batched_and_each_stored_once() -> None:
     import io
     import json
 
+    from config.wsgi import django_application
+    from elicitation.apis import votes as vote_api
     from elicitation.identity import sign_token
-    from elicitation.vote_lane import VoteLane
 
     space = SpaceFactory.create(participation=Space.Participation.LINK)
     for number in range(3):
@@ -97,14 +99,13 @@ def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
         services.participant_get_or_create(space=space, anon_token=f"lane-{i}")
         tokens.append(sign_token(space, f"lane-{i}"))
     batches: list[int] = []
-    lane = VoteLane(lambda environ, start_response: [b"django"])
-    write = lane._write
+    handler = vote_api.VoteHandler(full=django_application)
+    write = vote_api._batcher._write
 
     def counting_write(batch: list[Any]) -> list[Any]:
         batches.append(len(batch))
         return write(batch)
 
-    lane.batcher._write = counting_write
     statuses: list[str] = []
 
     def vote(i: int) -> None:
@@ -116,13 +117,19 @@ def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
                 "CONTENT_TYPE": "application/json",
                 "CONTENT_LENGTH": str(len(body)),
                 "HTTP_HOST": "testserver",
+                "SERVER_NAME": "testserver",
+                "SERVER_PORT": "80",
                 "HTTP_X_PARTICIPANT_TOKEN": tokens[i],
                 "wsgi.input": io.BytesIO(body),
                 "wsgi.url_scheme": "http",
             }
-            lane(environ, lambda status, headers: statuses.append(status))
+            handler(environ, lambda status, headers: statuses.append(status))
 
-    assert _race(12, vote) == []
+    vote_api._batcher._write = counting_write
+    try:
+        assert _race(12, vote) == []
+    finally:
+        vote_api._batcher._write = write
     assert sorted(set(statuses)) == ["201 Created"]
     assert len(statuses) == 36
     assert Vote.objects.filter(statement__space=space).count() == 36

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from elicitation.models import ModerationAction, Space, Vote
-from tests.conftest import POLIS_DATA
 from tests.elicitation.polis_files import comments_rows, csv_bytes, votes_rows
 from tests.factories import CommunityFactory, UserFactory
+from tests.requirements import polis_folder
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_import_polis_creates_a_space_from_a_real_export_folder() -> None:
     out = StringIO()
     call_command(
         "import_polis",
-        str(POLIS_DATA / "15-per-hour-seattle"),
+        str(polis_folder("15-per-hour-seattle")),
         "--community",
         "seattle",
         "--title",
@@ -76,7 +76,7 @@ def test_import_polis_refuses_unknown_communities_users_and_incomplete_folders(
 def test_export_polis_writes_the_four_files_which_import_back(tmp_path: Path) -> None:
     community = CommunityFactory.create(slug="b")
     call_command(
-        "import_polis", str(POLIS_DATA / "brexit-consensus"), "--community", "b", stdout=StringIO()
+        "import_polis", str(polis_folder("brexit-consensus")), "--community", "b", stdout=StringIO()
     )
     space = Space.objects.get(community=community)
     out = StringIO()

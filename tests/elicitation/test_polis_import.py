@@ -277,13 +277,13 @@ def test_a_failure_while_writing_leaves_no_partial_space(
 def test_the_export_costs_the_same_few_queries_whatever_the_size_of_the_space(
     django_assert_max_num_queries: Any,
 ) -> None:
-    from tests.conftest import POLIS_DATA
     from tests.elicitation.polis_files import read_folder
+    from tests.requirements import polis_folder
 
     community = CommunityFactory.create()
     small = polis_io.space_import_polis(community=community, actor=None, **good_files())
     large = polis_io.space_import_polis(
-        community=community, actor=None, **read_folder(POLIS_DATA / "brexit-consensus")
+        community=community, actor=None, **read_folder(polis_folder("brexit-consensus"))
     )
     for space in (small, large):
         with django_assert_max_num_queries(5):

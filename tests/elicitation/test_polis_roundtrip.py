@@ -11,9 +11,9 @@ import pytest
 
 from elicitation import polis_io
 from elicitation.models import Statement
-from tests.conftest import POLIS_DATA
 from tests.elicitation.polis_files import read_folder
 from tests.factories import CommunityFactory
+from tests.requirements import polis_folder
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def _history(votes: bytes) -> Counter[tuple[int, int, int, int]]:
 
 @pytest.mark.parametrize("name", CONVERSATIONS)
 def test_import_then_export_gives_back_the_same_votes_comments_and_history(name: str) -> None:
-    folder: Path = POLIS_DATA / name
+    folder: Path = polis_folder(name)
     source = read_folder(folder)
     participants_votes, votes = source["participants_votes"], source["votes"]
     assert participants_votes is not None
@@ -78,7 +78,7 @@ def test_import_then_export_gives_back_the_same_votes_comments_and_history(name:
 def test_an_export_imports_back_into_a_space_that_exports_identically(name: str) -> None:
     community = CommunityFactory.create()
     space = polis_io.space_import_polis(
-        community=community, actor=None, **read_folder(POLIS_DATA / name)
+        community=community, actor=None, **read_folder(polis_folder(name))
     )
     exported = polis_io.polis_export_files(space=space)
 
@@ -96,7 +96,7 @@ def test_an_export_imports_back_into_a_space_that_exports_identically(name: str)
 
 
 def test_import_from_participants_votes_alone_gives_the_same_latest_votes() -> None:
-    folder = POLIS_DATA / "brexit-consensus"
+    folder = polis_folder("brexit-consensus")
     source = read_folder(folder)
     participants_votes = source["participants_votes"]
     assert participants_votes is not None

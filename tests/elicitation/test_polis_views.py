@@ -15,7 +15,6 @@ from communities.models import Community, Membership
 from communities.roles import Role
 from elicitation import polis_io
 from elicitation.models import ModerationAction, Space, Statement, Vote, VoteEvent
-from tests.conftest import POLIS_DATA
 from tests.elicitation.polis_files import (
     comments_rows,
     csv_bytes,
@@ -24,6 +23,7 @@ from tests.elicitation.polis_files import (
     votes_rows,
 )
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.requirements import polis_folder
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def test_a_facilitator_imports_an_uploaded_export_into_a_new_draft_space() -> No
 
 def test_the_upload_imports_a_real_conversation_from_participants_votes_csv() -> None:
     client, community = _member(Role.OWNER)
-    source = read_folder(POLIS_DATA / "brexit-consensus")
+    source = read_folder(polis_folder("brexit-consensus"))
     response = client.post(
         _import_url(community),
         {

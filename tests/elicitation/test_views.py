@@ -514,7 +514,7 @@ def test_the_space_page_works_when_the_cache_is_down(client: Client, space: Spac
     from unittest import mock
 
     StatementFactory.create(space=space, number=1, text="Still here without a cache")
-    with mock.patch("elicitation.selectors.cache.get", side_effect=ConnectionError("down")):
+    with mock.patch("elicitation.selectors.counts.cache.get", side_effect=ConnectionError("down")):
         response = client.get(space.get_absolute_url())
         live = client.get(url("live_counts", space))
     assert response.status_code == 200

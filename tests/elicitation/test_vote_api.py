@@ -1,4 +1,4 @@
-"""The vote URL's two ways in (elicitation.vote_api): VoteHandler and the URL-routed view.
+"""The vote URL's two ways in (elicitation.apis.votes): VoteHandler and the URL-routed view.
 
 Ported from the tests of the WSGI vote lane it replaces (same cases: one
 query per vote, same answer as the DRF view, everything else handed on with
@@ -15,23 +15,19 @@ from typing import Any
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from communities.models import Membership
+from elicitation.apis.votes import VoteHandler
 from elicitation.models import ModerationStatus, Space, Vote, VoteEvent
-from elicitation.vote_api import VoteHandler
 from tests.factories import MembershipFactory, StatementFactory, UserFactory
+from tests.requirements import needs_postgresql
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="token holders' votes are one statement on PostgreSQL only",
-    ),
-]
+# Token holders' votes are one SQL statement on PostgreSQL only.
+pytestmark = [pytest.mark.django_db, needs_postgresql]
 
 
 class Inner:
@@ -279,7 +275,7 @@ def test_both_ways_share_the_vote_throttle(space: Space, two_votes_a_minute: Non
 def test_a_database_error_hands_the_vote_to_the_full_stack(
     space: Space, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from elicitation import votes
+    from elicitation import services
 
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
@@ -287,7 +283,7 @@ def test_a_database_error_hands_the_vote_to_the_full_stack(
     def broken(batch: Any) -> None:
         raise DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(votes, "votes_cast_for_anon_tokens", broken)
+    monkeypatch.setattr(services, "votes_cast_for_anon_tokens", broken)
     inner = Inner()
     answer = call(handler(inner), vote_environ(space, token, {"statement": 1, "value": 1}))
     assert answer.body == b"django"

@@ -10,22 +10,30 @@ import pytest
 
 from aggregation.engine.polis import PolisResult
 from aggregation.engine.polis_io import PolisExport, analyze_export, read_polis_export
+from tests.requirements import POLIS_DATA, require_shared_data
 
-POLIS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
 BIODIVERSITY = POLIS_DATA / "scoop-hivemind.biodiversity"
 # Its comments.csv predates the is-meta column; Pol.is's own output lists them.
 BIODIVERSITY_META = (0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 
 
+# Named rather than listed from the folder, so that without the shared data each
+# test still exists and skips (or fails under POLYPHONY_REQUIRE_ALL=1) by name.
+CONVERSATIONS = (
+    "15-per-hour-seattle",
+    "bg2050-volunteers",
+    "brexit-consensus",
+    "scoop-hivemind.biodiversity",
+    "vtaiwan.uberx",
+)
+
+
 def conversations() -> list[Path]:
-    if not POLIS_DATA.is_dir():
-        return []
-    return sorted(p for p in POLIS_DATA.iterdir() if (p / "comments.csv").exists())
+    return [POLIS_DATA / name for name in CONVERSATIONS]
 
 
 def require_data(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"Pol.is data not present at {path} (the shared data folder is absent)")
+    require_shared_data(path)
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,7 @@ def test_clusters_founded_as_participants_join_get_the_next_ids() -> None:
     assert out.n_updates == 12
 
 
+# About a minute on the 2-core development machine: the tests using it are marked slow.
 @pytest.fixture(scope="module")
 def replayed(biodiversity_export: PolisExport) -> PolisResult:
     assert biodiversity_export.created is not None
@@ -103,6 +104,7 @@ def _matched(
     return out
 
 
+@pytest.mark.slow
 def test_the_replay_brings_back_most_of_polis_base_clusters(
     biodiversity_export: PolisExport, replayed: PolisResult, polis_math: dict[str, Any]
 ) -> None:
@@ -115,6 +117,7 @@ def test_the_replay_brings_back_most_of_polis_base_clusters(
     assert len(ours & set(polis_math["base-clusters"]["id"])) >= 85
 
 
+@pytest.mark.slow
 def test_replayed_clusters_sit_at_polis_centres(
     biodiversity_export: PolisExport, replayed: PolisResult, polis_math: dict[str, Any]
 ) -> None:
@@ -128,6 +131,7 @@ def test_replayed_clusters_sit_at_polis_centres(
     np.testing.assert_allclose(ours * sign, theirs, rtol=0, atol=TOL)
 
 
+@pytest.mark.slow
 def test_the_replay_keeps_polis_in_conv_and_its_two_groups(
     biodiversity_export: PolisExport, replayed: PolisResult, polis_math: dict[str, Any]
 ) -> None:

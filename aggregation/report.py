@@ -1,0 +1,597 @@
+"""The public report, "where you stand" and the plain words of the profile, from a stored result.
+
+Pure functions over the stored analysis result (schema analysis-result/1)
+and statement texts: no Django and no database, so the same shaping feeds
+the report page, "where you stand", the profile cards and the API. Older
+results without a key (e.g. "map", per-group "disagree") show what they can
+and leave the rest out rather than failing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aggregation import pictures
+from aggregation.naming import group_label, group_letter, group_stands_for
+from aggregation.pictures import GroupStyle, OpinionMap, VoteBar, group_style
+
+# A section lists at most this many statements; the value profile has them all.
+SECTION_LIMIT = 5
+# "Areas of uncertainty": many passes, or an agree-rate interval this wide.
+MANY_PASSES = 0.3
+WIDE_INTERVAL = 0.4
+# "Where you stand": statements where you differ most from your group.
+DIFFER_SHOWN = 5
+IN_CONV_MIN_VOTES = 7  # aggregation/engine/history.py: Pol.is's rule for being placed
+
+CLASS_WORDS = {
+    "consensus": "Common ground",
+    "bridging": "Bridges the groups",
+    "divisive": "Divides the groups",
+    "group-defining": "Defines a group",
+    "uncertain": "Not settled yet",
+}
+CLASS_EXPLAINED = {
+    "consensus": "Most people agree (or most disagree), in every opinion group.",
+    "bridging": "Supported by people on both sides of the main divide.",
+    "divisive": "The opinion groups see this very differently.",
+    "group-defining": "One group holds this much more than the others.",
+    "uncertain": "Too few votes, or the figures could go either way.",
+}
+
+
+def class_word(classification: str | None) -> str:
+    """A value's class as a participant would say it ("bridging" -> "Bridges the groups")."""
+    if not classification:
+        return "Not classified"
+    return CLASS_WORDS.get(classification, classification.replace("-", " ").capitalize())
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.0f}%"
+
+
+def _number_words(n: int) -> str:
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def support_summary(agree_rate: float | None, group_rates: Sequence[float | None]) -> str:
+    """One plain line: "82% agree, across all three groups" / "55% agree; group B mostly not (20%)"."""
+    if agree_rate is None:
+        return "No votes yet"
+    head = f"{_pct(agree_rate)} agree"
+    rates = [(i, r) for i, r in enumerate(group_rates) if r is not None]
+    if len(rates) < 2:
+        return head
+    majority = [i for i, r in rates if r >= 0.5]
+    if len(majority) == len(rates):
+        return head + (
+            ", in both groups"
+            if len(rates) == 2
+            else f", across all {_number_words(len(rates))} groups"
+        )
+    if not majority:
+        return head + (", and no group has a majority for it")
+    against = [f"group {group_letter(i)} ({_pct(r)})" for i, r in rates if r < 0.5]
+    return head + "; not " + " or ".join(against)
+
+
+# --- Shapes the templates read -----------------------------------------------------------
+
+
+@dataclass
+class GroupSummary:
+    style: GroupStyle
+    size: int
+    stands_for: str
+    representative: list[StatementView] = field(default_factory=list)
+
+    @property
+    def letter(self) -> str:
+        return self.style.letter
+
+    @property
+    def label(self) -> str:
+        return group_label(self.style.index)
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}: {self.stands_for}" if self.stands_for else self.label
+
+
+@dataclass
+class StatementView:
+    number: int
+    text: str
+    classification: str | None
+    agree_rate: float | None
+    agree_interval: list[float] | None
+    bridging_score: float | None
+    bridging_interval: list[float] | None
+    consensus: float | None  # group-aware consensus
+    consensus_interval: list[float] | None
+    bars: list[VoteBar]
+    direction: str = ""  # for a group's representative statements: agree / disagree
+    note: str = ""  # why it is listed (uncertainty) or how you differ (where you stand)
+
+    @property
+    def class_word(self) -> str:
+        return class_word(self.classification)
+
+    @property
+    def everyone(self) -> VoteBar:
+        return self.bars[0]
+
+    @property
+    def summary(self) -> str:
+        return support_summary(
+            self.agree_rate, [b.agree / b.votes if b.votes else None for b in self.bars[1:]]
+        )
+
+
+@dataclass
+class Sentence:
+    text: str
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    run_id: int | None
+    counts: dict[str, int]
+    groups: list[GroupSummary]
+    map: OpinionMap | None
+    consensus: list[StatementView]
+    bridging: list[StatementView]
+    divisive: list[StatementView]
+    uncertain: list[StatementView]
+    pairwise: list[Sentence]
+    rankings: list[Sentence]
+    not_grouped: list[Sentence]
+    notes: list[str]
+
+    @property
+    def grouped(self) -> int:
+        return sum(g.size for g in self.groups)
+
+
+def _as_interval(raw: Any) -> list[float] | None:
+    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, int | float) for x in raw):
+        return [float(raw[0]), float(raw[1])]
+    return None
+
+
+def statement_view(
+    number: int, entry: Mapping[str, Any], text: str, n_groups: int
+) -> StatementView:
+    """One statement of the result with its bars: everyone first, then each group."""
+    votes = entry.get("votes") or {}
+    bars = [
+        VoteBar(
+            label="Everyone",
+            agree=int(votes.get("agree", 0)),
+            disagree=int(votes.get("disagree", 0)),
+            passes=int(votes.get("pass", 0)),
+        )
+    ]
+    for g in entry.get("groups") or []:
+        index = int(g["group"])
+        # Results stored before per-group "disagree" counts cannot split the
+        # rest of a group's votes: those show the bar for everyone only.
+        if index >= n_groups or "disagree" not in g:
+            continue
+        seen, agree, disagree = int(g["votes"]), int(g["agree"]), int(g["disagree"])
+        bars.append(
+            VoteBar(
+                label=group_label(index),
+                agree=agree,
+                disagree=disagree,
+                passes=max(seen - agree - disagree, 0),
+                colour=group_style(index).colour,
+            )
+        )
+    bridging = entry.get("bridging") or {}
+    return StatementView(
+        number=number,
+        text=text,
+        classification=entry.get("classification"),
+        agree_rate=entry.get("agree_rate"),
+        agree_interval=_as_interval(entry.get("agree_rate_interval")),
+        bridging_score=bridging.get("score"),
+        bridging_interval=_as_interval(bridging.get("interval")),
+        consensus=entry.get("group_aware_consensus"),
+        consensus_interval=_as_interval(entry.get("group_aware_consensus_interval")),
+        bars=bars,
+    )
+
+
+def _statements(
+    result: Mapping[str, Any], texts: Mapping[int, str], n_groups: int
+) -> dict[int, StatementView]:
+    out: dict[int, StatementView] = {}
+    for key, entry in (result.get("statements") or {}).items():
+        number = int(key)
+        if number in texts:
+            out[number] = statement_view(number, entry, texts[number], n_groups)
+    return out
+
+
+def group_summaries(
+    result: Mapping[str, Any],
+    texts: Mapping[int, str],
+    views: Mapping[int, StatementView] | None = None,
+) -> list[GroupSummary]:
+    groups = result.get("groups") or []
+    views = views if views is not None else _statements(result, texts, len(groups))
+    out = []
+    for index, g in enumerate(groups):
+        reps = g.get("representative") or []
+        summary = GroupSummary(
+            style=group_style(index),
+            size=int(g.get("size", 0)),
+            stands_for=group_stands_for(reps, texts),
+        )
+        for rep in reps:
+            number = int(rep["statement"])
+            if number in views:
+                view = views[number]
+                summary.representative.append(
+                    StatementView(**{**view.__dict__, "direction": rep.get("direction", "")})
+                )
+        out.append(summary)
+    return out
+
+
+def map_of(
+    result: Mapping[str, Any],
+    *,
+    you: int | None = None,
+    density_above: int = pictures.DENSITY_ABOVE,
+) -> OpinionMap | None:
+    """The opinion map of a result; None for results stored before maps were (no "map" key).
+
+    `you` is a participant number to mark "you are here" (when placed).
+    """
+    plane = result.get("map")
+    if not isinstance(plane, dict):
+        return None
+    assignments = result.get("participants") or {}
+    n_groups = len(result.get("groups") or [])
+    positions: list[tuple[float, float, int | None]] = []
+    you_xy = None
+    for key, xy in (plane.get("participants") or {}).items():
+        group = assignments.get(key)
+        positions.append((float(xy[0]), float(xy[1]), group if isinstance(group, int) else None))
+        if you is not None and key == str(you):
+            you_xy = (float(xy[0]), float(xy[1]))
+    statements = [
+        (int(key), float(xy[0]), float(xy[1]))
+        for key, xy in (plane.get("statements") or {}).items()
+    ]
+    return pictures.opinion_map(
+        positions,
+        n_groups=n_groups,
+        statements=statements,
+        you=you_xy,
+        density_above=density_above,
+    )
+
+
+def _spread(view: StatementView) -> float:
+    rates = [b.agree / b.votes for b in view.bars[1:] if b.votes]
+    return max(rates) - min(rates) if len(rates) >= 2 else 0.0
+
+
+def _width(interval: list[float] | None) -> float:
+    return interval[1] - interval[0] if interval else 0.0
+
+
+def build_report(
+    result: Mapping[str, Any],
+    *,
+    texts: Mapping[int, str],
+    counts: Mapping[str, int],
+    run_id: int | None = None,
+    density_above: int = pictures.DENSITY_ABOVE,
+) -> Report:
+    """Every section of the public report from one stored result.
+
+    `texts` holds the accepted statements' texts by number (others are not
+    shown); `counts` are the run's counts (participants, voters, votes...).
+    """
+    n_groups = len(result.get("groups") or [])
+    views = _statements(result, texts, n_groups)
+    in_profile = {
+        n: v for n, v in views.items() if (result["statements"][str(n)] or {}).get("in_profile")
+    }
+
+    def by_class(name: str) -> list[StatementView]:
+        return [v for v in in_profile.values() if v.classification == name]
+
+    consensus = sorted(
+        by_class("consensus"), key=lambda v: (-abs((v.agree_rate or 0) - 0.5), v.number)
+    )
+    if not consensus:
+        # No value passes the classifier's interval test: fall back to Pol.is's own list.
+        polis = result.get("consensus") or {}
+        numbers = [int(n) for n in (polis.get("agree") or []) + (polis.get("disagree") or [])]
+        consensus = [in_profile[n] for n in numbers if n in in_profile]
+    bridging = sorted(
+        [
+            v
+            for v in in_profile.values()
+            if v.classification == "bridging"
+            or (result["statements"][str(v.number)].get("bridging") or {}).get("status")
+            == "bridging"
+        ],
+        key=lambda v: (-(v.bridging_score or 0), v.number),
+    )
+    divisive = sorted(by_class("divisive"), key=lambda v: (-_spread(v), v.number))
+    uncertain = []
+    for v in in_profile.values():
+        votes = v.everyone.votes
+        reasons = []
+        if votes and v.everyone.passes / votes >= MANY_PASSES:
+            reasons.append(f"{_pct(v.everyone.passes / votes)} passed")
+        if _width(v.agree_interval) >= WIDE_INTERVAL:
+            assert v.agree_interval is not None
+            reasons.append(
+                f"agreement could be anywhere from {_pct(v.agree_interval[0])} "
+                f"to {_pct(v.agree_interval[1])}"
+            )
+        if reasons:
+            v = StatementView(**{**v.__dict__, "note": "; ".join(reasons).capitalize() + "."})
+            uncertain.append(v)
+    uncertain.sort(key=lambda v: (-_width(v.agree_interval), v.number))
+
+    groups = group_summaries(result, texts, views)
+    notes = [
+        n
+        for n in (
+            (result.get("opinion_groups") or {}).get("reason"),
+            (result.get("bridging") or {}).get("note"),
+        )
+        if n
+    ]
+    return Report(
+        run_id=run_id,
+        counts=dict(counts),
+        groups=groups,
+        map=map_of(result, density_above=density_above),
+        consensus=consensus[:SECTION_LIMIT],
+        bridging=bridging[:SECTION_LIMIT],
+        divisive=divisive[:SECTION_LIMIT],
+        uncertain=uncertain[:SECTION_LIMIT],
+        pairwise=pairwise_sentences(result, texts),
+        rankings=ranking_sentences(result, texts),
+        not_grouped=not_grouped_sentences(result, counts, sum(g.size for g in groups)),
+        notes=notes,
+    )
+
+
+def _quote(number: int | None, texts: Mapping[int, str]) -> str:
+    if number is None:
+        return "no single statement"
+    return f"“{texts.get(number, f'statement #{number}')}”"
+
+
+def pairwise_sentences(result: Mapping[str, Any], texts: Mapping[int, str]) -> list[Sentence]:
+    """Bradley-Terry results in plain words: who would be chosen over whom, how often."""
+    meta = result.get("pairwise")
+    if not meta:
+        return []
+    scored = sorted(
+        (
+            (int(n), e["pairwise"])
+            for n, e in (result.get("statements") or {}).items()
+            if e.get("pairwise") and int(n) in texts
+        ),
+        key=lambda item: (-item[1]["score"], item[0]),
+    )
+    out = [
+        Sentence(
+            f"{meta.get('comparisons', 0)} choices between two statements"
+            + (f" ({meta['undecided']} “can't decide”)" if meta.get("undecided") else "")
+            + "."
+        )
+    ]
+    if len(scored) >= 2:
+        (first, a), (second, b) = scored[0], scored[1]
+        chance = 1 / (1 + math.exp(-(a["strength"] - b["strength"])))
+        out.append(
+            Sentence(
+                f"Most people would choose {_quote(first, texts)} over {_quote(second, texts)}"
+                if chance > 0.5
+                else f"People are split between {_quote(first, texts)} and {_quote(second, texts)}",
+                f"Estimated chance of choosing the first: {_pct(chance)}. "
+                f"{_quote(first, texts)} wins against a random other statement "
+                f"{a['score']:.0f}% of the time (95% interval {a['interval'][0]:.0f} to "
+                f"{a['interval'][1]:.0f}).",
+            )
+        )
+        last_number, last = scored[-1]
+        out.append(
+            Sentence(
+                f"Chosen least often: {_quote(last_number, texts)}",
+                f"It wins against a random other statement {last['score']:.0f}% of the time.",
+            )
+        )
+    if meta.get("note"):
+        out.append(Sentence(str(meta["note"])))
+    return out
+
+
+RULE_NAMES = {
+    "borda": "Borda count",
+    "copeland": "Copeland",
+    "schulze": "Schulze",
+    "ranked_pairs": "Ranked Pairs",
+    "instant_runoff": "instant runoff",
+    "kemeny": "Kemeny-Young",
+    "kemeny_young": "Kemeny-Young",
+}
+HEAD_TO_HEAD = {"copeland", "schulze", "ranked_pairs", "kemeny", "kemeny_young"}
+
+
+def rule_name(rule: str) -> str:
+    return RULE_NAMES.get(rule, rule.replace("_", " "))
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def ranking_sentences(result: Mapping[str, Any], texts: Mapping[int, str]) -> list[Sentence]:
+    """Where the ranked-ballot rules agree and where they differ, with one sentence of why."""
+    rankings = result.get("rankings")
+    if not rankings or not rankings.get("winners"):
+        return []
+    winners: dict[str, int | None] = rankings["winners"]
+    out = [Sentence(f"{rankings.get('ballots', 0)} ranked ballots.")]
+    by_winner: dict[int | None, list[str]] = {}
+    for rule, winner in sorted(winners.items()):
+        by_winner.setdefault(winner, []).append(rule)
+    condorcet = rankings.get("condorcet_winner")
+    if len(by_winner) == 1:
+        (winner,) = by_winner
+        text = f"Every rule ({len(winners)}) puts {_quote(winner, texts)} first"
+        text += ", and they agree on the top three." if rankings.get("same_top") else "."
+        out.append(Sentence(text))
+    else:
+        parts = [
+            f"{_and([rule_name(r) for r in rules])} put{'s' if len(rules) == 1 else ''} "
+            f"{_quote(w, texts)} first"
+            for w, rules in sorted(by_winner.items(), key=lambda item: -len(item[1]))
+        ]
+        if condorcet is not None:
+            why = (
+                f"{_quote(condorcet, texts)} beats every other statement head to head, which "
+                "the head-to-head rules (Copeland, Schulze, Ranked Pairs, Kemeny-Young) reward; "
+                "Borda adds up positions on every ballot and instant runoff counts first "
+                "choices, so broad lower-placed support or a loyal first-choice base can win "
+                "there instead."
+            )
+        else:
+            why = (
+                "No statement beats every other head to head (the preferences go round in a "
+                "cycle), so each rule's way of breaking the cycle picks its own winner."
+            )
+        out.append(Sentence("The rules differ: " + "; ".join(parts) + ".", why))
+    for rule, reason in sorted((rankings.get("refused") or {}).items()):
+        out.append(Sentence(f"{rule_name(rule).capitalize()} was not computed: {reason}."))
+    return out
+
+
+def not_grouped_sentences(
+    result: Mapping[str, Any], counts: Mapping[str, int], grouped: int
+) -> list[Sentence]:
+    """Why some participants are in no group, with the numbers."""
+    participants = int(counts.get("participants", 0))
+    voters = int(counts.get("voters", 0))
+    clustered = int((result.get("opinion_groups") or {}).get("clustered", grouped))
+    missing = participants - grouped
+    if participants == 0 or missing <= 0:
+        return []
+    out = [Sentence(f"{missing} of {participants} participants are in no opinion group.")]
+    if participants > voters:
+        out.append(Sentence(f"{participants - voters} did not vote."))
+    if voters > clustered:
+        out.append(
+            Sentence(
+                f"{voters - clustered} voted on too few statements to be compared with the "
+                f"others: as in Pol.is, people are placed on the map once they have voted on "
+                f"{IN_CONV_MIN_VOTES} statements (or on all of them, when there are fewer)."
+            )
+        )
+    if clustered > grouped:
+        out.append(Sentence(f"{clustered - grouped} were placed but not put in a group."))
+    return out
+
+
+# --- Where you stand ------------------------------------------------------------------------
+
+
+@dataclass
+class Closeness:
+    style: GroupStyle
+    shared: int  # statements both you and the group have a side on
+    same: int  # ... where your vote matches the group's majority
+
+    @property
+    def label(self) -> str:
+        return group_label(self.style.index)
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.same / self.shared) if self.shared else None
+
+
+@dataclass
+class StandingPicture:
+    map: OpinionMap | None
+    placed: bool
+    group: int | None
+    closeness: list[Closeness]
+    differences: list[StatementView]
+    groups: list[GroupSummary]
+
+
+def standing_picture(
+    result: Mapping[str, Any],
+    *,
+    participant_number: int,
+    my_votes: Mapping[int, int],
+    texts: Mapping[int, str],
+) -> StandingPicture:
+    """Your point on the map, how often you side with each group, where you differ from yours.
+
+    A group's side on a statement is its majority among agree and disagree
+    votes (ties and statements it has not voted on are not counted); your
+    passes are not counted either. "Differ most" compares your vote (+1 / -1)
+    with your group's mean vote on the statement (agree = +1, disagree = -1,
+    pass = 0).
+    """
+    groups = result.get("groups") or []
+    n_groups = len(groups)
+    assignment = (result.get("participants") or {}).get(str(participant_number))
+    mine = assignment if isinstance(assignment, int) and 0 <= assignment < n_groups else None
+    closeness = [Closeness(group_style(g), 0, 0) for g in range(n_groups)]
+    differences: list[tuple[float, StatementView]] = []
+    statements = result.get("statements") or {}
+    for number, value in my_votes.items():
+        entry = statements.get(str(number))
+        if entry is None or value == 0 or number not in texts:
+            continue
+        for g in entry.get("groups") or []:
+            index = int(g["group"])
+            if index >= n_groups or "disagree" not in g:
+                continue
+            agree, disagree, seen = int(g["agree"]), int(g["disagree"]), int(g["votes"])
+            if agree != disagree:
+                closeness[index].shared += 1
+                if (agree > disagree) == (value > 0):
+                    closeness[index].same += 1
+            if index == mine and seen:
+                gap = abs(value - (agree - disagree) / seen)
+                if gap > 1.0:  # you are on the other side of your group's average
+                    view = statement_view(number, entry, texts[number], n_groups)
+                    side = "agree" if value > 0 else "disagree"
+                    view.note = (
+                        f"You {side}; in {group_label(index)} {_pct(agree / seen)} agree and "
+                        f"{_pct(disagree / seen)} disagree."
+                    )
+                    differences.append((gap, view))
+    differences.sort(key=lambda item: (-item[0], item[1].number))
+    picture = map_of(result, you=participant_number)
+    return StandingPicture(
+        map=picture,
+        placed=picture is not None and picture.you is not None,
+        group=mine,
+        closeness=closeness,
+        differences=[v for _gap, v in differences[:DIFFER_SHOWN]],
+        groups=group_summaries(result, texts),
+    )

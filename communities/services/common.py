@@ -1,0 +1,75 @@
+"""What the communities services share: the active membership, the permission check, locks, names."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from communities.models import Community, Membership
+from communities.roles import Action, Role, role_allows
+
+
+def _active_membership(user: User | AnonymousUser, community: Community) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(
+        user=user, community=community, status=Membership.Status.ACTIVE
+    ).first()
+
+
+def _require(user: User | AnonymousUser, community: Community, action: Action) -> Membership:
+    """The actor's active membership if their role allows `action`; PermissionDenied otherwise."""
+    membership = _active_membership(user, community)
+    if membership is None or not role_allows(membership.role, action):
+        role = membership.get_role_display().lower() if membership else "non-member"
+        raise PermissionDenied(
+            f"Your role in {community.name} ({role}) does not allow this ({action.value})."
+        )
+    return membership
+
+
+def _lock_community(community: Community) -> Community:
+    """Lock the community row for the rest of the transaction.
+
+    Role changes, removals and departures all check "is someone else still an
+    owner?" before changing an owner. Two owners demoting each other at the same
+    moment would each see the other as the remaining owner and leave none;
+    serialising membership changes per community on this row lock prevents it.
+    """
+    return Community.objects.select_for_update().get(pk=community.pk)
+
+
+def _other_owner_exists(community: Community, *, besides: Membership) -> bool:
+    return (
+        Membership.objects.filter(
+            community=community, role=Role.OWNER, status=Membership.Status.ACTIVE
+        )
+        .exclude(pk=besides.pk)
+        .exists()
+    )
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if len(name) < 3:
+        raise ValidationError({"name": "The name needs at least 3 characters."})
+    if not any(ch.isalnum() for ch in name):
+        raise ValidationError({"name": "The name needs at least one letter or digit."})
+    return name
+
+
+def _slug_taken_error(slug: str, user: User | AnonymousUser) -> ValidationError:
+    existing = Community.objects.filter(slug=slug).first()
+    # Point at the existing community only when the actor may see it; a
+    # private community's name must not leak through the sign-up of a slug.
+    if existing and Community.objects.visible_to(user).filter(pk=existing.pk).exists():
+        return ValidationError(
+            {
+                "slug": f"The address “{slug}” is already used by the community "
+                f"“{existing.name}” ({existing.get_absolute_url()}). Choose another slug."
+            },
+            code="unique",
+        )
+    return ValidationError(
+        {"slug": f"The address “{slug}” is already taken. Choose another slug."}, code="unique"
+    )

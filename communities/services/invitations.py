@@ -1,0 +1,139 @@
+"""Invitations: creating, revoking, accepting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.utils import timezone
+
+from communities.models import Community, Invitation, Membership
+from communities.roles import Action, Role, role_may_assign
+from communities.services.common import _require
+
+MAX_INVITATION_USES = 10_000
+
+
+class InvitationUnusable(Exception):
+    """The invitation exists but can no longer be used; `reason` is revoked|expired|used_up."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User | AnonymousUser,
+    community: Community,
+    role: str = Role.MEMBER,
+    expires_at: datetime | None = None,
+    max_uses: int | None = None,
+) -> Invitation:
+    """An invitation link. None for expires_at / max_uses means no limit."""
+    acting = _require(actor, community, Action.MANAGE_MEMBERS)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role “{role}”."})
+    if not role_may_assign(acting.role, role):
+        raise PermissionDenied(
+            f"You cannot invite people as {role}: that is above your own role "
+            f"({acting.get_role_display().lower()})."
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    if max_uses is not None and not 1 <= max_uses <= MAX_INVITATION_USES:
+        raise ValidationError({"max_uses": f"Between 1 and {MAX_INVITATION_USES} uses."})
+    invitation = Invitation(
+        community=community,
+        role=role,
+        created_by=acting.user,
+        expires_at=expires_at,
+        max_uses=max_uses,
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(
+    *, actor: User | AnonymousUser, community: Community, invitation_id: int
+) -> Invitation:
+    _require(actor, community, Action.MANAGE_MEMBERS)
+    invitation = Invitation.objects.filter(pk=invitation_id, community=community).first()
+    if invitation is None:
+        raise Http404("No such invitation in this community.")
+    if invitation.revoked_at is not None:
+        raise ValidationError("This invitation is already revoked.", code="revoked")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -> str | None:
+    """Why the invitation cannot be used (revoked|expired|used_up), or None."""
+    now = now or timezone.now()
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        return "expired"
+    if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
+        return "used_up"
+    return None
+
+
+INVITATION_MESSAGES = {
+    "revoked": "This invitation was revoked. Ask the community for a new link.",
+    "expired": "This invitation has expired. Ask the community for a new link.",
+    "used_up": "This invitation has been used as many times as it allows. "
+    "Ask the community for a new link.",
+}
+
+
+@transaction.atomic
+def invitation_accept(*, user: User | AnonymousUser, token: str) -> tuple[Membership, bool]:
+    """Join through an invitation; returns (membership, created).
+
+    An existing member keeps their membership and role, and the invitation's
+    use is not counted. A banned person cannot use any invitation.
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied("Log in or sign up to accept the invitation.")
+    invitation = Invitation.objects.select_related("community").filter(token=token).first()
+    if invitation is None:
+        raise Http404("No such invitation. Check that the link was copied completely.")
+    community = invitation.community
+    problem = invitation_problem(invitation)
+    if problem:
+        raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
+    existing = Membership.objects.filter(user=user, community=community).first()
+    if existing and existing.status == Membership.Status.BANNED:
+        raise PermissionDenied(
+            f"You have been banned from {community.name}; this invitation cannot be used."
+        )
+    if existing:
+        return existing, False
+    now = timezone.now()
+    # Count the use with one conditional UPDATE: two people accepting the last
+    # use at the same moment both passed the check above, but only one UPDATE
+    # matches `uses < max_uses`, so the limit can never be exceeded.
+    counted = (
+        Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
+        .update(uses=F("uses") + 1)
+    )
+    if counted != 1:
+        invitation.refresh_from_db()
+        problem = invitation_problem(invitation, now=now) or "used_up"
+        raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
+    membership = Membership(user=user, community=community, role=invitation.role)
+    membership.full_clean()
+    membership.save()
+    return membership, True

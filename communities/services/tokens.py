@@ -1,0 +1,66 @@
+"""Personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from communities.models import ApiToken
+
+MAX_ACTIVE_TOKENS = 20
+
+
+TOKEN_KEY_PREFIX = "ppy_"
+
+
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token and its key. The key is returned only here; only its hash is kept."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Name the token (for example the script that uses it)."})
+    # Lock the user's row so two concurrent creations cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise ValidationError(
+            f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.", code="too_many"
+        )
+    key = TOKEN_KEY_PREFIX + secrets.token_urlsafe(30)
+    token = ApiToken(user=user, name=name, prefix=key[:10], key_hash=api_token_hash(key))
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User | AnonymousUser, token_id: int) -> ApiToken:
+    if not user.is_authenticated:
+        raise PermissionDenied("Log in to manage your tokens.")
+    token = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if token is None:
+        raise Http404("No such token among yours.")
+    if token.revoked_at is not None:
+        raise ValidationError("This token is already revoked.", code="revoked")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Record that the token was used, at most once a minute (not a write per request)."""
+    now = timezone.now()
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
+    ).update(last_used_at=now)

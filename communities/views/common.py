@@ -1,0 +1,57 @@
+"""What the community pages share: error text, the 4xx problem page, permission checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch
+
+from communities import services
+from communities.models import Membership
+from communities.roles import Action, role_allows
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You are not allowed to do this."
+
+
+def _problem(
+    request: HttpRequest,
+    error: ValidationError | PermissionDenied | services.InvitationUnusable,
+    *,
+    back: str | None = None,
+    status: int | None = None,
+) -> HttpResponse:
+    if isinstance(error, services.InvitationUnusable):
+        message, default_status = error.message, 410
+    elif isinstance(error, PermissionDenied):
+        message, default_status = _error_text(error), 403
+    else:
+        message, default_status = _error_text(error), 400
+    return render(
+        request,
+        "communities/problem.html",
+        {"message": message, "back": back},
+        status=status or default_status,
+    )
+
+
+def _space_links(spaces: list[Any]) -> list[tuple[Any, str | None]]:
+    # The spaces app owns the space pages; until its URLs exist, list the
+    # spaces without links rather than failing the community page.
+    links: list[tuple[Any, str | None]] = []
+    for space in spaces:
+        try:
+            links.append((space, space.get_absolute_url()))
+        except NoReverseMatch:
+            links.append((space, None))
+    return links
+
+
+def _can(membership: Membership | None, action: Action) -> bool:
+    return role_allows(membership.role if membership else None, action)

@@ -1,0 +1,100 @@
+"""Invitations: creating and revoking (facilitators), accepting (anyone with the link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities import selectors, services
+from communities.forms import InvitationForm
+from communities.roles import Action
+from communities.views.common import _problem
+from communities.views.communities import _add_errors
+from communities.views.members import _members_page
+
+
+@login_required
+@require_POST
+def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        community, membership = selectors.community_get_for_action(
+            user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
+        )
+    except PermissionDenied as error:
+        return _problem(request, error, back=reverse("communities:detail", args=[slug]))
+    assert membership is not None
+    form = InvitationForm(request.POST, actor_role=membership.role)
+    if form.is_valid():
+        try:
+            services.invitation_create(
+                actor=request.user,
+                community=community,
+                role=form.cleaned_data["role"],
+                expires_at=form.expires_at(),
+                max_uses=form.cleaned_data.get("max_uses"),
+            )
+        except PermissionDenied as error:
+            return _problem(request, error)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Invitation link created: copy it from the list below.")
+            return redirect("communities:members", slug=community.slug)
+    return _members_page(request, community, membership, status=400, invitation_form=form)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    try:
+        community, _ = selectors.community_get_for_action(
+            user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
+        )
+        services.invitation_revoke(
+            actor=request.user, community=community, invitation_id=invitation_id
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _problem(request, error, back=reverse("communities:members", args=[slug]))
+    messages.success(request, "Invitation revoked: the link no longer works.")
+    return redirect("communities:members", slug=community.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what the link invites to (and how to sign up or log in first);
+    POST accepts it."""
+    invitation = selectors.invitation_get_by_token(token=token)
+    community = invitation.community
+    problem = services.invitation_problem(invitation)
+    here = request.get_full_path()
+    context: dict[str, Any] = {
+        "invitation": invitation,
+        "community": community,
+        "problem": services.INVITATION_MESSAGES.get(problem or ""),
+        "next": here,
+    }
+    if request.method == "GET" or not request.user.is_authenticated:
+        status = 410 if problem else 200
+        if request.user.is_authenticated:
+            context["membership"] = selectors.membership_for(user=request.user, community=community)
+        return render(request, "communities/invitation.html", context, status=status)
+    try:
+        membership, created = services.invitation_accept(user=request.user, token=token)
+    except (ValidationError, PermissionDenied, services.InvitationUnusable) as error:
+        return _problem(request, error)
+    if not created:
+        messages.info(request, f"You are already a member of {community.name}.")
+        return redirect(community)
+    messages.success(
+        request, f"Welcome to {community.name}, as {membership.get_role_display().lower()}."
+    )
+    if selectors.segment_questions(community=community):
+        return redirect("communities:answers", slug=community.slug)
+    return redirect(community)

@@ -1,0 +1,172 @@
+"""What every participant API view shares: error documentation, the service-error mapping, the space base class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotAuthenticated
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from communities.roles import Action
+from config.api_errors import ErrorOutputSerializer, error_responses
+from elicitation import selectors, services
+from elicitation.identity import LINK_HEADER, TOKEN_HEADER, Identity, request_access
+from elicitation.models import Space
+from elicitation.throttles import ParticipantScopedThrottle
+
+T = TypeVar("T")
+
+
+class FieldErrorsOutputSerializer(serializers.Serializer):
+    """Validation errors: one list of messages per field that was wrong."""
+
+    some_field = serializers.ListField(
+        child=serializers.CharField(), help_text="Messages for the field named by the key."
+    )
+
+
+class DuplicateOutputSerializer(serializers.Serializer):
+    text = serializers.ListField(child=serializers.CharField())
+    duplicate_of = serializers.DictField(help_text="{number, text, url} of the existing statement")
+
+
+# Where the participant API says more than the shared table.
+_SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(FieldErrorsOutputSerializer, "Bad input: messages per field."),
+    403: OpenApiResponse(
+        ErrorOutputSerializer, "Your role does not allow this, or the activity is off."
+    ),
+    404: OpenApiResponse(
+        ErrorOutputSerializer,
+        "No such space, or you may not see it (in a private community, a link space "
+        "needs X-Space-Link or X-Participant-Token from non-members).",
+    ),
+    409: OpenApiResponse(
+        ErrorOutputSerializer, "The space is closed, not open yet or outside its schedule."
+    ),
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return error_responses(*codes, specific=_SPECIFIC_ERRORS)
+
+
+TOKEN_PARAMETER = OpenApiParameter(
+    name=TOKEN_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Anonymous participation in spaces open to anyone with the link: the token "
+        "returned in this header by your first write (or by POST .../participants/). "
+        "Logged-in users do not need it. In a private community it also proves you "
+        "came through the link, in place of X-Space-Link."
+    ),
+)
+
+LINK_PARAMETER = OpenApiParameter(
+    name=LINK_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The link token of a space open to anyone with the link (the <token> of its "
+        "/j/<token>/ URL). Needed, in a private community, by non-members who hold no "
+        "X-Participant-Token of the space yet (typically on POST .../participants/); "
+        "without it the space answers 404. Members and public communities do not need it."
+    ),
+)
+
+# For every endpoint a non-member may reach in a link space.
+ACCESS_PARAMETERS = [TOKEN_PARAMETER, LINK_PARAMETER]
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The space does not accept this now."
+
+
+class Forbidden(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+def _call(fn: Callable[..., T], **kwargs: Any) -> T:
+    """Run a service, turning its rule violations into API errors (nothing was written)."""
+    try:
+        return fn(**kwargs)
+    except services.DuplicateStatement as exc:
+        existing = exc.existing
+        raise DuplicateError(
+            {
+                "text": exc.message_dict["text"],
+                "duplicate_of": {
+                    "number": existing.number,
+                    "text": existing.text,
+                    "url": reverse(
+                        "elicitation:statement",
+                        kwargs={"space_id": existing.space_id, "number": existing.number},
+                    ),
+                },
+            }
+        ) from None
+    except services.Refused as exc:
+        if exc.status == 403:
+            raise Forbidden(exc.message) from None
+        raise Conflict(exc.message) from None
+    except DjangoValidationError as exc:
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        raise serializers.ValidationError(detail) from None
+
+
+class DuplicateError(APIException):
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, detail: dict[str, Any]) -> None:
+        # Keep the structure (field messages plus the pointer) as given.
+        super().__init__()
+        self.detail = detail
+
+
+class SpaceApi(APIView):
+    permission_classes = [AllowAny]  # access is decided by the selectors, per space
+    throttle_classes = [ParticipantScopedThrottle]
+    throttle_scope = "space_reads"
+
+    def access(
+        self, request: Request, space_id: int, action: Action = Action.VIEW
+    ) -> selectors.SpaceAccess:
+        """What the caller may do in the space (`selectors.space_access`), if they may do `action`."""
+        if action in (Action.CREATE_SPACE, Action.MODERATE) and not request.user.is_authenticated:
+            raise NotAuthenticated()
+        return request_access(request._request, space_id, action)
+
+    def space(self, request: Request, space_id: int, action: Action = Action.VIEW) -> Space:
+        return self.access(request, space_id, action).space
+
+    def identity(self, request: Request, space: Space) -> Identity:
+        xid = request.data.get("xid") if isinstance(request.data, dict) else None
+        if xid is not None and not isinstance(xid, str):
+            raise serializers.ValidationError({"xid": ["An external id is a string."]})
+        return Identity(request._request, space, xid=xid or None)
+
+
+def name_nested_serializers(namespace: dict[str, Any]) -> None:
+    """Give each view's nested Input/OutputSerializer its own OpenAPI component name.
+
+    Each API module calls it at its end with `globals()`.
+    """
+    for view in list(namespace.values()):
+        if isinstance(view, type) and issubclass(view, APIView) and view.__name__.endswith("Api"):
+            for kind in ("InputSerializer", "OutputSerializer"):
+                nested = view.__dict__.get(kind)
+                if nested is not None:
+                    meta = type("Meta", (), {"ref_name": view.__name__[:-3] + kind[:-10]})
+                    nested.Meta = meta

@@ -1,0 +1,72 @@
+"""Reads of the elicitation app that cross a permission boundary, one module per domain.
+
+access (who may see or act in a space, whether it takes input), votes (the next statement),
+counts (cached vote and participation counts), statements (visible
+statements, argument trees), preferences (the next pair, a ranking),
+standing (where a participant stands), moderation (queue, decision log),
+analysis (the latest stored result). Callers use `selectors.<name>`; the
+names are re-exported here.
+"""
+
+from elicitation.selectors.access import (
+    InputRefusal,
+    LinkProof,
+    SpaceAccess,
+    community_get_for_user,
+    community_role,
+    input_refusal,
+    participant_find,
+    space_access,
+    space_list_for_user,
+    space_role,
+    takes_input,
+)
+from elicitation.selectors.analysis import latest_analysis_result
+from elicitation.selectors.counts import (
+    SPACE_COUNTS_TTL_S,
+    VOTE_COUNTS_TTL_S,
+    Progress,
+    space_counts,
+    statement_counts,
+    statements_with_counts,
+    vote_progress,
+)
+from elicitation.selectors.moderation import decision_log, moderation_queue
+from elicitation.selectors.preferences import PairCandidate, pair_next, ranking_for
+from elicitation.selectors.standing import STANDING_MIN_VOTES, Standing, where_you_stand
+from elicitation.selectors.statements import ArgumentNode, argument_tree, statement_get_visible
+from elicitation.selectors.votes import statement_next
+
+__all__ = [
+    "SPACE_COUNTS_TTL_S",
+    "STANDING_MIN_VOTES",
+    "VOTE_COUNTS_TTL_S",
+    "ArgumentNode",
+    "InputRefusal",
+    "LinkProof",
+    "PairCandidate",
+    "Progress",
+    "SpaceAccess",
+    "Standing",
+    "argument_tree",
+    "community_get_for_user",
+    "community_role",
+    "decision_log",
+    "input_refusal",
+    "latest_analysis_result",
+    "moderation_queue",
+    "pair_next",
+    "participant_find",
+    "ranking_for",
+    "space_access",
+    "space_counts",
+    "space_list_for_user",
+    "space_role",
+    "statement_counts",
+    "statement_get_visible",
+    "statement_next",
+    "statements_with_counts",
+    "takes_input",
+    "vote_progress",
+    "where_you_stand",
+]

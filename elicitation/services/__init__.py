@@ -1,0 +1,76 @@
+"""Every write of the elicitation app, one module per domain.
+
+spaces (create, edit, phase), participants, statements (propose, seed),
+votes (the one vote writer), preferences (pairwise comparisons, rankings),
+debate (arguments), moderation (statement/argument decisions, flags);
+common holds the refusal, the input rule and the decision-log writer.
+Callers use `services.<entity>_<action>`; the names are re-exported here.
+
+Permission checks happen in the callers through `elicitation.selectors`
+(who may act); these services enforce the domain rules (what may happen):
+the space accepts input, the activity is on, the statement is accepted, the
+text is long enough, and so on. Rule violations raise `ValidationError`
+(bad input, keyed by field) or `Refused` (the space's state forbids it).
+"""
+
+from elicitation.services.common import ACTIVITY_LABELS, REASON_MAX_LENGTH, Refused
+from elicitation.services.debate import ARGUMENT_MIN_LENGTH, argument_post
+from elicitation.services.moderation import (
+    FLAG_REASON_MAX_LENGTH,
+    MODERATION_DECISIONS,
+    argument_moderate,
+    flag_create,
+    flag_dismiss,
+    statement_moderate,
+)
+from elicitation.services.participants import new_anon_token, participant_get_or_create
+from elicitation.services.preferences import comparison_record, ranking_submit
+from elicitation.services.spaces import SPACE_FIELDS, space_create, space_set_phase, space_update
+from elicitation.services.statements import (
+    DuplicateStatement,
+    statement_find_duplicate,
+    statement_propose,
+    statement_seed,
+)
+from elicitation.services.votes import (
+    TokenVote,
+    TokenVoteInput,
+    VoteBatcher,
+    VoteOutcome,
+    plain_vote,
+    vote_cast,
+    votes_cast_for_anon_tokens,
+)
+
+__all__ = [
+    "ACTIVITY_LABELS",
+    "ARGUMENT_MIN_LENGTH",
+    "FLAG_REASON_MAX_LENGTH",
+    "MODERATION_DECISIONS",
+    "REASON_MAX_LENGTH",
+    "SPACE_FIELDS",
+    "DuplicateStatement",
+    "Refused",
+    "TokenVote",
+    "TokenVoteInput",
+    "VoteBatcher",
+    "VoteOutcome",
+    "argument_moderate",
+    "argument_post",
+    "comparison_record",
+    "flag_create",
+    "flag_dismiss",
+    "new_anon_token",
+    "participant_get_or_create",
+    "plain_vote",
+    "ranking_submit",
+    "space_create",
+    "space_set_phase",
+    "space_update",
+    "statement_find_duplicate",
+    "statement_moderate",
+    "statement_propose",
+    "statement_seed",
+    "vote_cast",
+    "votes_cast_for_anon_tokens",
+]

@@ -1,0 +1,133 @@
+"""Pairwise comparisons and rankings of a space's statements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from elicitation.models import (
+    Comparison,
+    ModerationStatus,
+    Participant,
+    Ranking,
+    RankingEntry,
+    Space,
+    Statement,
+)
+from elicitation.services.common import _require_input
+from elicitation.text import clean_text
+
+
+def _accepted_statements(space: Space, numbers: list[int], field: str) -> dict[int, Statement]:
+    found = {
+        s.number: s
+        for s in Statement.objects.filter(space=space, number__in=numbers).only(
+            "id", "number", "status", "text", "space_id"
+        )
+    }
+    for number in numbers:
+        statement = found.get(number)
+        if statement is None:
+            raise ValidationError({field: f"There is no statement #{number} here."})
+        if statement.status != ModerationStatus.ACCEPTED:
+            raise ValidationError({field: f"Statement #{number} is not open for this."})
+    return found
+
+
+def _int_or_error(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        raise ValidationError({field: "Give a statement number."})
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: "Give a statement number."}) from None
+
+
+@transaction.atomic
+def comparison_record(
+    *, participant: Participant, statement_a: Any, statement_b: Any, choice: str, reason: str = ""
+) -> tuple[Comparison, bool]:
+    """Record "which matters more?"; returns (comparison, created).
+
+    Submitting the same pair again right after (a replay or a correction)
+    updates that last comparison instead of adding a second one.
+    """
+    space = participant.space
+    _require_input(space, "pairwise")
+    a = _int_or_error(statement_a, "statement_a")
+    b = _int_or_error(statement_b, "statement_b")
+    if a == b:
+        raise ValidationError({"statement_b": "Compare two different statements."})
+    if choice not in Comparison.Choice.values:
+        raise ValidationError({"choice": "Choose a, b or neither (can't decide)."})
+    reason = clean_text(reason)
+    if len(reason) > 500:
+        raise ValidationError({"reason": "A reason has at most 500 characters."})
+    found = _accepted_statements(space, [a, b], "statement_a")
+    last = (
+        Comparison.objects.select_for_update()
+        .filter(participant=participant)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    pair = {found[a].pk, found[b].pk}
+    if last is not None and {last.statement_a_id, last.statement_b_id} == pair:
+        # Keep the stored orientation; translate the choice if sides were swapped.
+        if last.statement_a_id != found[a].pk and choice != Comparison.Choice.NEITHER:
+            choice = Comparison.Choice.B if choice == Comparison.Choice.A else Comparison.Choice.A
+        last.choice = choice
+        last.reason = reason
+        last.full_clean(exclude=["participant", "statement_a", "statement_b"])
+        last.save(update_fields=["choice", "reason"])
+        return last, False
+    comparison = Comparison(
+        participant=participant,
+        statement_a=found[a],
+        statement_b=found[b],
+        choice=choice,
+        reason=reason,
+    )
+    comparison.full_clean(exclude=["participant", "statement_a", "statement_b"])
+    comparison.save()
+    return comparison, True
+
+
+def ranking_submit(*, participant: Participant, statement_numbers: list[Any]) -> Ranking:
+    """Replace the participant's ballot with `statement_numbers`, first choice first."""
+    space = participant.space
+    _require_input(space, "ranking")
+    numbers = [_int_or_error(n, "statements") for n in statement_numbers]
+    if not numbers:
+        raise ValidationError({"statements": "Pick at least one statement to rank."})
+    if len(numbers) > space.ranking_size:
+        raise ValidationError(
+            {
+                "statements": f"Rank at most {space.ranking_size} statements; you gave {len(numbers)}."
+            }
+        )
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        listed = ", ".join(f"#{n}" for n in repeated)
+        raise ValidationError({"statements": f"Each statement once only; repeated: {listed}."})
+    found = _accepted_statements(space, numbers, "statements")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ranking, _ = Ranking.objects.get_or_create(participant=participant)
+        except IntegrityError:
+            ranking = Ranking.objects.get(participant=participant)
+        # Lock the ballot so two submissions replace it one after the other.
+        ranking = Ranking.objects.select_for_update().get(pk=ranking.pk)
+        RankingEntry.objects.filter(ranking=ranking).delete()
+        RankingEntry.objects.bulk_create(
+            [
+                RankingEntry(ranking=ranking, statement=found[n], position=i)
+                for i, n in enumerate(numbers, start=1)
+            ]
+        )
+        ranking.updated_at = timezone.now()
+        ranking.save(update_fields=["updated_at"])
+    return ranking

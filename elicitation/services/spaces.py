@@ -1,0 +1,96 @@
+"""Creating, editing and opening/closing deliberation spaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from communities.models import Community
+from elicitation.models import ModerationAction, Space
+from elicitation.services.common import _log
+from elicitation.text import clean_text
+
+SPACE_FIELDS = (
+    "title",
+    "slug",
+    "question",
+    "description",
+    "opens_at",
+    "closes_at",
+    "statements_enabled",
+    "pairwise_enabled",
+    "ranking_enabled",
+    "debate_enabled",
+    "moderation",
+    "participation",
+    "ranking_size",
+)
+
+
+@transaction.atomic
+def space_create(*, community: Community, actor: Any, **fields: Any) -> Space:
+    """Create a draft space; the caller checked that `actor` may CREATE_SPACE."""
+    unknown = set(fields) - set(SPACE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    space = Space(community=community, created_by=actor, phase=Space.Phase.DRAFT, **fields)
+    space.full_clean()
+    space.save()
+    return space
+
+
+@transaction.atomic
+def space_update(*, space: Space, actor: Any, **fields: Any) -> Space:
+    """Change a space's settings (not its phase: see space_set_phase)."""
+    unknown = set(fields) - set(SPACE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(space, name, value)
+    space.full_clean()
+    space.save(update_fields=[*fields.keys(), "updated_at"])
+    return space
+
+
+def _request_final_analysis(space: Space, actor: Any) -> None:
+    # Local import: the aggregation app imports elicitation's models, so
+    # elicitation imports aggregation only where it needs it.
+    from aggregation.services import run_request
+
+    # None when a run is already queued or running; that run reads the final data too
+    # only if it started after the close, so the facilitator can re-run from the page.
+    run_request(
+        space=space,
+        trigger="close",
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def space_set_phase(*, space: Space, phase: str, actor: Any, reason: str = "") -> Space:
+    """Move a space to `phase`, log it publicly, and ask for a final analysis on closing."""
+    if phase not in Space.Phase.values:
+        raise ValidationError(
+            {"phase": f"Unknown phase {phase!r}; choose one of {', '.join(Space.Phase.values)}."}
+        )
+    # Lock the row so two facilitators pressing buttons at once log a
+    # consistent before/after pair.
+    locked = Space.objects.select_for_update().get(pk=space.pk)
+    previous = locked.phase
+    if previous == phase:
+        raise ValidationError({"phase": f"The space is already {phase}."})
+    locked.phase = phase
+    locked.save(update_fields=["phase", "updated_at"])
+    space.phase = phase
+    _log(
+        space=locked,
+        actor=actor,
+        action=ModerationAction.Action.PHASE,
+        reason=clean_text(reason),
+        detail={"from": previous, "to": phase},
+    )
+    if phase == Space.Phase.CLOSED:
+        _request_final_analysis(locked, actor)
+    return space

@@ -1,0 +1,157 @@
+"""Proposing and seeding statements (with the near-duplicate check)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Length
+
+from elicitation.models import (
+    STATEMENT_MAX_LENGTH,
+    ModerationAction,
+    ModerationStatus,
+    Participant,
+    Space,
+    Statement,
+)
+from elicitation.services.common import Refused, _log, _next_counter, _require_input
+from elicitation.text import (
+    NEAR_DUPLICATE_RATIO,
+    STATEMENT_MIN_LENGTH,
+    clean_text,
+    fold_text,
+    is_near_duplicate,
+)
+
+
+class DuplicateStatement(ValidationError):
+    """A statement with the same or nearly the same text exists in the space."""
+
+    def __init__(self, existing: Statement) -> None:
+        super().__init__(
+            {
+                "text": ValidationError(
+                    "This says the same as statement #%(number)s: “%(text)s”. "
+                    "Vote on that one instead.",
+                    code="duplicate",
+                    params={"number": existing.number, "text": existing.text},
+                )
+            }
+        )
+        self.existing = existing
+
+
+def _validated_statement_text(text: str) -> str:
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise ValidationError({"text": "Write a statement first; it is empty."})
+    if len(cleaned) < STATEMENT_MIN_LENGTH:
+        raise ValidationError(
+            {"text": f"A statement needs at least {STATEMENT_MIN_LENGTH} characters."}
+        )
+    if len(cleaned) > STATEMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "text": f"A statement has at most {STATEMENT_MAX_LENGTH} characters; "
+                f"this one has {len(cleaned)}."
+            }
+        )
+    return cleaned
+
+
+def statement_find_duplicate(*, space: Space, folded: str) -> Statement | None:
+    """An existing pending or accepted statement the same as, or nearly as, `folded`.
+
+    Exact: the folded texts are equal. Near: difflib ratio >= NEAR_DUPLICATE_RATIO.
+    Only statements whose length could reach that ratio are read.
+    """
+    live = Statement.objects.filter(space=space).exclude(status=ModerationStatus.REJECTED)
+    exact = live.filter(normalized_text=folded).first()
+    if exact is not None:
+        return exact
+    low = int(len(folded) * NEAR_DUPLICATE_RATIO / (2 - NEAR_DUPLICATE_RATIO))
+    high = int(len(folded) * (2 - NEAR_DUPLICATE_RATIO) / NEAR_DUPLICATE_RATIO) + 1
+    candidates = (
+        live.annotate(folded_length=Length("normalized_text"))
+        .filter(folded_length__gte=low, folded_length__lte=high)
+        .only("id", "number", "text", "normalized_text", "status", "space_id")
+    )
+    for candidate in candidates.iterator():
+        if is_near_duplicate(folded, candidate.normalized_text):
+            return candidate
+    return None
+
+
+def _statement_create(
+    *,
+    space: Space,
+    text: str,
+    author: Participant | None,
+    is_seed: bool,
+    is_meta: bool,
+    status: str,
+) -> Statement:
+    cleaned = _validated_statement_text(text)
+    folded = fold_text(cleaned)
+    if len(folded) < 3:
+        raise ValidationError({"text": "A statement needs words, not only punctuation."})
+    with transaction.atomic():
+        # Taking the number first locks the space's counter, so two people
+        # proposing the same text at once are checked one after the other.
+        number = _next_counter(space.pk, "statement_counter")
+        duplicate = statement_find_duplicate(space=space, folded=folded)
+        if duplicate is not None:
+            raise DuplicateStatement(duplicate)
+        statement = Statement(
+            space=space,
+            number=number,
+            text=cleaned,
+            normalized_text=folded,
+            author=author,
+            is_seed=is_seed,
+            is_meta=is_meta,
+            status=status,
+        )
+        statement.full_clean(exclude=["space", "author"], validate_constraints=False)
+        statement.save()
+    return statement
+
+
+def statement_propose(
+    *, space: Space, participant: Participant, text: str, is_meta: bool = False
+) -> Statement:
+    """A participant proposes a statement; pending under pre-moderation, else accepted."""
+    _require_input(space, "statements")
+    status = (
+        ModerationStatus.PENDING
+        if space.moderation == Space.Moderation.PRE
+        else ModerationStatus.ACCEPTED
+    )
+    return _statement_create(
+        space=space, text=text, author=participant, is_seed=False, is_meta=is_meta, status=status
+    )
+
+
+def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:
+    """A facilitator adds a seed statement (accepted at once, also in draft spaces)."""
+    if space.phase == Space.Phase.CLOSED:
+        raise Refused("This space is closed; it accepts no new statements.")
+    with transaction.atomic():
+        statement = _statement_create(
+            space=space,
+            text=text,
+            author=None,
+            is_seed=True,
+            is_meta=is_meta,
+            status=ModerationStatus.ACCEPTED,
+        )
+        _log(
+            space=space,
+            actor=actor,
+            action=ModerationAction.Action.APPROVE,
+            statement=statement,
+            reason="Seed statement added by a facilitator.",
+        )
+    return statement

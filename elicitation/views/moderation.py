@@ -1,0 +1,175 @@
+"""Facilitators' pages (moderation queue, seeding, decisions, the decision log) and participants' flags."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from communities.roles import Action
+from elicitation import selectors, services
+from elicitation.models import Argument, Flag, ModerationStatus, Space
+from elicitation.views.common import HtmxHttpRequest, _access, _errors, _participate
+from elicitation.views.context import _int, statement_url
+
+
+@require_POST
+def flag_create(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    access, identity = _participate(request, space_id)
+    space = access.space
+    participant = identity.participant()
+    number = _int(request.POST.get("statement"))
+    argument_id = _int(request.POST.get("argument"))
+    statement = argument = None
+    if argument_id is not None:
+        argument = get_object_or_404(
+            Argument.objects.select_related("statement"),
+            pk=argument_id,
+            statement__space=space,
+            status=ModerationStatus.ACCEPTED,
+        )
+        number = argument.statement.number
+    elif number is not None:
+        statement = selectors.statement_get_visible(
+            space=space, number=number, participant=participant, moderator=False
+        )
+    else:
+        messages.error(request, "Say which statement or argument you are reporting.")
+        return identity.attach(HttpResponseRedirect(space.get_absolute_url()))
+    try:
+        services.flag_create(
+            participant=participant,
+            statement=statement,
+            argument=argument,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(_errors(exc)))
+    else:
+        messages.success(request, "Thank you. The moderators will look at your report.")
+    return identity.attach(HttpResponseRedirect(statement_url(space, number)))
+
+
+@login_required
+@require_GET
+def moderation_queue(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
+    access = _access(request, space_id, Action.MODERATE)
+    space = access.space
+    return render(
+        request,
+        "elicitation/moderation.html",
+        {
+            "space": space,
+            "access": access,
+            "queue": selectors.moderation_queue(space=space),
+            "tab": "moderation",
+        },
+    )
+
+
+def _moderation_url(space: Space) -> str:
+    return reverse("elicitation:moderation", kwargs={"space_id": space.pk})
+
+
+@login_required
+@require_POST
+def statement_moderate(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
+    space = _access(request, space_id, Action.MODERATE).space
+    statement = selectors.statement_get_visible(
+        space=space, number=number, participant=None, moderator=True
+    )
+    decision = request.POST.get("decision", "")
+    try:
+        services.statement_moderate(
+            statement=statement,
+            actor=request.user,
+            decision=decision,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, f"Statement #{number}: " + "; ".join(_errors(exc)))
+    else:
+        messages.success(request, f"Statement #{number}: {decision} recorded in the decision log.")
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith(f"/s/{space.pk}/") else _moderation_url(space))
+
+
+@login_required
+@require_POST
+def argument_moderate(
+    request: HtmxHttpRequest, space_id: int, argument_id: int
+) -> HttpResponseBase:
+    space = _access(request, space_id, Action.MODERATE).space
+    argument = get_object_or_404(Argument, pk=argument_id, statement__space=space)
+    decision = request.POST.get("decision", "")
+    try:
+        services.argument_moderate(
+            argument=argument,
+            actor=request.user,
+            decision=decision,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, "Argument: " + "; ".join(_errors(exc)))
+    else:
+        messages.success(request, f"Argument: {decision} recorded in the decision log.")
+    return redirect(_moderation_url(space))
+
+
+@login_required
+@require_POST
+def flag_dismiss(request: HtmxHttpRequest, space_id: int, flag_id: int) -> HttpResponseBase:
+    space = _access(request, space_id, Action.MODERATE).space
+    flag = get_object_or_404(
+        Flag.objects.filter(statement__space=space)
+        | Flag.objects.filter(argument__statement__space=space),
+        pk=flag_id,
+    )
+    try:
+        services.flag_dismiss(flag=flag, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(_errors(exc)))
+    else:
+        messages.success(request, "Flag dismissed; recorded in the decision log.")
+    return redirect(_moderation_url(space))
+
+
+@login_required
+@require_POST
+def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    space = _access(request, space_id, Action.MODERATE).space
+    try:
+        statement = services.statement_seed(
+            space=space,
+            actor=request.user,
+            text=request.POST.get("text", ""),
+            is_meta=request.POST.get("is_meta") == "on",
+        )
+    except (ValidationError, services.Refused) as exc:
+        messages.error(
+            request,
+            exc.message if isinstance(exc, services.Refused) else "; ".join(_errors(exc)),
+        )
+    else:
+        messages.success(request, f"Seed statement #{statement.number} added.")
+    return redirect(_moderation_url(space))
+
+
+@require_GET
+def decision_log(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
+    access = _access(request, space_id)
+    space = access.space
+    return render(
+        request,
+        "elicitation/decisions.html",
+        {
+            "space": space,
+            "access": access,
+            "decisions": selectors.decision_log(space=space)[:500],
+            "tab": "decisions",
+        },
+    )

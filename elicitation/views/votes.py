@@ -1,0 +1,58 @@
+"""Voting from the space page (the htmx vote card)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from elicitation import services
+from elicitation.models import Participant
+from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate
+from elicitation.views.context import _int, _space_page_context, _statement_context, _vote_context
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    access, identity = _participate(request, space_id)
+    space = access.space
+    number = _int(request.POST.get("statement"))
+    value = _int(request.POST.get("value"))
+    back = request.POST.get("next") or ""
+    back_url = back if back.startswith(f"/s/{space.pk}/") else space.get_absolute_url()
+    error, status = "", 200
+    participant: Participant | None
+    try:
+        participant = identity.participant()
+        outcome = services.vote_cast(
+            participant=participant,
+            statement_number=number if number is not None else request.POST.get("statement"),
+            value=value if value is not None else request.POST.get("value"),
+        )
+    except services.Refused as exc:
+        participant, error, status = None, exc.message, exc.status
+    except ValidationError as exc:
+        participant, error, status = None, "; ".join(_errors(exc)), 400
+    if request.htmx:
+        # One access object for the whole card: the role was read once, above.
+        context = _vote_context(request, access, error, participant)
+        if not error:
+            context["last_vote"] = outcome
+        response = render(request, "elicitation/space.html#vote-card", context, status=status)
+        return identity.attach(response)
+    if error:
+        # Without JS: the page again, the error on the card, the 4xx status kept.
+        if back_url != space.get_absolute_url() and number is not None:
+            context = _statement_context(access, number, vote_error=error)
+            return identity.attach(
+                render(request, "elicitation/statement.html", context, status=status)
+            )
+        context = _space_page_context(request, access, error, participant)
+        return identity.attach(render(request, "elicitation/space.html", context, status=status))
+    label = {1: "agree", -1: "disagree", 0: "pass"}[outcome.value]
+    return _done(
+        request, identity, back_url, f"Recorded: {label} on statement #{outcome.statement.number}."
+    )
