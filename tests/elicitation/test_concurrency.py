@@ -87,7 +87,10 @@ def test_concurrent_token_votes_are_batched_and_each_stored_once() -> None:
     import io
     import json
 
-    from config.wsgi import django_application
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from config.wsgi import application
     from elicitation.apis import votes as vote_api
     from elicitation.identity import sign_token
 
@@ -99,7 +102,6 @@ def test_concurrent_token_votes_are_batched_and_each_stored_once() -> None:
         services.participant_get_or_create(space=space, anon_token=f"lane-{i}")
         tokens.append(sign_token(space, f"lane-{i}"))
     batches: list[int] = []
-    handler = vote_api.VoteHandler(full=django_application)
     write = vote_api._batcher._write
 
     def counting_write(batch: list[Any]) -> list[Any]:
@@ -107,6 +109,9 @@ def test_concurrent_token_votes_are_batched_and_each_stored_once() -> None:
         return write(batch)
 
     statuses: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        statuses.append(status)
 
     def vote(i: int) -> None:
         for number in range(3):
@@ -123,13 +128,18 @@ def test_concurrent_token_votes_are_batched_and_each_stored_once() -> None:
                 "wsgi.input": io.BytesIO(body),
                 "wsgi.url_scheme": "http",
             }
-            handler(environ, lambda status, headers: statuses.append(status))
+            application(environ, start_response)  # type: ignore[arg-type]
 
     vote_api._batcher._write = counting_write
+    # Each thread closes its own connection when done (`_race`); requests must not.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
         assert _race(12, vote) == []
     finally:
         vote_api._batcher._write = write
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert sorted(set(statuses)) == ["201 Created"]
     assert len(statuses) == 36
     assert Vote.objects.filter(statement__space=space).count() == 36

@@ -1,27 +1,24 @@
-"""The vote URL's two ways in (elicitation.apis.votes): VoteHandler and the URL-routed view.
+"""The vote URL's function view (elicitation.apis.votes.vote_cast_api) in front of VoteCastApi.
 
-Ported from the tests of the WSGI vote lane it replaces (same cases: one
-query per vote, same answer as the DRF view, everything else handed on with
-its body, the shared throttle, HTTPS), plus what the lane could not do:
+Ported from the tests of the WSGI vote lane it replaces (the same cases: one
+query per vote, the same answer as the DRF view, everything else handed on
+with its body, the shared throttle, HTTPS), plus what the lane could not do:
 Django's own security middleware answers, and a foreign cookie no longer
-turns the path off.
+turns the token path off.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from communities.models import Membership
-from elicitation.apis.votes import VoteHandler
+from elicitation.apis import votes as vote_api
 from elicitation.models import ModerationStatus, Space, Vote, VoteEvent
 from tests.factories import MembershipFactory, StatementFactory, UserFactory
 from tests.requirements import needs_postgresql
@@ -30,59 +27,22 @@ from tests.requirements import needs_postgresql
 pytestmark = [pytest.mark.django_db, needs_postgresql]
 
 
-class Inner:
-    """A stand-in for the full stack behind the handler: records the bodies that reached it."""
+class FullPath:
+    """Stands in for VoteCastApi: records the bodies that reached it."""
 
     def __init__(self) -> None:
         self.bodies: list[bytes] = []
 
-    def get_response(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest, space_id: int) -> HttpResponse:
         self.bodies.append(request.body)
-        return HttpResponse(b"django", status=418)
+        return HttpResponse(b"drf", status=418)
 
 
-class Answer:
-    status: str = ""
-    headers: dict[str, str]
-    body: bytes = b""
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection() -> Iterator[None]:
-    """As Django's test client does: requests must not close the test's connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-def call(app: Any, environ: dict[str, Any]) -> Answer:
-    answer = Answer()
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        answer.status = status
-        answer.headers = dict(headers)
-
-    answer.body = b"".join(app(environ, start_response))
-    return answer
-
-
-def handler(full: Any = None) -> VoteHandler:
-    from config.wsgi import django_application
-
-    return VoteHandler(full=full or django_application)
-
-
-def vote_environ(space: Space, token: str | None, body: Any = None, **extra: Any) -> dict[str, Any]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = {"HTTP_HOST": "testserver", **extra}
-    if token is not None:
-        headers["HTTP_X_PARTICIPANT_TOKEN"] = token
-    request = RequestFactory().generic(
-        "POST", f"/api/v1/spaces/{space.pk}/votes/", raw, "application/json", **headers
-    )
-    return dict(request.environ)
+@pytest.fixture
+def full_path(monkeypatch: pytest.MonkeyPatch) -> FullPath:
+    recorder = FullPath()
+    monkeypatch.setattr(vote_api, "_full_path", recorder)
+    return recorder
 
 
 def joined_token(space: Space) -> str:
@@ -91,75 +51,58 @@ def joined_token(space: Space) -> str:
     return str(joined.data["token"])
 
 
-def test_the_wsgi_entry_routes_only_posts_to_the_vote_url(space: Space) -> None:
-    from config.wsgi import vote_application
-
-    path = f"/api/v1/spaces/{space.pk}/votes/"
-    assert vote_application.routes({"REQUEST_METHOD": "POST", "PATH_INFO": path})
-    assert not vote_application.routes({"REQUEST_METHOD": "OPTIONS", "PATH_INFO": path})
-    assert not vote_application.routes({"REQUEST_METHOD": "POST", "PATH_INFO": path + "x/"})
-    assert not vote_application.routes(
-        {"REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/spaces/{space.pk}/comparisons/"}
+def post_vote(
+    space: Space, token: str | None, body: Any, client: APIClient | None = None, **extra: Any
+) -> Any:
+    raw = body.decode() if isinstance(body, bytes) else json.dumps(body)
+    if token is not None:
+        extra["HTTP_X_PARTICIPANT_TOKEN"] = token
+    return (client or APIClient()).generic(
+        "POST", f"/api/v1/spaces/{space.pk}/votes/", raw, "application/json", **extra
     )
 
 
 def test_a_token_holders_vote_is_one_query(
-    space: Space, django_assert_max_num_queries: Any
+    space: Space, full_path: FullPath, django_assert_max_num_queries: Any
 ) -> None:
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
-    inner = Inner()
-    app = handler(inner)
     with django_assert_max_num_queries(1):
-        first = call(app, vote_environ(space, token, {"statement": 1, "value": 1}))
+        first = post_vote(space, token, {"statement": 1, "value": 1})
     with django_assert_max_num_queries(1):
-        replay = call(app, vote_environ(space, token, {"statement": 1, "value": 1}))
-    changed = call(app, vote_environ(space, token, {"statement": 1, "value": -1}))
-    assert inner.bodies == []
-    assert (first.status, replay.status, changed.status) == ("201 Created", "200 OK", "200 OK")
-    first_body, replay_body = json.loads(first.body), json.loads(replay.body)
-    assert first_body["changed"]
-    assert not replay_body["changed"]
-    assert json.loads(changed.body)["changed"]
-    assert replay_body["updated_at"] == first_body["updated_at"]
+        replay = post_vote(space, token, {"statement": 1, "value": 1})
+    changed = post_vote(space, token, {"statement": 1, "value": -1})
+    assert full_path.bodies == []
+    assert (first.status_code, replay.status_code, changed.status_code) == (201, 200, 200)
+    assert first.json()["changed"]
+    assert not replay.json()["changed"]
+    assert changed.json()["changed"]
+    assert replay.json()["updated_at"] == first.json()["updated_at"]
     assert list(VoteEvent.objects.order_by("id").values_list("value", flat=True)) == [1, -1]
     assert Vote.objects.get().value == -1
 
 
-def test_both_ways_in_answer_as_the_drf_view_does(space: Space) -> None:
-    for number in (1, 2, 3):
-        StatementFactory.create(space=space, number=number)
+def test_the_view_answers_as_the_drf_view_does(space: Space) -> None:
+    StatementFactory.create(space=space, number=1)
+    StatementFactory.create(space=space, number=2)
     token = joined_token(space)
-    thin = call(handler(), vote_environ(space, token, {"statement": 1, "value": 1}))
-    routed = APIClient().post(
-        f"/api/v1/spaces/{space.pk}/votes/",
-        {"statement": 2, "value": 1},
-        format="json",
-        HTTP_X_PARTICIPANT_TOKEN=token,
-    )
+    fast = post_vote(space, token, {"statement": 1, "value": 1})
     # A string number is not a plain vote: the DRF view answers it.
-    drf = APIClient().post(
-        f"/api/v1/spaces/{space.pk}/votes/",
-        {"statement": "3", "value": 1},
-        format="json",
-        HTTP_X_PARTICIPANT_TOKEN=token,
-    )
-    assert thin.status == "201 Created"
-    assert (routed.status_code, drf.status_code) == (201, 201)
+    drf = post_vote(space, token, {"statement": "2", "value": 1})
+    assert (fast.status_code, drf.status_code) == (201, 201)
+    assert not hasattr(fast, "data")
     assert hasattr(drf, "data")
-    assert not hasattr(routed, "data")
-    bodies = [json.loads(thin.body), routed.json(), drf.json()]
-    assert [b["statement"] for b in bodies] == [1, 2, 3]
-    assert len({frozenset(b) for b in bodies}) == 1
-    assert len({(b["participant"], b["value"]) for b in bodies}) == 1
-    assert all(b["updated_at"].endswith("Z") for b in bodies)
-    assert thin.headers == dict(routed.headers) == dict(drf.headers)
+    fast_body, drf_body = fast.json(), drf.json()
+    assert fast_body.keys() == drf_body.keys()
+    assert (fast_body["participant"], fast_body["value"]) == (drf_body["participant"], 1)
+    assert fast_body["updated_at"].endswith("Z")
+    assert drf_body["updated_at"].endswith("Z")
+    assert dict(fast.headers) == dict(drf.headers)
 
 
 @pytest.mark.parametrize(
     ("case", "body", "extra"),
     [
-        ("a session cookie", {"statement": 1, "value": 1}, {"HTTP_COOKIE": "sessionid=abc"}),
         ("an xid in the query", {"statement": 1, "value": 1}, {"QUERY_STRING": "xid=ext-1"}),
         ("an xid in the body", {"statement": 1, "value": 1, "xid": "ext-1"}, {}),
         ("an API token", {"statement": 1, "value": 1}, {"HTTP_AUTHORIZATION": "Token ppy_x"}),
@@ -173,33 +116,50 @@ def test_both_ways_in_answer_as_the_drf_view_does(space: Space) -> None:
         ("an oversized body", {"statement": 1, "value": 1, "pad": "x" * 2000}, {}),
     ],
 )
-def test_everything_else_goes_to_the_full_stack_with_its_body(
-    space: Space, case: str, body: Any, extra: dict[str, Any]
+def test_everything_else_goes_to_the_drf_view_with_its_body(
+    space: Space, full_path: FullPath, case: str, body: Any, extra: dict[str, Any]
 ) -> None:
     StatementFactory.create(space=space, number=1)
     StatementFactory.create(space=space, number=2, status=ModerationStatus.PENDING)
     token = joined_token(space)
-    inner = Inner()
-    environ = vote_environ(space, token, body, **extra)
-    sent = environ["wsgi.input"].read()
-    answer = call(handler(inner), vote_environ(space, token, body, **extra))
-    assert answer.body == b"django", case
-    assert inner.bodies == [sent]
+    sent = body if isinstance(body, bytes) else json.dumps(body).encode()
+    answer = post_vote(space, token, body, **extra)
+    assert answer.content == b"drf", case
+    assert full_path.bodies == [sent]
     assert not VoteEvent.objects.exists()
 
 
-def test_a_load_balancers_cookie_does_not_turn_the_path_off(space: Space) -> None:
+def test_a_load_balancers_cookie_does_not_turn_the_token_path_off(
+    space: Space, full_path: FullPath
+) -> None:
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
-    inner = Inner()
-    environ = vote_environ(
+    answer = post_vote(
         space, token, {"statement": 1, "value": 1}, HTTP_COOKIE="AWSALB=abc; lb=node-2"
     )
-    assert call(handler(inner), environ).status == "201 Created"
-    assert inner.bodies == []
+    assert answer.status_code == 201
+    assert full_path.bodies == []
 
 
-def test_without_a_token_or_with_a_bad_or_foreign_one_the_full_stack_answers(space: Space) -> None:
+def test_a_logged_in_session_votes_as_its_user_through_the_drf_view(
+    space: Space, member: Any, full_path: FullPath
+) -> None:
+    StatementFactory.create(space=space, number=1)
+    token = joined_token(space)
+    client = APIClient()
+    client.force_login(member)
+    stale = post_vote(
+        space, token, {"statement": 1, "value": 1}, HTTP_COOKIE="sessionid=expired-or-unknown"
+    )
+    logged_in = post_vote(space, token, {"statement": 1, "value": -1}, client=client)
+    assert stale.status_code == 201  # no user behind that cookie: the token votes
+    assert logged_in.content == b"drf"
+    assert len(full_path.bodies) == 1
+
+
+def test_without_a_token_or_with_a_bad_or_foreign_one_the_drf_view_answers(
+    space: Space, full_path: FullPath
+) -> None:
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
     other = Space.objects.create(
@@ -211,26 +171,20 @@ def test_without_a_token_or_with_a_bad_or_foreign_one_the_full_stack_answers(spa
         participation=Space.Participation.LINK,
     )
     foreign = joined_token(other)
-    inner = Inner()
-    app = handler(inner)
     vote = {"statement": 1, "value": 1}
-    for environ in (
-        vote_environ(space, None, vote),
-        vote_environ(space, token[:-2] + "xx", vote),
-        vote_environ(space, foreign, vote),
-    ):
-        assert call(app, environ).body == b"django"
-    assert len(inner.bodies) == 3
+    for held in (None, token[:-2] + "xx", foreign):
+        assert post_vote(space, held, vote).content == b"drf"
+    assert len(full_path.bodies) == 3
     assert not VoteEvent.objects.exists()
 
 
-def test_a_closed_space_refuses_through_the_full_stack(space: Space) -> None:
+def test_a_closed_space_refuses_through_the_drf_view(space: Space) -> None:
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
     Space.objects.filter(pk=space.pk).update(phase=Space.Phase.CLOSED)
-    answer = call(handler(), vote_environ(space, token, {"statement": 1, "value": 1}))
-    assert answer.status.startswith("409")
-    assert "closed" in json.loads(answer.body)["detail"]
+    answer = post_vote(space, token, {"statement": 1, "value": 1})
+    assert answer.status_code == 409
+    assert "closed" in answer.json()["detail"]
     assert not VoteEvent.objects.exists()
 
 
@@ -241,39 +195,26 @@ def test_a_banned_member_logged_in_gets_404_with_a_token_too(space: Space) -> No
     MembershipFactory.create(user=user, community=space.community, status=Membership.Status.BANNED)
     client = APIClient()
     client.force_login(user)
-    response = client.post(
-        f"/api/v1/spaces/{space.pk}/votes/",
-        {"statement": 1, "value": 1},
-        format="json",
-        HTTP_X_PARTICIPANT_TOKEN=token,
-    )
-    assert response.status_code == 404
+    answer = post_vote(space, token, {"statement": 1, "value": 1}, client=client)
+    assert answer.status_code == 404
     assert not VoteEvent.objects.exists()
 
 
-def test_both_ways_share_the_vote_throttle(space: Space, two_votes_a_minute: None) -> None:
+def test_the_view_and_the_drf_view_share_the_vote_throttle(
+    space: Space, two_votes_a_minute: None
+) -> None:
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
-    app = handler()
-    statuses = [
-        call(app, vote_environ(space, token, {"statement": 1, "value": v})).status
-        for v in (1, -1, 0)
-    ]
-    throttled = APIClient().post(
-        f"/api/v1/spaces/{space.pk}/votes/",
-        {"statement": 1, "value": 1},
-        format="json",
-        HTTP_X_PARTICIPANT_TOKEN=token,
-    )
-    assert statuses[:2] == ["201 Created", "200 OK"]
-    assert statuses[2].startswith("429")
-    assert throttled.status_code == 429
-    assert "Retry-After" in throttled
+    answers = [post_vote(space, token, {"statement": 1, "value": v}) for v in (1, -1, 0)]
+    assert [a.status_code for a in answers] == [201, 200, 429]
+    assert not hasattr(answers[0], "data")  # the function view answered
+    assert hasattr(answers[2], "data")  # DRF answered the refusal
+    assert "Retry-After" in answers[2]
     assert VoteEvent.objects.count() == 2
 
 
-def test_a_database_error_hands_the_vote_to_the_full_stack(
-    space: Space, monkeypatch: pytest.MonkeyPatch
+def test_a_database_error_hands_the_vote_to_the_drf_view(
+    space: Space, full_path: FullPath, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from elicitation import services
 
@@ -284,40 +225,33 @@ def test_a_database_error_hands_the_vote_to_the_full_stack(
         raise DatabaseError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(services, "votes_cast_for_anon_tokens", broken)
-    inner = Inner()
-    answer = call(handler(inner), vote_environ(space, token, {"statement": 1, "value": 1}))
-    assert answer.body == b"django"
-    assert len(inner.bodies) == 1
+    answer = post_vote(space, token, {"statement": 1, "value": 1})
+    assert answer.content == b"drf"
+    assert len(full_path.bodies) == 1
 
 
 def test_djangos_security_middleware_answers_for_https_and_hosts(
-    space: Space, settings: Any
+    space: Space, full_path: FullPath, settings: Any
 ) -> None:
     StatementFactory.create(space=space, number=1)
     token = joined_token(space)
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 3600
-    inner = Inner()
-    app = handler(inner)
-    plain = call(app, vote_environ(space, token, {"statement": 1, "value": 1}))
-    secure = call(
-        app,
-        vote_environ(space, token, {"statement": 1, "value": 1}, **{"wsgi.url_scheme": "https"}),
+    client = APIClient()  # built after the settings change: its middleware reads them
+    plain = post_vote(space, token, {"statement": 1, "value": 1}, client=client)
+    secure = post_vote(space, token, {"statement": 1, "value": 1}, client=client, secure=True)
+    evil = post_vote(
+        space,
+        token,
+        {"statement": 1, "value": -1},
+        client=client,
+        secure=True,
+        HTTP_HOST="evil.example",
     )
-    evil = call(
-        app,
-        vote_environ(
-            space,
-            token,
-            {"statement": 1, "value": -1},
-            HTTP_HOST="evil.example",
-            **{"wsgi.url_scheme": "https"},
-        ),
-    )
-    assert plain.status.startswith("301")
-    assert plain.headers["Location"].startswith("https://testserver/")
-    assert secure.status == "201 Created"
-    assert secure.headers["Strict-Transport-Security"] == "max-age=3600"
-    assert evil.status.startswith("400")  # DisallowedHost, from CommonMiddleware
-    assert inner.bodies == []
+    assert plain.status_code == 301
+    assert plain["Location"].startswith("https://testserver/")
+    assert secure.status_code == 201
+    assert secure["Strict-Transport-Security"] == "max-age=3600"
+    assert evil.status_code == 400  # DisallowedHost
+    assert full_path.bodies == []
     assert VoteEvent.objects.count() == 1
