@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,11 +21,13 @@ import numpy as np
 from aggregation.engine import ENGINE_VERSION
 from aggregation.engine.bridging import fit_bridging
 from aggregation.engine.classify import classify_statements
+from aggregation.engine.intervals import wilson_interval
 from aggregation.engine.manipulation import detect_anomalies
 from aggregation.engine.pairwise import bradley_terry
 from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
+from aggregation.engine.preferences import tally_pairs
 from aggregation.engine.ranking import rank_ballots
-from aggregation.engine.uncertainty import Interval, bootstrap
+from aggregation.engine.uncertainty import BootstrapResult, Interval, bootstrap
 from aggregation.engine.votes import latest_votes
 from aggregation.snapshot import Snapshot
 
@@ -36,6 +38,9 @@ SEED = 0
 # Bootstrap resamples for the intervals (engine II's default). Each refits
 # the bridging model, which dominates a run's time on small spaces.
 BOOTSTRAP_RESAMPLES = 200
+# Fewer voters than this on a statement: "too few votes to say" (the space's
+# own setting, Space.min_voters, is passed in by the run).
+MIN_VOTERS = 5
 
 StageCallback = Callable[[str], None]
 
@@ -86,10 +91,47 @@ def _accepted(snapshot: Snapshot) -> list[int]:
     ]
 
 
+def _with_wilson_rates(
+    boot: BootstrapResult,
+    agree: np.ndarray,
+    disagree: np.ndarray,
+    total: np.ndarray,
+) -> BootstrapResult:
+    """The bootstrap result with its agree and disagree rate intervals replaced by Wilson's.
+
+    A percentile bootstrap over participants collapses to a point when few
+    people voted; the Wilson interval is right at any n (engine/intervals.py).
+    The bootstrap stays for the measures with no closed form (group-aware
+    consensus, bridging, group spread).
+    """
+    a_low, a_high = wilson_interval(agree, total)
+    d_low, d_high = wilson_interval(disagree, total)
+    statements = []
+    for s in boot.statements:
+        j = s.statement
+        statements.append(
+            replace(
+                s,
+                agree_rate=Interval(s.agree_rate.value, float(a_low[j]), float(a_high[j])),
+                disagree_rate=Interval(s.disagree_rate.value, float(d_low[j]), float(d_high[j])),
+            )
+        )
+    return replace(boot, statements=tuple(statements))
+
+
 def analyze_snapshot(
-    snapshot: Snapshot, *, on_stage: StageCallback | None = None
+    snapshot: Snapshot,
+    *,
+    on_stage: StageCallback | None = None,
+    min_voters: int = MIN_VOTERS,
 ) -> AnalysisOutput:
-    """Run every engine stage on the snapshot; `on_stage(name)` is called as each starts."""
+    """Run every engine stage on the snapshot; `on_stage(name)` is called as each starts.
+
+    Statements fewer than `min_voters` people voted on are classified
+    uncertain and flagged `enough_votes: false` (the profile lists them apart).
+    """
+    if min_voters < 1:
+        raise ValueError(f"min_voters must be at least 1, not {min_voters}")
     stages = _Stages(on_stage)
     pn, sn = snapshot.participant_numbers, snapshot.statement_numbers
     n_p, n_s = snapshot.n_participants, snapshot.n_statements
@@ -205,6 +247,13 @@ def analyze_snapshot(
     rankings: dict[str, Any] | None = None
     if ballots:
         rankings = _ranking_rules(ballots, [sn[j] for j in accepted])
+    preference_pairs = tally_pairs(
+        winners=np.array(winners, dtype=np.int64),
+        losers=np.array(losers, dtype=np.int64),
+        undecided=np.array(undecided, dtype=np.int64).reshape(-1, 2),
+        ballots=ballots,
+        n_items=len(accepted),
+    )
 
     # --- bootstrap -------------------------------------------------------------
     # Uncertainty, then the classes judged on its intervals, then the
@@ -213,8 +262,11 @@ def analyze_snapshot(
     boot = bootstrap(
         table, groups=group_of, n_resamples=BOOTSTRAP_RESAMPLES, seed=SEED, bridging=bridging
     )
+    boot = _with_wilson_rates(boot, agree, disagree, agree + disagree + passes)
     representative = {r.statement for g in polis.groups for r in g.representative}
-    classes = classify_statements(boot, bridging=bridging, representative=representative)
+    classes = classify_statements(
+        boot, bridging=bridging, representative=representative, min_votes=min_voters
+    )
     first_vote_s = np.zeros(n_p)
     if events:
         # Events are in time order: the first occurrence is each one's first vote.
@@ -233,6 +285,7 @@ def analyze_snapshot(
             "status": snapshot.statement_status[j],
             "meta": bool(meta[j]),
             "in_profile": j in accepted_set,
+            "enough_votes": total >= min_voters,
             "votes": {
                 "agree": int(agree[j]),
                 "disagree": int(disagree[j]),
@@ -249,6 +302,7 @@ def analyze_snapshot(
                     "group": g,
                     "agree": int(g_agree[g, j]),
                     "disagree": int(g_disagree[g, j]),
+                    "pass": int(g_seen[g, j] - g_agree[g, j] - g_disagree[g, j]),
                     "votes": int(g_seen[g, j]),
                     "agree_rate": _round(g_agree[g, j] / g_seen[g, j]) if g_seen[g, j] else None,
                 }
@@ -314,6 +368,19 @@ def analyze_snapshot(
             else None
         ),
         "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
+        # Per pair of profile statements: choices and ballot orders, counts only.
+        "preferences": [
+            {
+                "a": sn[accepted[t.low]],
+                "b": sn[accepted[t.high]],
+                "a_chosen": t.low_chosen,
+                "b_chosen": t.high_chosen,
+                "undecided": t.undecided,
+                "a_ranked_higher": t.low_ranked_higher,
+                "b_ranked_higher": t.high_ranked_higher,
+            }
+            for t in preference_pairs
+        ],
         "uncertainty": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
         "classification": {"thresholds": classes.thresholds},
         "anomalies": _anomalies(anomalies, pn, sn),
@@ -338,6 +405,8 @@ def analyze_snapshot(
         "classification": classes.thresholds,
         "anomalies": anomalies.parameters,
         "min_segment_cell": MIN_CELL,
+        "min_voters": min_voters,
+        "agree_rate_interval": "wilson",
     }
     return AnalysisOutput(
         result=result, timings=stages.timings, parameters=parameters, counts=counts
@@ -453,17 +522,22 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                         "participants": None,
                         "suppressed": True,
                         "agree_rates": {},
+                        "distributions": {},
                     }
                 )
                 continue
             rates: dict[str, float | None] = {}
+            # Agree / disagree / pass counts, only where MIN_CELL members voted.
+            distributions: dict[str, list[int]] = {}
             for j in accepted:
                 values = [latest[(p, j)] for p in members if (p, j) in latest]
-                rates[str(snapshot.statement_numbers[j])] = (
-                    _round(sum(1 for v in values if v == 1) / len(values))
-                    if len(values) >= MIN_CELL
-                    else None
-                )
+                number = str(snapshot.statement_numbers[j])
+                if len(values) < MIN_CELL:
+                    rates[number] = None
+                    continue
+                counted = [values.count(1), values.count(-1), values.count(0)]
+                rates[number] = _round(counted[0] / len(values))
+                distributions[number] = counted
             out.append(
                 {
                     "question": question,
@@ -471,6 +545,7 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                     "participants": len(members),
                     "suppressed": False,
                     "agree_rates": rates,
+                    "distributions": distributions,
                 }
             )
     return out

@@ -8,6 +8,8 @@ app_name = "aggregation-api"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schemas/value-profile-1.json", views.value_profile_schema, name="schema-value-profile-1"),
+    path("schemas/<str:name>", views.export_schema, name="schema-export"),
+    path("profiles/compare/", apis.ProfileCompareApi.as_view(), name="profiles-compare"),
     path(
         "communities/<slug:slug>/profiles/",
         apis.CommunityProfilesApi.as_view(),
@@ -38,6 +40,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="profile-retract",
     ),
     path("profiles/<int:profile_id>/", apis.ProfileDraftApi.as_view(), name="profile-draft"),
+    path(
+        "profiles/<int:profile_id>/editorial/",
+        apis.ProfileEditApi.as_view(),
+        name="profile-edit",
+    ),
     path(
         "profiles/<int:profile_id>/publish/",
         apis.ProfilePublishApi.as_view(),

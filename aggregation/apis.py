@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,16 +17,16 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aggregation import profiles, selectors, services
+from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
-from aggregation.renderers import PROFILE_RENDERERS, ProfileNegotiation
+from aggregation.renderers import FORMATS, PROFILE_RENDERERS, ProfileNegotiation
 from communities.selectors import community_get_visible
 from config.api_errors import error_responses
+from config.pagination import LimitOffsetPagination
 from elicitation.models import Space
 
 _errors = error_responses
@@ -35,13 +35,18 @@ _errors = error_responses
 FORMAT_PARAM = OpenApiParameter(
     "format",
     str,
-    enum=["json", "csv", "md"],
-    description="json (default, schema value-profile/1), csv (one row per value) or md "
-    "(a readable charter). An Accept header works too.",
+    enum=list(FORMATS),
+    description="json (default, schema value-profile/1), csv (one row per value), md "
+    "(a readable charter); for AI work: constitution (JSON, value-constitution/1), "
+    "constitution-md (the same as text), preferences (JSON Lines, preference-record/1: "
+    "pairwise choices and ballots as prompt/chosen/rejected) or eval (JSON Lines, "
+    "pluralistic-eval-record/1: answer distributions overall, per group and per segment). "
+    "An Accept header works for json, csv and md.",
 )
 PROFILE_DOC = (
     "The value profile in schema value-profile/1 (JSON Schema at "
-    "/api/v1/schemas/value-profile-1.json), or its CSV or Markdown rendering. "
+    "/api/v1/schemas/value-profile-1.json), its CSV or Markdown rendering, or one of the "
+    "exports for AI work (their JSON Schemas are under /api/v1/schemas/ too). "
     "Send the ETag back in If-None-Match to get 304 Not Modified when nothing changed."
 )
 
@@ -260,9 +265,10 @@ class _ProfileExportApi(APIView):
 
     def get(self, request: Request, **kwargs: Any) -> Response:
         profile = self.get_profile(request, **kwargs)
+        content = selectors.profile_content(profile=profile)
         fmt = request.accepted_renderer.format
         fmt = "md" if fmt == "markdown" else fmt
-        tag = profiles.etag(profile.content, fmt)
+        tag = profiles.etag(content, exports.etag_format(fmt))
         headers = {
             "ETag": tag,
             "Cache-Control": "no-cache",
@@ -273,17 +279,39 @@ class _ProfileExportApi(APIView):
             sent.strip() == "*" or tag in [t.strip().removeprefix("W/") for t in sent.split(",")]
         ):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        stem = f"{profile.space.slug}-v{profile.version or 'draft'}"
         if fmt in ("csv", "md"):
-            filename = f"{profile.space.slug}-v{profile.version or 'draft'}.{fmt}"
+            headers["Content-Disposition"] = f'inline; filename="{stem}.{fmt}"'
+        if fmt in exports.AI_FORMATS:
+            filename = stem + exports.AI_FORMATS[fmt]
             headers["Content-Disposition"] = f'inline; filename="{filename}"'
-        return Response(profile.content, headers=headers)
+            page = request.build_absolute_uri(profile_page_url(profile))
+            data = exports.export(fmt, content, profile.run.result or {}, profile_url=page)
+            if data == []:
+                # DRF drops the Content-Type of an empty body; an empty JSON Lines
+                # file (a space without comparisons) is still JSON Lines.
+                media = f"{request.accepted_renderer.media_type}; charset=utf-8"
+                return HttpResponse(b"", content_type=media, headers=headers)  # type: ignore[return-value]
+            return Response(data, headers=headers)
+        return Response(content, headers=headers)
 
 
-# One profile in any of its formats: the responses both export endpoints document.
+def profile_page_url(profile: ValueProfile) -> str:
+    """Where people read this version (the review page for a draft)."""
+    if profile.version is None:
+        return reverse("aggregation:profile-review", kwargs={"profile_id": profile.pk})
+    return reverse(
+        "aggregation:profile-version",
+        kwargs={"space_id": profile.space_id, "version": profile.version},
+    )
+
+
+# One profile in any of its formats: the responses the export endpoints document.
 PROFILE_EXPORT_RESPONSES: dict[Any, Any] = {
     (200, "application/json"): OpenApiTypes.OBJECT,
     (200, "text/csv"): OpenApiTypes.STR,
     (200, "text/markdown"): OpenApiTypes.STR,
+    (200, "application/jsonl"): OpenApiTypes.STR,
     304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
     406: OpenApiResponse(description="Unknown format."),
     **_errors(403, 404, 429),
@@ -333,14 +361,7 @@ class ProfileDraftApi(_ProfileExportApi):
         summary="Any profile by id, drafts included (facilitators)",
         description=PROFILE_DOC,
         parameters=[FORMAT_PARAM],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiTypes.STR,
-            (200, "text/markdown"): OpenApiTypes.STR,
-            304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
-            406: OpenApiResponse(description="Unknown format."),
-            **_errors(401, 403, 404, 429),
-        },
+        responses={**PROFILE_EXPORT_RESPONSES, **_errors(401, 403, 404, 429)},
     )
     def get(self, request: Request, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
@@ -351,15 +372,44 @@ class ProfileDraftApi(_ProfileExportApi):
         )
 
 
+class StaleChangeSerializer(serializers.Serializer[Any]):
+    statement = serializers.IntegerField(allow_null=True)
+    change = serializers.ChoiceField(
+        choices=[
+            "removed",
+            "deleted",
+            "marked_meta",
+            "unmarked_meta",
+            "restored",
+            "edited",
+            "segments",
+            "min_voters",
+        ]
+    )
+    message = serializers.CharField()
+
+
+class StaleProfileSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Always profile_stale.")
+    detail = serializers.CharField()
+    changes = StaleChangeSerializer(many=True)
+    rerun = serializers.CharField(help_text="POST here to run the analysis again.")
+
+
 class ProfilePublishApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="profile_publish",
         summary="Publish a draft as the space's next version (facilitators)",
+        description="Refused with 409 (code profile_stale) when the space changed since the "
+        "draft's analysis in a way that alters the profile: a statement removed, restored, "
+        "marked meta or edited, the segment questions or the minimum of voters changed. "
+        "Run the analysis again (POST to `rerun`) and review the new draft.",
         request=None,
         responses={
             200: ProfileSummarySerializer,
+            409: StaleProfileSerializer,
             **_errors(400, 401, 403, 404, 429),
         },
     )
@@ -367,9 +417,71 @@ class ProfilePublishApi(APIView):
         profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
         try:
             profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
+        except services.ProfileStale as exc:
+            return Response(
+                {
+                    "code": exc.code,
+                    "detail": " ".join(exc.messages),
+                    "changes": exc.changes,
+                    "rerun": reverse(
+                        "aggregation-api:space-runs", kwargs={"space_id": profile.space_id}
+                    ),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except ValidationError as exc:
             raise _drf_validation(exc) from None
         return Response(ProfileSummarySerializer(profile).data)
+
+
+class ProfileEditInputSerializer(serializers.Serializer[Any]):
+    summary = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Public once published."
+    )
+    notes = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> note; replaces all notes. Public once published.",
+    )
+    exclusions = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> why the value is left out; replaces all "
+        "exclusions. The reasons are public once published.",
+    )
+
+
+class ProfileEditorialSerializer(serializers.ModelSerializer[ValueProfile]):
+    class Meta:
+        model = ValueProfile
+        fields = ["id", "status", "summary", "value_notes", "exclusions"]
+
+
+class ProfileEditApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="profile_edit",
+        summary="Set a draft's summary, per-value notes and exclusions (facilitators)",
+        request=ProfileEditInputSerializer,
+        responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    def patch(self, request: Request, profile_id: int) -> Response:
+        profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
+        serializer = ProfileEditInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            profile = services.profile_edit(
+                profile=profile,
+                actor=request.user,  # type: ignore[arg-type]
+                summary=data.get("summary"),
+                notes=data.get("notes"),
+                exclusions=data.get("exclusions"),
+            )
+        except ValidationError as exc:
+            raise _drf_validation(exc) from None
+        return Response(ProfileEditorialSerializer(profile).data)
 
 
 class ProfileRetractApi(APIView):
@@ -403,3 +515,52 @@ class ProfileRetractApi(APIView):
         except ValidationError as exc:
             raise _drf_validation(exc) from None
         return Response(ProfileSummarySerializer(profile).data)
+
+
+# --- Comparison ------------------------------------------------------------------
+
+PROFILE_REF_DOC = (
+    "A space id (its latest published version) or a space id and a version, as 12:3. "
+    "Only profiles you may read."
+)
+
+
+class ProfileCompareApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        a = serializers.CharField(max_length=40, help_text=PROFILE_REF_DOC)
+        b = serializers.CharField(max_length=40, help_text=PROFILE_REF_DOC)
+
+    @extend_schema(
+        operation_id="profiles_compare",
+        summary="Two published value profiles side by side (versions of a space, or two spaces)",
+        description=(
+            "Values matched by statement number within a space, by text across spaces; "
+            "where they agree, where they differ and by how much (schema "
+            "profile-comparison/1, JSON Schema at /api/v1/schemas/profile-comparison-1.json)."
+        ),
+        parameters=[
+            OpenApiParameter("a", str, required=True, description=PROFILE_REF_DOC),
+            OpenApiParameter("b", str, required=True, description=PROFILE_REF_DOC),
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            304: OpenApiResponse(description="Not modified (ETag matched If-None-Match)."),
+            **_errors(400, 404, 429),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            a = selectors.profile_ref_parse(params.validated_data["a"], field="a")
+            b = selectors.profile_ref_parse(params.validated_data["b"], field="b")
+        except ValueError as exc:
+            raise ApiValidationError({"detail": str(exc)}) from None
+        data = selectors.profile_comparison(user=request.user, a=a, b=b)
+        tag = profiles.etag(data, "comparison")
+        headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Cookie, Authorization"}
+        if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, headers=headers)

@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from elicitation.models import Space
 
+SUMMARY_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 500
+
 
 class AnalysisRun(models.Model):
     class Status(models.TextChoices):
@@ -42,6 +45,11 @@ class AnalysisRun(models.Model):
     input_fingerprint = models.CharField(max_length=64, blank=True, default="")
     engine_version = models.CharField(max_length=20, blank=True, default="")
     parameters = models.JSONField(default=dict, blank=True)
+    # What the profile depends on besides the snapshot (moderation state,
+    # statement texts, segment questions, the minimum of voters), as the run
+    # found it before reading: selectors.space_profile_basis. Empty for runs
+    # made before it was recorded.
+    basis = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
@@ -83,6 +91,12 @@ class ValueProfile(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     content = models.JSONField(default=dict)
     diff = models.JSONField(null=True, blank=True)
+    # Facilitators' words, edited on the draft and frozen into `content` at
+    # publication: a summary, a note per value and values left out with a
+    # public reason (statement number as a string -> text).
+    summary = models.TextField(max_length=SUMMARY_MAX_LENGTH, blank=True, default="")
+    value_notes = models.JSONField(default=dict, blank=True)
+    exclusions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -33,23 +33,47 @@ def json_schema() -> dict[str, Any]:
 
 
 def _sort_key(value: dict[str, Any]) -> tuple[float, float, int]:
-    # Bridging support first (what people across the divide endorse), then
-    # group-aware consensus, then the statement number for a stable order.
-    return (-value["bridging"]["score"], -value["group_aware_consensus"], value["statement"])
+    # Bridging support first (what people across the divide endorse), judged
+    # by the low end of its 95% interval: a cautious estimate, so a statement
+    # few people rated (wide interval) cannot outrank well-supported ones by
+    # luck. Then group-aware consensus, then the number for a stable order.
+    bridging = value["bridging"]
+    cautious = bridging["interval"][0] if bridging.get("interval") else bridging["score"]
+    return (-cautious, -value["group_aware_consensus"], value["statement"])
+
+
+def _min_voters(run: AnalysisRun) -> int:
+    # Runs made before the setting existed used the engine's fixed minimum.
+    return int((run.parameters or {}).get("min_voters", 5))
 
 
 def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> dict[str, Any]:
     """The draft profile of a succeeded run (version and approval are set at publication)."""
     result = run.result or {}
+    min_voters = _min_voters(run)
     values: list[dict[str, Any]] = []
+    too_few: list[dict[str, Any]] = []
     for number, entry in result["statements"].items():
         if not entry["in_profile"]:
             continue
         votes = entry["votes"]
+        if votes["total"] < min_voters:
+            too_few.append(
+                {
+                    "statement": int(number),
+                    "text": texts.get(int(number), ""),
+                    "votes": votes["total"],
+                    "agree": votes["agree"],
+                    "disagree": votes["disagree"],
+                    "pass": votes["pass"],
+                }
+            )
+            continue
         values.append(
             {
                 "statement": int(number),
                 "text": texts.get(int(number), ""),
+                "note": None,
                 "classification": entry["classification"],
                 "classification_reason": entry["classification_reason"],
                 "support": {
@@ -80,6 +104,7 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
     values.sort(key=_sort_key)
     for rank, value in enumerate(values, start=1):
         value["rank"] = rank
+    too_few.sort(key=lambda v: v["statement"])
     groups = [
         {
             "id": g["id"],
@@ -122,14 +147,115 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
             "computed_at": run.finished_at.isoformat() if run.finished_at else None,
             "counts": run.counts,
         },
+        "summary": None,
+        "minimum_voters": min_voters,
         "values": values,
+        "too_few_votes": too_few,
+        "excluded": [],
         "opinion_groups": groups,
         "consensus": result["consensus"],
         "rankings": result.get("rankings"),
-        "segments": result.get("segments", []),
+        # Segment answer counts stay in the run (the evaluation set reads them).
+        "segments": [
+            {k: v for k, v in segment.items() if k != "distributions"}
+            for segment in result.get("segments", [])
+        ],
         "anomalies": _anomaly_summary(result.get("anomalies")),
         "notes": notes,
     }
+
+
+def apply_editorial(
+    content: dict[str, Any],
+    *,
+    summary: str,
+    notes: dict[str, str],
+    exclusions: dict[str, str],
+) -> dict[str, Any]:
+    """The profile with the facilitators' summary, notes and exclusions applied.
+
+    Excluded values leave the ranked list for `excluded` (with their public
+    reason); the remaining values are ranked again 1, 2, 3 ... in the same
+    order. Pure: the draft keeps the run's content and this is applied on
+    every read and, frozen, at publication.
+    """
+    out = dict(content)
+    out["summary"] = summary.strip() or None
+    kept: list[dict[str, Any]] = []
+    excluded: list[dict[str, Any]] = []
+    for value in content["values"]:
+        key = str(value["statement"])
+        if key in exclusions:
+            excluded.append(
+                {"statement": value["statement"], "text": value["text"], "reason": exclusions[key]}
+            )
+            continue
+        kept.append({**value, "note": notes.get(key) or None})
+    for rank, value in enumerate(kept, start=1):
+        value["rank"] = rank
+    out["values"] = kept
+    out["excluded"] = sorted(excluded, key=lambda e: e["statement"])
+    return out
+
+
+# A statement's part in a profile: accepted and not meta.
+def _member(state: list[Any]) -> bool:
+    return state[0] == "accepted" and not state[1]
+
+
+def basis_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed since a run recorded its basis in a way that alters its profile.
+
+    Blocking changes: a statement of the profile removed, marked meta,
+    edited or deleted; a statement left out then (rejected or meta) now
+    back; the segment questions or the minimum of voters changed. Statements
+    pending then or new since do not block: the draft is merely older than
+    them, as any profile is older than the next vote.
+    """
+    if not recorded:
+        return []
+    changes: list[dict[str, Any]] = []
+    now = current.get("statements", {})
+    for number, then in sorted(recorded.get("statements", {}).items(), key=lambda x: int(x[0])):
+        if then[0] == "pending":
+            continue
+        state = now.get(number)
+        n = int(number)
+        if state is None:
+            if _member(then):
+                changes.append(
+                    {"statement": n, "change": "deleted", "message": f"#{n} was deleted."}
+                )
+            continue
+        if _member(then) and not _member(state):
+            if state[0] != "accepted":
+                changes.append(
+                    {"statement": n, "change": "removed", "message": f"#{n} was removed."}
+                )
+            else:
+                changes.append(
+                    {"statement": n, "change": "marked_meta", "message": f"#{n} was marked meta."}
+                )
+        elif not _member(then) and _member(state):
+            kind = "restored" if then[0] != "accepted" else "unmarked_meta"
+            word = "restored" if kind == "restored" else "no longer marked meta"
+            changes.append({"statement": n, "change": kind, "message": f"#{n} was {word}."})
+        elif _member(then) and then[2] != state[2]:
+            changes.append({"statement": n, "change": "edited", "message": f"#{n} was edited."})
+    if recorded.get("segments") != current.get("segments"):
+        changes.append(
+            {"statement": None, "change": "segments", "message": "The segment questions changed."}
+        )
+    if recorded.get("min_voters") != current.get("min_voters"):
+        changes.append(
+            {
+                "statement": None,
+                "change": "min_voters",
+                "message": f"The minimum of voters changed from {recorded.get('min_voters')} "
+                f"to {current.get('min_voters')}.",
+            }
+        )
+    return changes
 
 
 def _anomaly_summary(anomalies: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -191,10 +317,15 @@ def diff(previous: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, 
             moved_down.append({**brief(b), "from": a["rank"], "to": b["rank"]})
         if a["classification"] != b["classification"]:
             changed.append({**brief(b), "from": a["classification"], "to": b["classification"]})
+    excluded = {e["statement"]: e for e in current.get("excluded", [])}
     return {
         "against_version": previous["version"] if previous else None,
         "added": [{**brief(new[n]), "rank": new[n]["rank"]} for n in sorted(set(new) - set(old))],
-        "removed": [brief(old[n]) for n in sorted(set(old) - set(new))],
+        "removed": [brief(old[n]) for n in sorted(set(old) - set(new) - set(excluded))],
+        "excluded": [
+            {"statement": n, "text": e["text"], "reason": e["reason"]}
+            for n, e in sorted(excluded.items())
+        ],
         "moved_up": moved_up,
         "moved_down": moved_down,
         "changed_class": changed,
@@ -223,7 +354,13 @@ def _rules(content: dict[str, Any]) -> list[str]:
 
 
 def to_csv(content: dict[str, Any]) -> str:
-    """One row per value, in profile order; figures as plain numbers."""
+    """One row per value, in profile order; figures as plain numbers.
+
+    `listed` says where a row stands: "ranked" (the values, in order), then
+    "too_few_votes" and "excluded" (no rank; an excluded value carries its
+    public reason), then one "summary" row whose text is the facilitators'
+    summary, if there is one.
+    """
     rules = _rules(content)
     n_groups = len(content["opinion_groups"])
     buffer = io.StringIO()
@@ -251,8 +388,12 @@ def to_csv(content: dict[str, Any]) -> str:
             *[f"rank_{rule}" for rule in rules],
             # Lettered like the pages and the charter ("Group A" -> group_a_agree_rate).
             *[f"group_{group_letter(g).lower()}_agree_rate" for g in range(n_groups)],
+            "listed",
+            "note",
+            "excluded_reason",
         ]
     )
+    width = 18 + len(rules) + n_groups
 
     def blank(x: Any) -> Any:
         return "" if x is None else x
@@ -286,9 +427,37 @@ def to_csv(content: dict[str, Any]) -> str:
                 blank(pw_interval[1]),
                 *[blank(ranks.get(rule)) for rule in rules],
                 *[blank(group_rates.get(g)) for g in range(n_groups)],
+                "ranked",
+                _csv_safe(v.get("note") or ""),
+                "",
             ]
         )
+
+    def other_row(number: Any, text: str, listed: str, reason: str = "", **figures: Any) -> None:
+        row: list[Any] = [""] * width
+        row[1], row[2] = number, _csv_safe(text)
+        for column, value in figures.items():
+            row[_CSV_FIGURE_COLUMNS[column]] = value
+        writer.writerow([*row, listed, "", _csv_safe(reason)])
+
+    for few in content.get("too_few_votes", []):
+        other_row(
+            few["statement"],
+            few["text"],
+            "too_few_votes",
+            agree=few["agree"],
+            disagree=few["disagree"],
+            passes=few["pass"],
+            votes=few["votes"],
+        )
+    for out in content.get("excluded", []):
+        other_row(out["statement"], out["text"], "excluded", out["reason"])
+    if content.get("summary"):
+        other_row("", content["summary"], "summary")
     return buffer.getvalue()
+
+
+_CSV_FIGURE_COLUMNS = {"agree": 4, "disagree": 5, "passes": 6, "votes": 7}
 
 
 def _csv_safe(text: str) -> str:
@@ -336,6 +505,8 @@ def to_markdown(content: dict[str, Any]) -> str:
     ]
     if content["status"] == "retracted":
         lines += ["", f"> Retracted: {_md(content.get('retraction_reason', ''))}"]
+    if content.get("summary"):
+        lines += ["", "## Summary", "", _md(content["summary"])]
     lines += [
         "",
         f"{counts.get('participants', 0)} participants ({counts.get('voters', 0)} voted), "
@@ -344,8 +515,8 @@ def to_markdown(content: dict[str, Any]) -> str:
         "",
         "## Values",
         "",
-        "In order of bridging support: agreement across the opinion groups that the "
-        "main divide does not explain.",
+        "In order of bridging support (the cautious end of its 95% interval): agreement "
+        "across the opinion groups that the main divide does not explain.",
         "",
     ]
     for v in content["values"]:
@@ -362,7 +533,29 @@ def to_markdown(content: dict[str, Any]) -> str:
             figures.append(f"pairwise score {v['pairwise']['score']:.0f}")
         cls = f" *({v['classification']})*" if v["classification"] else ""
         lines.append(f"{v['rank']}. **{_md(v['text'])}**{cls}  ")
-        lines.append(f"   #{v['statement']}: " + "; ".join(figures))
+        lines.append(
+            f"   #{v['statement']}: " + "; ".join(figures) + ("  " if v.get("note") else "")
+        )
+        if v.get("note"):
+            lines.append(f"   *Note:* {_md(v['note'])}")
+    if content.get("too_few_votes"):
+        lines += [
+            "",
+            "## Too few votes to say",
+            "",
+            f"Fewer than {content.get('minimum_voters', 5)} people voted on these, so they "
+            "are not ranked among the values.",
+            "",
+        ]
+        for few in content["too_few_votes"]:
+            lines.append(
+                f"- {_md(few['text'])} (#{few['statement']}: {few['votes']} "
+                f"vote{'s' if few['votes'] != 1 else ''})"
+            )
+    if content.get("excluded"):
+        lines += ["", "## Left out by the facilitators", ""]
+        for out in content["excluded"]:
+            lines.append(f"- {_md(out['text'])} (#{out['statement']}): {_md(out['reason'])}")
     if content["opinion_groups"]:
         lines += ["", "## Opinion groups", ""]
         for g in content["opinion_groups"]:

@@ -1,7 +1,14 @@
-"""DRF renderers and content negotiation for value-profile exports (JSON, CSV, Markdown)."""
+"""DRF renderers and content negotiation for value-profile exports.
+
+The profile itself as JSON, CSV or Markdown, and the exports for AI work
+(aggregation.exports): a constitution in JSON or Markdown, preference data
+and an evaluation set in JSON Lines. The export view turns the profile into
+the export's data; these renderers only serialise it.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,7 +17,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
-from aggregation import profiles
+from aggregation import exports, profiles
 
 
 def _is_profile(data: Any) -> bool:
@@ -60,12 +67,71 @@ class ProfileMarkdownAliasRenderer(ProfileMarkdownRenderer):
     format = "markdown"
 
 
+class ConstitutionRenderer(JSONRenderer):
+    """`?format=constitution`: the value-constitution/1 document as JSON."""
+
+    format = "constitution"
+
+
+class ConstitutionMarkdownRenderer(BaseRenderer):
+    """`?format=constitution-md`: the constitution as a readable text."""
+
+    media_type = "text/markdown"
+    format = "constitution-md"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        is_doc = isinstance(data, Mapping) and data.get("schema") == exports.CONSTITUTION_SCHEMA
+        text = exports.constitution_markdown(data) if is_doc else _error_text(data)
+        return text.encode("utf-8")
+
+
+class JSONLinesRenderer(BaseRenderer):
+    """A list of records, one JSON object per line; an error is one line too."""
+
+    media_type = "application/jsonl"
+    format = "jsonl"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if isinstance(data, list):
+            return exports.to_jsonl(data).encode("utf-8")
+        return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class PreferencesRenderer(JSONLinesRenderer):
+    """`?format=preferences`: preference-record/1 lines."""
+
+    format = "preferences"
+
+
+class EvalRenderer(JSONLinesRenderer):
+    """`?format=eval`: pluralistic-eval-record/1 lines."""
+
+    format = "eval"
+
+
 PROFILE_RENDERERS = [
     JSONRenderer,
     ProfileCSVRenderer,
     ProfileMarkdownRenderer,
     ProfileMarkdownAliasRenderer,
+    ConstitutionRenderer,
+    ConstitutionMarkdownRenderer,
+    PreferencesRenderer,
+    EvalRenderer,
 ]
+FORMATS = ("json", "csv", "md", "constitution", "constitution-md", "preferences", "eval")
 
 
 class ProfileNegotiation(DefaultContentNegotiation):
@@ -78,7 +144,8 @@ class ProfileNegotiation(DefaultContentNegotiation):
         renderers = list(renderers)
         if fmt and fmt not in {r.format for r in renderers}:
             raise NotAcceptable(
-                f"Unknown format {fmt!r}: use format=json, format=csv or format=md "
-                "(or an Accept header: application/json, text/csv, text/markdown)."
+                f"Unknown format {fmt!r}: use format="
+                + ", format=".join(FORMATS)
+                + " (or an Accept header: application/json, text/csv, text/markdown)."
             )
         return super().select_renderer(request, renderers, format_suffix)

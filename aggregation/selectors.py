@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from aggregation import compare, profiles
 from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.snapshot import Snapshot
-from communities.models import Membership, SegmentAnswer
+from communities.models import Community, Membership, SegmentAnswer, SegmentQuestion
 from communities.roles import Action, role_allows
 from elicitation.models import (
     Comparison,
@@ -130,6 +133,34 @@ def snapshot_read(*, space_id: int, cutoff: datetime | None = None) -> Snapshot:
     )
 
 
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def space_profile_basis(*, space_id: int) -> dict[str, Any]:
+    """What a draft profile depends on besides the votes: moderation, texts, segments, minimum.
+
+    A run records this before it reads its snapshot; publishing compares it
+    with the space as it is then (aggregation.profiles.basis_changes). Read
+    first, so a change racing the snapshot shows up as a change, never the
+    other way round.
+    """
+    space = Space.objects.only("community_id", "min_voters").get(pk=space_id)
+    statements = {
+        str(number): [status, bool(is_meta), _text_digest(text)]
+        for number, status, is_meta, text in Statement.objects.filter(space_id=space_id)
+        .order_by("number")
+        .values_list("number", "status", "is_meta", "text")
+    }
+    questions = list(
+        SegmentQuestion.objects.filter(community_id=space.community_id)
+        .order_by("id")
+        .values_list("id", "label", "choices")
+    )
+    segments = hashlib.sha256(repr(questions).encode()).hexdigest()[:16]
+    return {"statements": statements, "segments": segments, "min_voters": space.min_voters}
+
+
 def statement_texts(*, space_id: int) -> dict[int, str]:
     """Statement number -> text, for the profile built from a run."""
     return dict(
@@ -207,3 +238,101 @@ def profile_get_for_publisher(*, user: User | AnonymousUser, profile_id: int) ->
         raise Http404("No such profile.")
     space_access(user=user, space_id=found.space_id, action=Action.PUBLISH_PROFILE)
     return found
+
+
+def profile_stale_changes(*, profile: ValueProfile) -> list[dict[str, Any]]:
+    """Why publishing this draft now would be wrong: the space changed since its run read it.
+
+    Empty when the draft still says what a new run would on its statements.
+    Besides comparing the run's recorded basis, every statement the draft
+    names must still be accepted and not meta (this also guards drafts of
+    runs made before the basis was recorded).
+    """
+    current = space_profile_basis(space_id=profile.space_id)
+    changes = profiles.basis_changes(profile.run.basis, current)
+    flagged = {c["statement"] for c in changes}
+    content = profile.content
+    named = [v["statement"] for v in content.get("values", [])]
+    named += [v["statement"] for v in content.get("too_few_votes", [])]
+    named += [
+        r["statement"] for g in content.get("opinion_groups", []) for r in g["representative"]
+    ]
+    statements = current["statements"]
+    for number in sorted(set(named) - flagged):
+        state = statements.get(str(number))
+        if state is None or state[0] != "accepted" or state[1]:
+            changes.append(
+                {
+                    "statement": number,
+                    "change": "removed",
+                    "message": f"#{number} was removed or marked meta.",
+                }
+            )
+    return changes
+
+
+def profile_content(*, profile: ValueProfile) -> dict[str, Any]:
+    """What a profile says: a draft with its facilitators' edits applied, else as stored."""
+    if profile.status != ValueProfile.Status.DRAFT:
+        return profile.content
+    return profiles.apply_editorial(
+        profile.content,
+        summary=profile.summary,
+        notes=profile.value_notes,
+        exclusions=profile.exclusions,
+    )
+
+
+def profile_for_reader(
+    *, user: User | AnonymousUser, space_id: int, version: int | None
+) -> ValueProfile:
+    """A published (or retracted) version the user may read; the latest published without one."""
+    space = space_for_results(user=user, space_id=space_id)
+    if version is not None:
+        return profile_get_version(space=space, version=version)
+    profile = profile_latest_published(space=space)
+    if profile is None:
+        raise Http404(f"Space {space_id} has no published value profile yet.")
+    return profile
+
+
+def published_profiles_readable(
+    *, user: User | AnonymousUser, limit: int = 200
+) -> list[ValueProfile]:
+    """Published and retracted versions the user may read, newest first (at most `limit`).
+
+    The choices of the comparison page, in one query: the same rule as
+    `space_for_results` (communities visible to the user, banned members
+    excluded there; every role may see results; drafts of spaces hidden).
+    """
+    return list(
+        ValueProfile.objects.exclude(status=ValueProfile.Status.DRAFT)
+        .filter(space__community__in=Community.objects.visible_to(user))
+        .exclude(space__phase=Space.Phase.DRAFT)
+        .select_related("space", "space__community")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def profile_ref_parse(text: str, *, field: str) -> tuple[int, int | None]:
+    """ "12" (the latest published version of space 12) or "12:3" (its version 3).
+
+    Raises ValueError with a message naming `field` for anything else.
+    """
+    space, _, version = text.strip().partition(":")
+    if not space.isdigit() or (version and not version.isdigit()) or len(text) > 40:
+        raise ValueError(
+            f"{field}: expected a space id, or a space id and a version as 12:3; got {text!r}."
+        )
+    return int(space), (int(version) if version else None)
+
+
+def profile_comparison(
+    *, user: User | AnonymousUser, a: tuple[int, int | None], b: tuple[int, int | None]
+) -> dict[str, Any]:
+    """Two profiles the user may read, compared (aggregation.compare); 404 for either unreadable."""
+    first = profile_for_reader(user=user, space_id=a[0], version=a[1])
+    second = profile_for_reader(user=user, space_id=b[0], version=b[1])
+    return compare.compare(
+        first.content, second.content, same_space=first.space_id == second.space_id
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from aggregation import profiles, selectors
-from aggregation.models import AnalysisRun, ValueProfile
+from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
@@ -40,6 +41,25 @@ TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 class ProfileError(ValidationError):
     """A profile action that the current state does not allow; the message says why."""
+
+
+class ProfileStale(ProfileError):
+    """The space changed since the draft's run in a way that alters the profile.
+
+    `changes` lists what changed (selectors.profile_stale_changes); the way
+    out is a new run and a review of its draft.
+    """
+
+    code = "profile_stale"
+
+    def __init__(self, changes: list[dict[str, Any]]) -> None:
+        self.changes = changes
+        what = " ".join(c["message"] for c in changes)
+        super().__init__(
+            f"The space changed since this draft's analysis: {what} "
+            "Run the analysis again and review the new draft before publishing.",
+            code=self.code,
+        )
 
 
 # --- Analysis runs -----------------------------------------------------------
@@ -158,9 +178,14 @@ def run_execute(*, run_id: int) -> bool:
 
     try:
         started = timezone.now()
+        # Before the snapshot: a moderation racing the read then shows up as
+        # a change at publication, never as a removed statement published.
+        basis = selectors.space_profile_basis(space_id=run.space_id)
         snapshot = selectors.snapshot_read(space_id=run.space_id, cutoff=started)
         read_s = (timezone.now() - started).total_seconds()
-        output = analysis.analyze_snapshot(snapshot, on_stage=on_stage)
+        output = analysis.analyze_snapshot(
+            snapshot, on_stage=on_stage, min_voters=basis["min_voters"]
+        )
         on_stage(AnalysisRun.Stage.SAVING)
         saving_started = timezone.now()
         timings = {"reading": round(read_s, 6), **output.timings}
@@ -171,6 +196,7 @@ def run_execute(*, run_id: int) -> bool:
                 status=AnalysisRun.Status.SUCCEEDED,
                 stage=AnalysisRun.Stage.DONE,
                 input_fingerprint=snapshot.fingerprint(),
+                basis=basis,
                 engine_version=output.result["engine_version"],
                 parameters=output.parameters,
                 counts=output.counts,
@@ -288,7 +314,10 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
     """Build a draft profile from a succeeded run; it replaces older unreviewed drafts.
 
     Drafts are proposals waiting for a facilitator; only the newest is worth
-    reviewing, so earlier drafts of the space are removed.
+    reviewing, so earlier drafts of the space are removed. The facilitators'
+    summary, and the notes and exclusions of values the new draft still has,
+    carry over from the draft it replaces (a re-run after a moderation must
+    not lose them).
     """
     if run.status != AnalysisRun.Status.SUCCEEDED or run.result is None:
         raise ProfileError("A profile can only be built from a succeeded analysis run.")
@@ -298,8 +327,22 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
         run=run,
         texts=selectors.statement_texts(space_id=space.pk),
     )
+    older = ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).first()
+    numbers = {str(v["statement"]) for v in content["values"]}
+    summary, notes, exclusions = "", {}, {}
+    if older is not None:
+        summary = older.summary
+        notes = {k: v for k, v in older.value_notes.items() if k in numbers}
+        exclusions = {k: v for k, v in older.exclusions.items() if k in numbers}
     ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).delete()
-    profile = ValueProfile(space=space, run=run, content=content)
+    profile = ValueProfile(
+        space=space,
+        run=run,
+        content=content,
+        summary=summary,
+        value_notes=notes,
+        exclusions=exclusions,
+    )
     profile.full_clean()
     profile.save()
     return profile
@@ -322,9 +365,16 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
     """
     space = Space.objects.select_for_update().select_related("community").get(pk=profile.space_id)
     role = _actor_role(actor, space)
-    profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
+    profile = ValueProfile.objects.select_for_update().select_related("run").get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
         raise ProfileError(f"This profile is already {profile.get_status_display().lower()}.")
+    # Moderation locks the statement row it changes (statement_moderate):
+    # holding the space's statement rows, nothing can be removed between
+    # this check and the commit, and a moderation that committed first is seen.
+    list(Statement.objects.select_for_update().filter(space=space).values_list("id", flat=True))
+    changes = selectors.profile_stale_changes(profile=profile)
+    if changes:
+        raise ProfileStale(changes)
     last_version = (
         ValueProfile.objects.filter(space=space, version__isnull=False).aggregate(v=Max("version"))[
             "v"
@@ -342,9 +392,15 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
     profile.approved_by = actor
     profile.approved_role = role
     profile.published_at = now
-    profile.diff = profiles.diff(previous.content if previous else None, profile.content)
-    profile.content = profiles.with_header(
+    content = profiles.apply_editorial(
         profile.content,
+        summary=profile.summary,
+        notes=profile.value_notes,
+        exclusions=profile.exclusions,
+    )
+    profile.diff = profiles.diff(previous.content if previous else None, content)
+    profile.content = profiles.with_header(
+        content,
         version=profile.version,
         status=profile.status,
         approved_role=role,
@@ -372,6 +428,91 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
     )
     decision.full_clean()
     decision.save()
+    # Each value left out is a public decision of its own, with its reason.
+    for excluded in profile.content["excluded"]:
+        left_out = ModerationAction(
+            space=space,
+            actor=actor,
+            actor_role=role,
+            action=ModerationAction.Action.EXCLUDE_VALUE,
+            statement=Statement.objects.filter(space=space, number=excluded["statement"]).first(),
+            profile_version=profile.version,
+            reason=excluded["reason"],
+            detail={"statement": excluded["statement"]},
+        )
+        left_out.full_clean()
+        left_out.save()
+    return profile
+
+
+def _editorial_texts(
+    raw: dict[Any, Any], *, field: str, numbers: set[str], required: str
+) -> dict[str, str]:
+    """Statement number -> text, checked: values of this draft, non-empty, not too long."""
+    if not isinstance(raw, dict):
+        raise ValidationError({field: "Give an object of statement number to text."})
+    out: dict[str, str] = {}
+    for key, text in raw.items():
+        number = str(key).strip().lstrip("#")
+        if number not in numbers:
+            raise ValidationError({field: f"#{number} is not a value of this draft."})
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise ValidationError({field: f"#{number}: give text."})
+        text = " ".join(text.split())
+        if not text:
+            if required:
+                raise ValidationError({field: f"#{number}: {required}"})
+            continue
+        if len(text) > NOTE_MAX_LENGTH:
+            raise ValidationError(
+                {field: f"#{number}: keep it under {NOTE_MAX_LENGTH} characters ({len(text)})."}
+            )
+        out[number] = text
+    return out
+
+
+@transaction.atomic
+def profile_edit(
+    *,
+    profile: ValueProfile,
+    actor: User,
+    summary: str | None = None,
+    notes: dict[Any, Any] | None = None,
+    exclusions: dict[Any, Any] | None = None,
+) -> ValueProfile:
+    """Set a draft's summary, per-value notes and exclusions (None leaves one as it is).
+
+    Notes and exclusions replace the whole set given; an exclusion needs a
+    reason, which becomes public (in the profile and the decision log) when
+    the draft is published. Only drafts can be edited: a published version
+    says what it said.
+    """
+    space = Space.objects.select_for_update().get(pk=profile.space_id)
+    _actor_role(actor, space)
+    profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != ValueProfile.Status.DRAFT:
+        raise ProfileError("Only a draft can be edited; a published version stays as it was.")
+    numbers = {str(v["statement"]) for v in profile.content["values"]}
+    fields: list[str] = []
+    if summary is not None:
+        profile.summary = summary.strip()
+        fields.append("summary")
+    if notes is not None:
+        profile.value_notes = _editorial_texts(notes, field="notes", numbers=numbers, required="")
+        fields.append("value_notes")
+    if exclusions is not None:
+        profile.exclusions = _editorial_texts(
+            exclusions,
+            field="exclusions",
+            numbers=numbers,
+            required="say why it is left out; the reason is public.",
+        )
+        fields.append("exclusions")
+    profile.full_clean()
+    if fields:
+        profile.save(update_fields=fields)
     return profile
 
 

@@ -21,7 +21,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.profile_page,
         name="profile-version",
     ),
+    path("profiles/compare/", views.profile_compare, name="profile-compare"),
     path("profiles/<int:profile_id>/review/", views.profile_review, name="profile-review"),
+    path("profiles/<int:profile_id>/edit/", views.profile_edit, name="profile-edit"),
     path("profiles/<int:profile_id>/publish/", views.profile_publish, name="profile-publish"),
     path("profiles/<int:profile_id>/retract/", views.profile_retract, name="profile-retract"),
 ]

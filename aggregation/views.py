@@ -7,12 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from aggregation import profiles, selectors, services
+from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
 from elicitation.models import ModerationAction
 
@@ -27,6 +27,53 @@ def value_profile_schema(request: HttpRequest) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+@require_GET
+def export_schema(request: HttpRequest, name: str) -> HttpResponse:
+    """The JSON Schemas of the exports for AI work, like value-profile-1.json."""
+    if name not in exports.SCHEMA_FILES:
+        raise Http404(f"No schema {name!r}: try one of {', '.join(sorted(exports.SCHEMA_FILES))}.")
+    response = JsonResponse(exports.schema(name), json_dumps_params={"indent": 2})
+    response["Content-Type"] = "application/schema+json"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def profile_compare(request: HttpRequest) -> HttpResponse:
+    """Two published profiles side by side; the choices are the versions the reader may read."""
+    choices = selectors.published_profiles_readable(user=request.user)
+    a_text, b_text = request.GET.get("a", ""), request.GET.get("b", "")
+    comparison: dict[str, Any] | None = None
+    error = ""
+    status = 200
+    if a_text or b_text:
+        try:
+            a = selectors.profile_ref_parse(a_text, field="First profile")
+            b = selectors.profile_ref_parse(b_text, field="Second profile")
+        except ValueError as exc:
+            error, status = str(exc), 400
+        else:
+            comparison = selectors.profile_comparison(user=request.user, a=a, b=b)
+    context = {
+        "choices": [
+            {
+                "ref": f"{p.space_id}:{p.version}",
+                # The version first: a phone's select shows the start of the label.
+                "label": f"Version {p.version}"
+                + (" (retracted)" if p.status == ValueProfile.Status.RETRACTED else "")
+                + f" · {p.space.title} · {p.space.community.name}",
+            }
+            for p in choices
+        ],
+        "a": a_text,
+        "b": b_text,
+        "comparison": comparison,
+        "error": error,
+    }
+    return render(request, "aggregation/compare.html", context, status=status)
 
 
 @login_required
@@ -111,7 +158,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _profile_context(profile: ValueProfile) -> dict[str, Any]:
-    content = profile.content
+    content = selectors.profile_content(profile=profile)
     rules = profiles._rules(content)
     return {
         "profile": profile,
@@ -160,9 +207,13 @@ def _review_response(
     space = profile.space
     previous: ValueProfile | None = None
     diff: dict[str, Any] | None
+    stale: list[dict[str, Any]] = []
     if profile.status == ValueProfile.Status.DRAFT:
         previous = selectors.profile_latest_published(space=space)
-        diff = profiles.diff(previous.content if previous else None, profile.content)
+        diff = profiles.diff(
+            previous.content if previous else None, selectors.profile_content(profile=profile)
+        )
+        stale = selectors.profile_stale_changes(profile=profile)
     else:
         diff = profile.diff
     decisions = ModerationAction.objects.filter(
@@ -170,6 +221,7 @@ def _review_response(
         action__in=[
             ModerationAction.Action.PUBLISH_PROFILE,
             ModerationAction.Action.RETRACT_PROFILE,
+            ModerationAction.Action.EXCLUDE_VALUE,
         ],
     ).select_related("actor")[:20]
     context = {
@@ -178,6 +230,20 @@ def _review_response(
         "previous": previous,
         "diff": diff,
         "decisions": decisions,
+        "stale": stale,
+        "editable": [
+            {
+                "statement": v["statement"],
+                "rank": v["rank"],
+                "text": v["text"],
+                "note": profile.value_notes.get(str(v["statement"]), ""),
+                "excluded": str(v["statement"]) in profile.exclusions,
+                "reason": profile.exclusions.get(str(v["statement"]), ""),
+            }
+            for v in profile.content["values"]
+        ]
+        if profile.status == ValueProfile.Status.DRAFT
+        else [],
     }
     return render(request, "aggregation/profile_review.html", context, status=status)
 
@@ -192,10 +258,41 @@ def profile_review(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """Save a draft's summary, per-value notes and exclusions (one form for all three)."""
+    profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
+    notes: dict[str, str] = {}
+    exclusions: dict[str, str] = {}
+    for value in profile.content["values"]:
+        number = str(value["statement"])
+        notes[number] = request.POST.get(f"note-{number}", "")
+        if request.POST.get(f"exclude-{number}"):
+            exclusions[number] = request.POST.get(f"reason-{number}", "")
+    try:
+        services.profile_edit(
+            profile=profile,
+            actor=request.user,  # type: ignore[arg-type]
+            summary=request.POST.get("summary", ""),
+            notes=notes,
+            exclusions=exclusions,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _review_response(request, profile, status=400)
+    messages.success(request, "Summary, notes and exclusions saved.")
+    return redirect("aggregation:profile-review", profile_id=profile.pk)
+
+
+@login_required
+@require_POST
 def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
     try:
         profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
+    except services.ProfileStale as exc:
+        # The page shows what changed and offers the re-run (status 409, as the API).
+        messages.error(request, " ".join(exc.messages))
+        return _review_response(request, profile, status=409)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("aggregation:profile-review", profile_id=profile.pk)

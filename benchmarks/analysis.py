@@ -34,7 +34,8 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregation.engine.polis import analyze_votes  # noqa: E402
+from aggregation.engine.polis import PolisParams, analyze_votes  # noqa: E402
+from aggregation.engine.polis_eras import BY_NAME, CURRENT  # noqa: E402
 from aggregation.engine.polis_io import analyze_export, read_polis_export  # noqa: E402
 
 POLIS_DATA = ROOT.parent / "shared" / "data" / "polis"
@@ -51,6 +52,7 @@ class Row:
     votes: int
     read_s: float
     analyse_s: float
+    analyse_cpu_s: float
     peak_mb: float
     groups: int
 
@@ -108,15 +110,22 @@ def _peak_mb() -> float:
 
 
 def child_analyse(spec: str) -> dict[str, float | int]:
-    """Run in a subprocess: analyse one dataset, report time and peak memory."""
+    """Run in a subprocess: analyse one dataset, report time and peak memory.
+
+    `spec` is kind:arg, optionally followed by @ERA (Pol.is's rules of that era).
+    """
+    spec, _, era = spec.partition("@")
+    rules = BY_NAME[era] if era else CURRENT
     kind, _, arg = spec.partition(":")
     if kind == "real":
         export = read_polis_export(Path(arg))
         started = time.perf_counter()
-        result = analyze_export(export)
+        cpu_started = time.process_time()
+        result = analyze_export(export, rules=rules)
     else:
         data = synthetic(int(arg))
         started = time.perf_counter()
+        cpu_started = time.process_time()
         result = analyze_votes(
             participant=data.participant,
             statement=data.statement,
@@ -124,10 +133,13 @@ def child_analyse(spec: str) -> dict[str, float | int]:
             time=data.time,
             n_participants=data.n_participants,
             n_statements=data.n_statements,
+            params=PolisParams(rules=rules),
         )
     elapsed = time.perf_counter() - started
     return {
         "analyse_s": elapsed,
+        # CPU time beside wall time: on a shared machine the wall time measures the load.
+        "analyse_cpu_s": time.process_time() - cpu_started,
         "peak_mb": _peak_mb(),
         "participants": result.n_participants,
         "statements": result.n_statements,
@@ -176,9 +188,9 @@ def _run_child(mode: str, spec: str) -> dict[str, float | int]:
     return result
 
 
-def _row(section: str, name: str, spec: str) -> Row:
+def _row(section: str, name: str, spec: str, era: str = "") -> Row:
     read = _run_child("read", spec)
-    analysed = _run_child("analyse", spec)
+    analysed = _run_child("analyse", f"{spec}@{era}" if era else spec)
     return Row(
         section=section,
         dataset=name,
@@ -187,6 +199,7 @@ def _row(section: str, name: str, spec: str) -> Row:
         votes=int(analysed["votes"]),
         read_s=float(read["read_s"]),
         analyse_s=float(analysed["analyse_s"]),
+        analyse_cpu_s=float(analysed["analyse_cpu_s"]),
         peak_mb=float(analysed["peak_mb"]),
         groups=int(analysed["groups"]),
     )
@@ -195,11 +208,13 @@ def _row(section: str, name: str, spec: str) -> Row:
 def polis_section(args: argparse.Namespace) -> list[Row]:
     """Pol.is opinion groups: the whole pipeline of aggregation.engine.polis."""
     rows: list[Row] = []
-    if args.real and POLIS_DATA.is_dir():
-        for folder in sorted(p for p in POLIS_DATA.iterdir() if (p / "comments.csv").exists()):
-            rows.append(_row("polis", folder.name, f"real:{folder}"))
-    for size in args.sizes:
-        rows.append(_row("polis", f"synthetic {size:,}", f"synthetic:{size}"))
+    for era in args.polis_rules:
+        label = "" if era == CURRENT.name else f" ({era} rules)"
+        if args.real and POLIS_DATA.is_dir():
+            for folder in sorted(p for p in POLIS_DATA.iterdir() if (p / "comments.csv").exists()):
+                rows.append(_row("polis", folder.name + label, f"real:{folder}", era))
+        for size in args.sizes:
+            rows.append(_row("polis", f"synthetic {size:,}{label}", f"synthetic:{size}", era))
     return rows
 
 
@@ -208,15 +223,16 @@ SECTIONS: list[Callable[[argparse.Namespace], list[Row]]] = [polis_section]
 
 def print_table(rows: list[Row]) -> None:
     header = (
-        "| section | dataset | participants | statements | votes | read s | analyse s | votes/s "
-        "| peak MB | groups |"
+        "| section | dataset | participants | statements | votes | read s | analyse s "
+        "| analyse CPU s | votes/s | peak MB | groups |"
     )
     print(header)
-    print("|" + "---|" * 10)
+    print("|" + "---|" * 11)
     for r in rows:
         print(
             f"| {r.section} | {r.dataset} | {r.participants:,} | {r.statements:,} | {r.votes:,} "
-            f"| {r.read_s:.2f} | {r.analyse_s:.3f} | {r.votes_per_s:,.0f} | {r.peak_mb:,.0f} "
+            f"| {r.read_s:.2f} | {r.analyse_s:.3f} | {r.analyse_cpu_s:.3f} "
+            f"| {r.votes_per_s:,.0f} | {r.peak_mb:,.0f} "
             f"| {r.groups} |"
         )
 
@@ -233,6 +249,14 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print rows as JSON too")
     parser.add_argument(
+        "--polis-rules",
+        nargs="*",
+        default=[CURRENT.name],
+        choices=list(BY_NAME),
+        metavar="ERA",
+        help="Pol.is eras to run (aggregation/engine/polis_eras.py); default today's",
+    )
+    parser.add_argument(
         "--no-social",
         dest="social",
         action="store_false",
@@ -244,8 +268,10 @@ def main() -> None:
         mode, spec = args.child
         print(json.dumps(child_read(spec) if mode == "read" else child_analyse(spec)))
         return
+    load_before = os.getloadavg()[0]
     rows = [row for section in SECTIONS for row in section(args)]
     print("Pol.is opinion groups (engine I)\n")
+    print(f"load average before: {load_before:.2f}; after: {os.getloadavg()[0]:.2f}\n")
     print_table(rows)
     if args.json:
         print(json.dumps([asdict(r) | {"votes_per_s": r.votes_per_s} for r in rows]))

@@ -1,11 +1,25 @@
 """Account pages, included at accounts/ by config/urls.py."""
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django_ratelimit.decorators import ratelimit
 
 from communities import account_views
 
 app_name = "accounts"
+
+
+def _reset_limit(key: str) -> Any:
+    return ratelimit(
+        group=f"password-reset-{key}",
+        key=key,
+        rate=lambda group, request: settings.PASSWORD_RESET_RATE,
+        method="POST",
+    )
+
 
 urlpatterns = [
     path("", account_views.account, name="account"),
@@ -26,10 +40,15 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_done"),
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
+        # Each request sends an e-mail: limited per address and per target e-mail.
+        _reset_limit("ip")(
+            _reset_limit("post:email")(
+                auth_views.PasswordResetView.as_view(
+                    success_url=reverse_lazy("accounts:password_reset_done"),
+                    email_template_name="registration/password_reset_email.txt",
+                    subject_template_name="registration/password_reset_subject.txt",
+                )
+            )
         ),
         name="password_reset",
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from communities import selectors, services
 from communities.forms import ApiTokenForm, RateLimitedAuthenticationForm, SignUpForm
@@ -33,6 +35,9 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(
+    group="signup", key="ip", rate=lambda group, request: settings.SIGNUP_RATE, method="POST"
+)
 def sign_up(request: HttpRequest) -> HttpResponse:
     """Create an account and log in; `next` leads back (to an invitation, say)."""
     next_url = _safe_next(request)

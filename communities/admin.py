@@ -3,7 +3,11 @@ registered: an individual's answers are never shown to anyone but them."""
 
 from django.contrib import admin
 
+from communities.forms import RateLimitedAdminAuthenticationForm
 from communities.models import ApiToken, Community, Invitation, Membership, SegmentQuestion
+
+# /admin/login/ under the site's log-in limits (it was a way around them).
+admin.site.login_form = RateLimitedAdminAuthenticationForm
 
 
 @admin.register(Community)

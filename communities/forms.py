@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 
 from communities import ratelimit
@@ -36,30 +38,35 @@ class SignUpForm(UserCreationForm):
         return email
 
 
-class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Django's log-in form, refusing further tries after too many failures."""
+class LoginLimitMixin:
+    """Refuses further tries after too many failures (communities.ratelimit)."""
 
     locked_out = False
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         address = ratelimit.client_address(self.request)
-        if username and ratelimit.login_locked(username, address):
+        reason = ratelimit.login_lock_reason(username, address)
+        if reason is not None:
             self.locked_out = True
-            minutes = ratelimit.LOGIN_WINDOW_SECONDS // 60
-            raise ValidationError(
-                f"Too many failed log-in attempts for this account from your address. "
-                f"Wait {minutes} minutes, or reset your password.",
-                code="locked",
-            )
+            raise ValidationError(reason, code="locked")
         try:
-            cleaned = super().clean()
+            cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
         except ValidationError:
-            if username:
-                ratelimit.login_failed(username, address)
+            ratelimit.login_failed(username, address)
             raise
         ratelimit.login_succeeded(username, address)
         return cleaned
+
+
+class RateLimitedAuthenticationForm(LoginLimitMixin, AuthenticationForm):
+    """Django's log-in form, refusing further tries after too many failures."""
+
+
+class RateLimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationForm):
+    """The admin's log-in form, under the same limits (it bypassed them)."""
 
 
 class CommunityForm(forms.Form):

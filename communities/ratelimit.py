@@ -3,12 +3,21 @@
 Counted per (username, client address): one attacker cannot lock a person out
 from everywhere, and one address cannot try many passwords on one account. The
 window is fixed from the first failure; a successful log-in clears it.
+
+Also counted per address across usernames: trying a few common passwords on
+many accounts ("spraying") never reached any one account's limit. Past
+settings.LOGIN_FAILURES_PER_ADDRESS failures in the window an address may not
+log in at all until the window ends; a successful log-in does not clear it.
+
+The site's log-in page and the admin's both go through
+`communities.forms.LoginLimitMixin`.
 """
 
 from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -29,12 +38,32 @@ def _key(username: str, address: str) -> str:
     return f"login-failures:{digest}"
 
 
+def _address_key(address: str) -> str:
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    return f"login-failures-address:{digest}"
+
+
+def login_lock_reason(username: str, address: str) -> str | None:
+    """Why a log-in from `address` as `username` is refused now, or None."""
+    minutes = LOGIN_WINDOW_SECONDS // 60
+    if int(cache.get(_address_key(address), 0)) >= settings.LOGIN_FAILURES_PER_ADDRESS:
+        return (
+            f"Too many failed log-in attempts from your address. Wait {minutes} minutes, "
+            "or reset your password."
+        )
+    if username and int(cache.get(_key(username, address), 0)) >= LOGIN_FAILURE_LIMIT:
+        return (
+            f"Too many failed log-in attempts for this account from your address. "
+            f"Wait {minutes} minutes, or reset your password."
+        )
+    return None
+
+
 def login_locked(username: str, address: str) -> bool:
-    return int(cache.get(_key(username, address), 0)) >= LOGIN_FAILURE_LIMIT
+    return login_lock_reason(username, address) is not None
 
 
-def login_failed(username: str, address: str) -> None:
-    key = _key(username, address)
+def _count(key: str) -> None:
     # add() only sets when absent, so the window starts at the first failure;
     # incr() is atomic on Redis (two failures at once both count).
     cache.add(key, 0, timeout=LOGIN_WINDOW_SECONDS)
@@ -42,6 +71,11 @@ def login_failed(username: str, address: str) -> None:
         cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=LOGIN_WINDOW_SECONDS)
+
+
+def login_failed(username: str, address: str) -> None:
+    _count(_key(username, address))
+    _count(_address_key(address))
 
 
 def login_succeeded(username: str, address: str) -> None:

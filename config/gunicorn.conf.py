@@ -8,10 +8,11 @@ crosses between the accepting thread and a pool thread and contends for the
 GIL, and sync workers cannot keep connections alive. psycopg and redis-py
 detect gevent's patched sockets and yield while they wait.
 
-Django keeps one database connection per greenlet, that is per open client
-connection, so workers x worker_connections bounds the PostgreSQL connections
-the web service can open: keep it below max_connections, less what the
-Celery workers use (docker-compose raises max_connections to 300).
+Database connections come from psycopg's pool (settings.DB_POOL_MAX_SIZE per
+worker process): workers x DB_POOL_MAX_SIZE bounds the PostgreSQL connections
+of the web service, whatever its clients do. Without the pool Django keeps a
+connection per greenlet, that is per client connection, and clients opening
+a new connection per request left them open until the garbage collector ran.
 """
 
 import os
@@ -37,3 +38,25 @@ def post_worker_init(worker: object) -> None:
     import gc
 
     gc.freeze()
+
+
+def _hide_server_header() -> None:
+    """Send no `Server: gunicorn` header (it told every client the software in front).
+
+    gunicorn writes the header itself and has no setting for it; its
+    Response.default_headers is the one place, so the line is dropped there.
+    """
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+    if getattr(default_headers, "hides_server", False):
+        return
+
+    def without_server(self: wsgi.Response) -> list[str]:
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    without_server.hides_server = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = without_server
+
+
+_hide_server_header()

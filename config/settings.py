@@ -56,7 +56,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer early, so every answer carries the headers.
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: NUL characters and oversized URL numbers.
+    "config.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -64,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.input_guard.StyledNotFoundMiddleware",
+    # Turns django-ratelimit's refusals (forms, sign-up, password reset) into 429s.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,15 +95,45 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL")
+# PostgreSQL connections per process (psycopg's pool): every web worker,
+# Celery worker process and command holds at most this many. 0 turns the pool
+# off and keeps one connection per thread (per greenlet under gevent) for
+# DB_CONN_MAX_AGE seconds instead; see the pool comment below.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10, minimum=0)
+DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10, minimum=1)
 if DATABASE_URL:
     try:
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        _db = dj_database_url.parse(DATABASE_URL)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if not _db.get("ENGINE"):
         raise ImproperlyConfigured("DATABASE_URL names no supported database engine.")
     _db["CONN_HEALTH_CHECKS"] = True
-    if _db["ENGINE"].endswith("postgresql") and env_bool("DB_PREPARED_STATEMENTS", True):
+    _postgresql = _db["ENGINE"].endswith("postgresql")
+    _pooled = _postgresql and DB_POOL_MAX_SIZE > 0
+    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0 if _pooled else 60, minimum=0)
+    if _pooled:
+        if _db["CONN_MAX_AGE"]:
+            raise ImproperlyConfigured(
+                "DB_CONN_MAX_AGE must be 0 (or unset) while DB_POOL_MAX_SIZE is above 0: "
+                "pooled connections go back to the pool at the end of each request."
+            )
+        # Under gevent Django keeps a connection per greenlet, that is per
+        # client connection: clients that open a new connection per request
+        # left theirs open until the garbage collector reached the greenlet
+        # (4 such clients held 41 PostgreSQL connections after 7 s; 8 reached
+        # max_connections). With the pool a request takes a connection at its
+        # first query and gives it back when it ends, so a process never holds
+        # more than DB_POOL_MAX_SIZE, whatever its clients do; a request that
+        # finds them all busy waits up to DB_POOL_TIMEOUT seconds (then 503).
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+            # A connection idle this long is closed (down to min_size).
+            "max_idle": 300,
+        }
+    if _postgresql and env_bool("DB_PREPARED_STATEMENTS", True):
         # Server-side parameter binding and psycopg's automatic prepared
         # statements (a query a connection has run 5 times is prepared, and
         # PostgreSQL no longer parses and plans it). Django leaves both off.
@@ -142,6 +179,22 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Polyphony <noreply@localhost>")
+
+# --- Rate limits of pages (django-ratelimit; the API uses DRF's throttles) ---
+#
+# Counted in the default cache. Not installed as an app: its system check
+# wants memcached or django-redis, while this project counts in its own Redis
+# backend (atomic INCR) or, on a laptop, in the file cache, as the log-in
+# limits always have.
+RATELIMIT_VIEW = "config.errors.too_many_requests"
+# A Redis outage must not lock everyone out of voting and logging in.
+RATELIMIT_FAIL_OPEN = True
+SIGNUP_RATE = env_str("SIGNUP_RATE", "10/hour")
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "10/hour")
+# New anonymous participants per client address (each vote without a token made one).
+PARTICIPANTS_PER_ADDRESS = env_str("PARTICIPANTS_PER_ADDRESS", "300/hour")
+# Failed log-ins per address across all usernames (spraying) in the 15-minute window.
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 
 # --- Cache (rate limits, throttling) -------------------------------------
 
@@ -199,6 +252,32 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# One table for the whole site (config/security.py); a view extends it for its
+# own response with config.security.csp_extend / @csp_update.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    # Server-rendered bars set their width in style attributes; no inline <style>.
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY_DISABLED = [
+    "accelerometer",
+    "camera",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+]
 
 # --- REST API --------------------------------------------------------------
 
@@ -209,7 +288,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -1,9 +1,25 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from config import views
+from config.security import csp_update
 from elicitation.apis.votes import vote_cast_api
+
+# The API documentation pages load Swagger UI and Redoc from their CDN (the
+# split Swagger view serves its start-up script as a file, not inline).
+_DOCS_CDN = "https://cdn.jsdelivr.net"
+_docs_csp = csp_update(
+    script_src=[_DOCS_CDN],
+    style_src=[_DOCS_CDN, "https://fonts.googleapis.com", "'unsafe-inline'"],
+    font_src=["https://fonts.gstatic.com"],
+    img_src=[_DOCS_CDN],
+    worker_src=["blob:"],
+)
 
 urlpatterns = [
     # The hottest path first: Django tries patterns in order (26 were tried
@@ -15,12 +31,26 @@ urlpatterns = [
     path("api/v1/", include("elicitation.api_urls")),
     path("api/v1/", include("aggregation.api_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("communities.account_urls")),
     path("", include("communities.urls")),
     path("", include("elicitation.urls")),
     path("", include("aggregation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "api/docs/",
+        _docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        _docs_csp(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-redoc",
+    ),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -1,4 +1,4 @@
-"""Site-wide views: the home page and the health endpoint."""
+"""Site-wide views: the home page, liveness (/healthz) and readiness (/readyz)."""
 
 from __future__ import annotations
 
@@ -64,8 +64,30 @@ def _broker_status() -> str:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: this process answers requests. Checks nothing outside it.
+
+    An orchestrator restarts an instance that fails this, so it must not fail
+    for a dependency's outage: restarting healthy web processes while Redis
+    or PostgreSQL is down helps nobody (and voting keeps working without Redis).
+    """
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: whether this instance can serve, and what is degraded.
+
+    The database is required (503 without it). The broker is not: without it
+    votes and pages work, and runs wait in the database until the beat task
+    re-sends them, so a broker outage answers 200 with status "degraded"
+    and names the broker, and a load balancer keeps the instance in.
+    """
     checks = {"database": _database_status(), "broker": _broker_status()}
-    healthy = all(value in ("ok", "unchecked") for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
+    if checks["database"] != "ok":
+        status, code = "unavailable", 503
+    elif checks["broker"] not in ("ok", "unchecked"):
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return JsonResponse({"status": status, **checks}, status=code)

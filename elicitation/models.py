@@ -81,6 +81,11 @@ class Space(models.Model):
     ranking_size = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(2), MaxValueValidator(20)]
     )
+    # A statement fewer people voted on (passes count) is listed in the value
+    # profile as "too few votes to say", never ranked among the values.
+    min_voters = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
     link_token = models.CharField(max_length=40, unique=True, default=_link_token)
     # Per-space counters handing out the small integer ids exports show;
     # incremented under select_for_update in the services.
@@ -357,8 +362,10 @@ class ModerationAction(models.Model):
         RESTORE = "restore", "Restored"
         DISMISS_FLAG = "dismiss_flag", "Dismissed a flag"
         PHASE = "phase", "Changed phase"
+        SETTINGS = "settings", "Changed settings"
         PUBLISH_PROFILE = "publish_profile", "Published a value profile"
         RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
+        EXCLUDE_VALUE = "exclude_value", "Left a value out of a profile"
         IMPORT = "import", "Imported data"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")

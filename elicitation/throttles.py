@@ -9,13 +9,19 @@ valid participant token is keyed by that token; otherwise by IP as usual.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest
+from django_ratelimit.decorators import ratelimit
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from elicitation.identity import TOKEN_META
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def token_ident(token: str) -> str:
@@ -23,7 +29,27 @@ def token_ident(token: str) -> str:
     return "token-" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
+def scope_of(request: Request, view: Any) -> str | None:
+    """The scope the view's class declares for this request's method.
+
+    `throttle_scopes` ({method: scope}) for the methods that differ, else
+    `throttle_scope`: the check runs before the handler, so a scope set
+    inside a handler would never count.
+    """
+    scopes = getattr(view, "throttle_scopes", None) or {}
+    return scopes.get(request.method) or getattr(view, "throttle_scope", None)
+
+
 class ParticipantScopedThrottle(ScopedRateThrottle):
+    def allow_request(self, request: Request, view: Any) -> bool:
+        # ScopedRateThrottle.allow_request, with the scope of the request's method.
+        self.scope = scope_of(request, view)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return SimpleRateThrottle.allow_request(self, request, view)
+
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
@@ -52,7 +78,7 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
     """
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        self.scope = getattr(view, self.scope_attr, None)
+        self.scope = scope_of(request, view)
         limit = self._limit() if self.scope else None
         if limit is None:
             return True
@@ -115,3 +141,40 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
 
     def wait(self) -> float | None:
         return max(0.0, self.window_ends - self.now)
+
+
+# --- The HTML forms' limits (django-ratelimit) ----------------------------------
+#
+# The vote, propose, argue, compare, rank and flag forms had no limit at all
+# while their API twins were throttled. They now count in the same scopes and
+# rates as the API (settings.REST_FRAMEWORK's DEFAULT_THROTTLE_RATES), keyed by
+# the person: the user, else the participant cookie of the space, else the
+# address. A refusal raises django-ratelimit's Ratelimited, answered 429 by its
+# middleware (config.errors.too_many_requests).
+
+
+def _form_key(group: str, request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user-{user.pk}"
+    match = request.resolver_match
+    space_id = match.kwargs.get("space_id") if match else None
+    cookie = request.COOKIES.get(f"polyphony_p{space_id}", "") if space_id else ""
+    if cookie:
+        return token_ident(cookie)
+    return f"ip-{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _scope_rate(scope: str) -> Callable[[str, HttpRequest], str | None]:
+    def rate(group: str, request: HttpRequest) -> str | None:
+        rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        assert isinstance(rates, dict)
+        rate = rates.get(scope)
+        return str(rate) if rate else None
+
+    return rate
+
+
+def form_throttle(scope: str) -> Callable[[View], View]:
+    """Limit a form view's POSTs by the API scope `scope` ("space_votes", "space_writes")."""
+    return ratelimit(group=f"form-{scope}", key=_form_key, rate=_scope_rate(scope), method="POST")

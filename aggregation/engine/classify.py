@@ -13,7 +13,8 @@ The tests are taken in order. The first test that answers yes gives the
 class. If a test answers unsure before any has answered yes, the statement
 is "uncertain": the data cannot place it on one side of that threshold.
 
-0. Too few votes: fewer than MIN_VOTES votes (passes included) -> uncertain.
+0. Too few votes: fewer than MIN_VOTES votes (passes included; a space
+   sets its own minimum) -> uncertain.
 1. consensus: (agree rate >= CONSENSUS_RATE and group-aware consensus per
    group >= CONSENSUS_PER_GROUP) or the same two conditions for disagree
    rate and disagree consensus (a shared rejection; direction "disagree").
@@ -153,6 +154,7 @@ def _classify_one(
     status: str | None,
     n_groups: int,
     representative: bool,
+    min_votes: int,
 ) -> StatementClass:
     tests: dict[str, Answer] = {}
 
@@ -161,8 +163,8 @@ def _classify_one(
     ) -> StatementClass:
         return StatementClass(s.statement, label, direction, reason, dict(tests))
 
-    if s.n_votes < MIN_VOTES:
-        return result("uncertain", f"fewer than {MIN_VOTES} votes")
+    if s.n_votes < min_votes:
+        return result("uncertain", f"fewer than {min_votes} votes")
 
     consensus, direction = _consensus(s, n_groups)
     tests["consensus"] = consensus
@@ -205,14 +207,18 @@ def classify_statements(
     *,
     bridging: BridgingResult | None = None,
     representative: Collection[int] = (),
+    min_votes: int = MIN_VOTES,
 ) -> ClassificationResult:
     """Classify every statement by the rule in the module docstring.
 
     `uncertainty` comes from uncertainty.bootstrap (with groups for the
     group tests, with bridging for the bridging tests); `bridging` gives the
     Community Notes statuses (without it the rater minimum is not checked);
-    `representative` holds the statements representative of some group.
+    `representative` holds the statements representative of some group;
+    statements with fewer than `min_votes` votes are uncertain.
     """
+    if min_votes < 1:
+        raise EngineInputError(f"min_votes must be at least 1, not {min_votes}")
     if bridging is not None and len(bridging.statements) != len(uncertainty.statements):
         raise EngineInputError("bridging and uncertainty results cover different statements")
     reps = set(int(r) for r in representative)
@@ -223,11 +229,11 @@ def classify_statements(
     )
     return ClassificationResult(
         statements=tuple(
-            _classify_one(s, status, uncertainty.n_groups, s.statement in reps)
+            _classify_one(s, status, uncertainty.n_groups, s.statement in reps, min_votes)
             for s, status in zip(uncertainty.statements, statuses, strict=True)
         ),
         thresholds={
-            "min_votes": MIN_VOTES,
+            "min_votes": min_votes,
             "consensus_rate": CONSENSUS_RATE,
             "consensus_per_group": CONSENSUS_PER_GROUP,
             "bridging_min_intercept": BRIDGING_MIN_INTERCEPT,

@@ -313,21 +313,33 @@ def group_clusterings(
     iters: int,
     k_buffer: int,
     last: GroupStep | None = None,
+    candidates: range | None = None,
+    weighted: bool = True,
 ) -> GroupStep:
     """Pol.is's group clusters: weighted k-means over base-cluster centres.
 
-    Candidates k = 2 .. min(max_k, 2 + floor(n_base / 12)); each runs from the
-    previous update's clustering for that k when there is one. The best k by
-    silhouette (ties: the larger k, as Clojure's max-key returns the last) feeds
-    the smoother, whose k is the one used.
+    Candidates k = 2 .. min(max_k, 2 + floor(n_base / 12)) unless `candidates`
+    gives an older era's range (polis_eras.PolisRules.group_k_candidates);
+    each runs from the previous update's clustering for that k when there is
+    one. The best k by silhouette (ties: the larger k, as Clojure's max-key
+    returns the last) feeds the smoother, whose k is the one used (`k_buffer`
+    1: no smoothing). Before November 2014 the k-means was unweighted
+    (`weighted=False`).
     """
     points = base.centers
-    weights = base.sizes.astype(np.float64)
+    weights = base.sizes.astype(np.float64) if weighted else np.ones(points.shape[0])
     dist = pairwise_distances(points)
-    top_k = min(max_k, 2 + points.shape[0] // 12)
+    ks = (
+        candidates
+        if candidates is not None
+        else range(2, min(max_k, 2 + points.shape[0] // 12) + 1)
+    )
+    if len(ks) == 0:
+        # Pol.is's max-key over no candidates fails; the update keeps 2 groups.
+        ks = range(2, 3)
     clusterings: dict[int, Clustering] = {}
     scores: dict[int, float] = {}
-    for k in range(2, top_k + 1):
+    for k in ks:
         previous = last.clusterings.get(k) if last is not None else None
         start = (
             clean_start(points, base.ids, previous, k, weights=weights)

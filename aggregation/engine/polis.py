@@ -24,8 +24,9 @@ from numpy.typing import ArrayLike, NDArray
 from . import ENGINE_VERSION
 from .clusters import Clustering, GroupStep, group_clusterings, kmeans
 from .consensus import group_aware_consensus
-from .history import in_conv_replayed, in_conv_snapshot
-from .pca import polis_pca
+from .history import InConvRule, in_conv_replayed, in_conv_snapshot
+from .pca import Pca, polis_pca
+from .polis_eras import CURRENT, PolisRules, group_k_candidates
 from .rating import RatingMatrix, build_rating_matrix, participant_order
 from .replay import BaseReplay, replay_base_clusters
 from .repness import (
@@ -38,19 +39,15 @@ from .repness import (
     select_representative,
 )
 from .routing import comment_priorities
-from .votes import EngineInputError, latest_votes
+from .votes import EngineInputError, VoteTable, latest_votes
 
 
 @dataclass(frozen=True)
 class PolisParams:
-    """Pol.is's constants (conversation.clj defaults; group k-means runs kmeans'
-    default 20 iterations because the option it is given is not the one it reads)."""
+    """How to run Pol.is's math: which era's rules (polis_eras.py; today's by
+    default) and whether to replay history where the result depends on it."""
 
-    base_k: int = 100
-    base_iters: int = 100
-    max_k: int = 5
-    group_iters: int = 20
-    group_k_buffer: int = 4
+    rules: PolisRules = CURRENT
     replay_in_conv: bool = True
     # Replay Pol.is's warm-started base k-means over the vote history (needs
     # `time`; see replay.py). On the biodiversity conversation it brings back 77
@@ -64,6 +61,14 @@ class PolisParams:
     # votes) and makes vtaiwan much worse.
     replay_base_clusters: bool = False
     replay_gap_ms: float = 0.0
+
+    @property
+    def base_k(self) -> int:
+        return self.rules.base_k
+
+    @property
+    def base_iters(self) -> int:
+        return self.rules.base_iters
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ class PolisResult:
     moderated_out: NDArray[np.bool_]
     meta: NDArray[np.bool_]
     reason: str | None = None
+    rules: str = CURRENT.name
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -192,20 +198,6 @@ def _as_int_array(x: ArrayLike, name: str) -> NDArray[np.int64]:
     return a.astype(np.int64)
 
 
-def _base_clusters(
-    rm: RatingMatrix,
-    positions: NDArray[np.float64],
-    in_conv_rows: NDArray[np.int64],
-    params: PolisParams,
-) -> Clustering:
-    return kmeans(
-        positions[in_conv_rows],
-        rm.rows[in_conv_rows],
-        params.base_k,
-        max_iters=params.base_iters,
-    )
-
-
 def _recentred(
     replayed: Clustering, positions: NDArray[np.float64], row_of: NDArray[np.int64]
 ) -> Clustering:
@@ -249,38 +241,31 @@ def _spread(
     return out
 
 
-def analyze_votes(
-    *,
+@dataclass(frozen=True)
+class _Votes:
+    """Checked input: vote events, their latest-vote table and the statement masks."""
+
+    p: NDArray[np.int64]
+    s: NDArray[np.int64]
+    v: NDArray[np.int64]
+    t: NDArray[np.float64] | None
+    n_p: int
+    n_s: int
+    table: VoteTable
+    rejected: NDArray[np.bool_]
+    is_meta: NDArray[np.bool_]
+
+
+def _checked_votes(
     participant: ArrayLike,
     statement: ArrayLike,
     value: ArrayLike,
-    n_participants: int | None = None,
-    n_statements: int | None = None,
-    time: ArrayLike | None = None,
-    moderated_out: ArrayLike | None = None,
-    meta: ArrayLike | None = None,
-    moderated_at: ArrayLike | None = None,
-    params: PolisParams | None = None,
-) -> PolisResult:
-    """Run Pol.is's conversation math on vote records.
-
-    `participant` and `statement` are dense indices (0..n-1), `value` is +1
-    agree, -1 disagree, 0 pass, one entry per vote event; with `time` (any
-    increasing number, e.g. epoch ms) the latest vote per (participant,
-    statement) counts and the history is replayed where Pol.is's result depends
-    on it (sticky in-conv); without it the last row counts. `moderated_out`
-    (rejected) and `meta` are boolean masks over statements; both are zeroed
-    before the PCA, as Pol.is does. `moderated_at` (per statement, the time from
-    which it was moderated out; see replay.estimate_moderation_times) is only
-    used by the base-cluster replay; without it, moderated-out statements count
-    as moderated out from the start.
-
-    Raises EngineInputError for malformed input (wrong shapes, indices out of
-    range, values other than -1/0/1). A conversation too small to group returns
-    a result with no groups and `reason` set.
-    """
-    params = params or PolisParams()
-    clock = _Clock()
+    n_participants: int | None,
+    n_statements: int | None,
+    time: ArrayLike | None,
+    moderated_out: ArrayLike | None,
+    meta: ArrayLike | None,
+) -> _Votes:
     p = _as_int_array(participant, "participant")
     s = _as_int_array(statement, "statement")
     v = _as_int_array(value, "value")
@@ -294,100 +279,177 @@ def analyze_votes(
     )
     rejected = _mask(moderated_out, n_s, "moderated_out")
     is_meta = _mask(meta, n_s, "meta")
-    row_order = participant_order(table, participant=p, time=t)
-    rm = build_rating_matrix(table, row_order=row_order, moderated_out=rejected | is_meta)
-    clock.lap("votes")
+    return _Votes(p, s, v, t, n_p, n_s, table, rejected, is_meta)
 
-    pca, positions = polis_pca(rm)
-    clock.lap("pca")
 
-    rank = np.zeros(n_p, dtype=np.int64)
+def _rating_matrix(votes: _Votes, rules: PolisRules) -> RatingMatrix:
+    row_order = participant_order(votes.table, participant=votes.p, time=votes.t)
+    # Before February 2017 Pol.is kept moderated-out comments in the PCA (it had
+    # no meta flag either); they only left the representative and consensus lists.
+    zeroed = votes.rejected | votes.is_meta if rules.zero_moderated else np.zeros(votes.n_s, bool)
+    return build_rating_matrix(votes.table, row_order=row_order, moderated_out=zeroed)
+
+
+def _in_conv_rule(rules: PolisRules) -> InConvRule:
+    return InConvRule(
+        all_voters=rules.in_conv == "all_voters",
+        strict=rules.in_conv_strict,
+        fallback=rules.in_conv_fallback,
+        counts_zeroed=rules.in_conv_counts_zeroed,
+    )
+
+
+def _in_conv(
+    votes: _Votes, rm: RatingMatrix, params: PolisParams, moderated_at: ArrayLike | None
+) -> tuple[NDArray[np.bool_], BaseReplay | None]:
+    """Who is clustered (and the base-cluster replay, when asked for, which decides it)."""
+    rank = np.zeros(votes.n_p, dtype=np.int64)
     rank[rm.rows] = np.arange(rm.n_rows)
-    counts_by_participant = np.bincount(table.participant, minlength=n_p).astype(np.int64)
-    replayed: BaseReplay | None = None
-    if t is not None and params.replay_base_clusters:
-        mod_at = (
-            np.where(rejected | is_meta, -np.inf, np.inf)
-            if moderated_at is None
-            else np.asarray(moderated_at, dtype=np.float64)
-        )
-        if mod_at.shape != (n_s,):
-            raise EngineInputError(
-                f"moderated_at must have one entry per statement ({n_s}), got shape {mod_at.shape}"
-            )
-        replayed = replay_base_clusters(
-            participant=p,
-            statement=s,
-            value=v,
-            time=t,
-            moderated_at=mod_at,
-            n_participants=n_p,
-            n_statements=n_s,
-            k=params.base_k,
-            max_iters=params.base_iters,
-            gap_ms=params.replay_gap_ms,
-        )
-        in_conv = replayed.in_conv
-    elif t is not None and params.replay_in_conv:
+    counts = np.bincount(votes.table.participant, minlength=votes.n_p).astype(np.int64)
+    rule = _in_conv_rule(params.rules)
+    if votes.t is not None and params.replay_base_clusters:
+        replayed = _replay_base(votes, params, moderated_at)
+        return replayed.in_conv, replayed
+    if votes.t is not None and params.replay_in_conv:
         in_conv = in_conv_replayed(
-            participant=p,
-            statement=s,
-            time=t,
-            final_counts=counts_by_participant,
-            n_statements=n_s,
+            participant=votes.p,
+            statement=votes.s,
+            time=votes.t,
+            final_counts=counts,
+            n_statements=votes.n_s,
             rank=rank,
+            rule=rule,
+            zeroed=votes.rejected | votes.is_meta,
+        )
+        return in_conv, None
+    return in_conv_snapshot(counts, rm.n_cols, rank, rule, int(rm.col_out.sum())), None
+
+
+def _replay_base(votes: _Votes, params: PolisParams, moderated_at: ArrayLike | None) -> BaseReplay:
+    assert votes.t is not None
+    out = votes.rejected | votes.is_meta
+    mod_at = (
+        np.where(out, -np.inf, np.inf)
+        if moderated_at is None
+        else np.asarray(moderated_at, dtype=np.float64)
+    )
+    if mod_at.shape != (votes.n_s,):
+        raise EngineInputError(
+            f"moderated_at must have one entry per statement ({votes.n_s}), got shape {mod_at.shape}"
+        )
+    return replay_base_clusters(
+        participant=votes.p,
+        statement=votes.s,
+        value=votes.v,
+        time=votes.t,
+        moderated_at=mod_at,
+        n_participants=votes.n_p,
+        n_statements=votes.n_s,
+        k=params.rules.base_k,
+        max_iters=params.rules.base_iters,
+        gap_ms=params.replay_gap_ms,
+    )
+
+
+@dataclass(frozen=True)
+class _Clustered:
+    base: Clustering | None
+    step: GroupStep | None
+    reason: str | None
+
+
+def _cluster(
+    rm: RatingMatrix,
+    positions: NDArray[np.float64],
+    in_conv: NDArray[np.bool_],
+    replayed: BaseReplay | None,
+    rules: PolisRules,
+    clock: _Clock,
+) -> _Clustered:
+    """Base clusters over the in-conv participants, then the group clusters."""
+    in_conv_rows = np.flatnonzero(in_conv[rm.rows])
+    if rm.n_rows == 0:
+        return _Clustered(None, None, "no votes")
+    if in_conv_rows.size == 0:
+        return _Clustered(None, None, "no participant has voted enough to be clustered")
+    if replayed is not None:
+        row_of = np.full(in_conv.shape[0], -1, dtype=np.int64)
+        row_of[rm.rows] = np.arange(rm.n_rows)
+        base = _recentred(replayed.clustering, positions, row_of)
+    else:
+        base = kmeans(
+            positions[in_conv_rows], rm.rows[in_conv_rows], rules.base_k, max_iters=rules.base_iters
+        )
+    clock.lap("base_clusters")
+    reason: str | None = None
+    step: GroupStep | None = None
+    if base.ids.shape[0] < 2:
+        reason = (
+            "all clustered participants sit at one point: there is no opinion structure to group"
         )
     else:
-        in_conv = in_conv_snapshot(counts_by_participant, rm.n_cols, rank)
-    in_conv_rows = np.flatnonzero(in_conv[rm.rows])
-    clock.lap("in_conv")
+        step = group_clusterings(
+            base,
+            max_k=rules.max_k,
+            iters=rules.group_iters,
+            k_buffer=rules.k_smoother_buffer or 1,
+            candidates=group_k_candidates(rules, base.ids.shape[0]),
+            weighted=rules.group_weighted,
+        )
+        if step.chosen.ids.shape[0] < 2:
+            reason = "participants form a single group"
+            step = None
+    clock.lap("groups")
+    return _Clustered(base, step, reason)
 
-    reason: str | None = None
-    base: Clustering | None = None
-    step: GroupStep | None = None
-    if rm.n_rows == 0:
-        reason = "no votes"
-    elif in_conv_rows.size == 0:
-        reason = "no participant has voted enough to be clustered"
-    else:
-        if replayed is not None:
-            row_of = np.full(n_p, -1, dtype=np.int64)
-            row_of[rm.rows] = np.arange(rm.n_rows)
-            base = _recentred(replayed.clustering, positions, row_of)
-        else:
-            base = _base_clusters(rm, positions, in_conv_rows, params)
-        clock.lap("base_clusters")
-        if base.ids.shape[0] < 2:
-            reason = "all clustered participants sit at one point: there is no opinion structure to group"
-        else:
-            step = group_clusterings(
-                base, max_k=params.max_k, iters=params.group_iters, k_buffer=params.group_k_buffer
-            )
-            if step.chosen.ids.shape[0] < 2:
-                reason = "participants form a single group"
-                step = None
-        clock.lap("groups")
 
+_RawGroup = tuple[int, tuple[float, float], list[int], NDArray[np.int64]]
+
+
+def _group_members(
+    rm: RatingMatrix, clustered: _Clustered, n_p: int
+) -> tuple[list[_RawGroup], NDArray[np.int64]]:
+    """Each chosen group's id, centre, base clusters and members; the group of each row."""
     row_group = np.full(rm.n_rows, -1, dtype=np.int64)
-    groups_raw: list[tuple[int, tuple[float, float], list[int], NDArray[np.int64]]] = []
-    if base is not None and step is not None:
-        chosen = step.chosen
-        base_group = np.full(base.ids.shape[0], -1, dtype=np.int64)
-        base_pos = {int(b): i for i, b in enumerate(base.ids)}
-        row_of = np.full(n_p, -1, dtype=np.int64)
-        row_of[rm.rows] = np.arange(rm.n_rows)
-        for gpos in range(chosen.ids.shape[0]):
-            bids = [int(b) for b in chosen.members(gpos)]
-            for b in bids:
-                base_group[base_pos[b]] = gpos
-            members = np.sort(base.names[np.isin(base.labels, [base_pos[b] for b in bids])])
-            row_group[row_of[members]] = gpos
-            center = (float(chosen.centers[gpos, 0]), float(chosen.centers[gpos, 1]))
-            groups_raw.append((int(chosen.ids[gpos]), center, sorted(bids), members))
-    n_groups = len(groups_raw)
+    groups_raw: list[_RawGroup] = []
+    base, step = clustered.base, clustered.step
+    if base is None or step is None:
+        return groups_raw, row_group
+    chosen = step.chosen
+    base_pos = {int(b): i for i, b in enumerate(base.ids)}
+    row_of = np.full(n_p, -1, dtype=np.int64)
+    row_of[rm.rows] = np.arange(rm.n_rows)
+    for gpos in range(chosen.ids.shape[0]):
+        bids = [int(b) for b in chosen.members(gpos)]
+        members = np.sort(base.names[np.isin(base.labels, [base_pos[b] for b in bids])])
+        row_group[row_of[members]] = gpos
+        center = (float(chosen.centers[gpos, 0]), float(chosen.centers[gpos, 1]))
+        groups_raw.append((int(chosen.ids[gpos]), center, sorted(bids), members))
+    return groups_raw, row_group
 
+
+@dataclass(frozen=True)
+class _StatementStats:
+    counts: VoteCounts
+    groups: list[OpinionGroup]
+    agree_side: list[ConsensusComment]
+    disagree_side: list[ConsensusComment]
+    gac_cols: NDArray[np.float64]
+    priorities: NDArray[np.float64]
+
+
+def _statement_stats(
+    rm: RatingMatrix,
+    votes: _Votes,
+    pca: Pca,
+    groups_raw: list[_RawGroup],
+    row_group: NDArray[np.int64],
+    clock: _Clock,
+) -> _StatementStats:
+    """Representative and consensus statements, group-aware consensus, priorities."""
+    n_groups = len(groups_raw)
     counts = count_votes(rm, row_group, n_groups)
-    allowed = ~rm.col_out
+    allowed = ~(votes.rejected | votes.is_meta)[rm.cols]
     groups: list[OpinionGroup] = []
     for g, (gid, center, bids, members) in enumerate(groups_raw):
         reps = select_representative(group_stats(counts, g), allowed)
@@ -410,23 +472,89 @@ def analyze_votes(
         passes=s_tot - a_tot - d_tot,
         seen=s_tot,
         extremity=pca.statement_extremity,
-        is_meta=is_meta[rm.cols],
+        is_meta=votes.is_meta[rm.cols],
     )
-    unvoted_gac = float(0.5 ** max(n_groups, 1))
+    n_s = votes.n_s
     priorities = comment_priorities(
         agree=np.zeros(n_s),
         passes=np.zeros(n_s),
         seen=np.zeros(n_s),
         extremity=np.zeros(n_s),
-        is_meta=is_meta,
+        is_meta=votes.is_meta,
     )
     priorities[rm.cols] = prio_cols
     clock.lap("priorities")
+    return _StatementStats(counts, groups, agree_side, disagree_side, gac_cols, priorities)
 
+
+def analyze_votes(
+    *,
+    participant: ArrayLike,
+    statement: ArrayLike,
+    value: ArrayLike,
+    n_participants: int | None = None,
+    n_statements: int | None = None,
+    time: ArrayLike | None = None,
+    moderated_out: ArrayLike | None = None,
+    meta: ArrayLike | None = None,
+    moderated_at: ArrayLike | None = None,
+    params: PolisParams | None = None,
+) -> PolisResult:
+    """Run Pol.is's conversation math on vote records.
+
+    `participant` and `statement` are dense indices (0..n-1), `value` is +1
+    agree, -1 disagree, 0 pass, one entry per vote event; with `time` (any
+    increasing number, e.g. epoch ms) the latest vote per (participant,
+    statement) counts and the history is replayed where Pol.is's result depends
+    on it (sticky in-conv); without it the last row counts. `moderated_out`
+    (rejected) and `meta` are boolean masks over statements; both are zeroed
+    before the PCA, as Pol.is does (since February 2017). `moderated_at` (per
+    statement, the time from which it was moderated out; see
+    replay.estimate_moderation_times) is only used by the base-cluster replay;
+    without it, moderated-out statements count as moderated out from the start.
+    `params.rules` picks the era of Pol.is's rules (polis_eras.py; today's by
+    default).
+
+    Raises EngineInputError for malformed input (wrong shapes, indices out of
+    range, values other than -1/0/1). A conversation too small to group returns
+    a result with no groups and `reason` set.
+    """
+    params = params or PolisParams()
+    rules = params.rules
+    clock = _Clock()
+    votes = _checked_votes(
+        participant, statement, value, n_participants, n_statements, time, moderated_out, meta
+    )
+    rm = _rating_matrix(votes, rules)
+    clock.lap("votes")
+    pca, positions = polis_pca(rm, impute=rules.impute, sparse_projection=rules.sparse_projection)
+    clock.lap("pca")
+    in_conv, replayed = _in_conv(votes, rm, params, moderated_at)
+    clock.lap("in_conv")
+    clustered = _cluster(rm, positions, in_conv, replayed, rules, clock)
+    groups_raw, row_group = _group_members(rm, clustered, votes.n_p)
+    stats = _statement_stats(rm, votes, pca, groups_raw, row_group, clock)
+    return _result(votes, rm, pca, positions, in_conv, clustered, row_group, stats, rules, clock)
+
+
+def _result(
+    votes: _Votes,
+    rm: RatingMatrix,
+    pca: Pca,
+    positions: NDArray[np.float64],
+    in_conv: NDArray[np.bool_],
+    clustered: _Clustered,
+    row_group: NDArray[np.int64],
+    stats: _StatementStats,
+    rules: PolisRules,
+    clock: _Clock,
+) -> PolisResult:
+    n_p, n_s = votes.n_p, votes.n_s
     positions_full = np.zeros((n_p, 2))
     positions_full[rm.rows] = positions
     group_of_participant = np.full(n_p, -1, dtype=np.int64)
     group_of_participant[rm.rows] = row_group
+    base = clustered.base
     base_list = (
         [
             BaseCluster(
@@ -439,10 +567,11 @@ def analyze_votes(
         if base is not None
         else []
     )
+    counts = stats.counts
     return PolisResult(
         n_participants=n_p,
         n_statements=n_s,
-        n_votes=table.n_votes,
+        n_votes=votes.table.n_votes,
         voted_statements=rm.cols,
         in_conv=in_conv,
         participant_position=positions_full,
@@ -452,18 +581,21 @@ def analyze_votes(
         statement_projection=_spread(rm, pca.statement_projection, n_s),
         statement_extremity=_spread(rm, pca.statement_extremity, n_s),
         base_clusters=base_list,
-        groups=groups,
-        group_silhouettes=dict(step.silhouettes) if step is not None else {},
+        groups=stats.groups,
+        group_silhouettes=dict(clustered.step.silhouettes) if clustered.step is not None else {},
         group_agree=_spread(rm, counts.agree, n_s),
         group_disagree=_spread(rm, counts.disagree, n_s),
         group_seen=_spread(rm, counts.seen, n_s),
-        consensus_agree=[_cons(rm, c) for c in agree_side],
-        consensus_disagree=[_cons(rm, c) for c in disagree_side],
-        group_aware_consensus=_spread(rm, gac_cols, n_s, fill=unvoted_gac),
-        priorities=priorities,
-        moderated_out=rejected,
-        meta=is_meta,
-        reason=reason,
+        consensus_agree=[_cons(rm, c) for c in stats.agree_side],
+        consensus_disagree=[_cons(rm, c) for c in stats.disagree_side],
+        group_aware_consensus=_spread(
+            rm, stats.gac_cols, n_s, fill=float(0.5 ** max(len(stats.groups), 1))
+        ),
+        priorities=stats.priorities,
+        moderated_out=votes.rejected,
+        meta=votes.is_meta,
+        reason=clustered.reason,
+        rules=rules.name,
         timings_s=clock.timings,
     )
 
@@ -511,6 +643,7 @@ def result_to_dict(
         "n_statements": result.n_statements,
         "n_votes": result.n_votes,
         "reason": result.reason,
+        "polis_rules": result.rules,
         "participants": {
             pid[i]: (group_id[g] if g >= 0 else None)
             for i, g in enumerate(result.participant_group.tolist())

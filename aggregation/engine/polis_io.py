@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .polis import PolisParams, PolisResult, analyze_votes
+from .polis_eras import CURRENT, PolisRules, RulesChoice, choose_rules
 from .replay import estimate_moderation_times
 from .votes import EngineInputError
 
@@ -206,13 +207,39 @@ def read_polis_export(folder: Path, *, meta_ids: Iterable[int] = ()) -> PolisExp
     )
 
 
-def analyze_export(export: PolisExport, *, replay_base_clusters: bool = False) -> PolisResult:
+def export_rules(export: PolisExport, spec: str) -> RulesChoice:
+    """Which era's rules to analyse an export with (`--polis-rules`; see polis_eras).
+
+    "auto" dates the conversation by its votes (votes.csv); an export with only
+    participants-votes.csv is dated by its comments' creation times instead,
+    which the explanation says: votes go on after the last comment, so the era
+    found may be older than the one Pol.is last ran.
+    """
+    if export.time is not None and export.time.size:
+        return choose_rules(
+            spec, first_vote_ms=float(export.time.min()), last_vote_ms=float(export.time.max())
+        )
+    created = export.created[np.isfinite(export.created)] if export.created is not None else None
+    if spec != "auto" or created is None or created.size == 0:
+        return choose_rules(spec)
+    choice = choose_rules(
+        spec, first_vote_ms=float(created.min()), last_vote_ms=float(created.max())
+    )
+    return RulesChoice(
+        choice.rules,
+        choice.why.replace("the last vote", "the last comment (no vote times in this export)", 1),
+    )
+
+
+def analyze_export(
+    export: PolisExport, *, replay_base_clusters: bool = False, rules: PolisRules = CURRENT
+) -> PolisResult:
     """Pol.is's conversation math on an export, optionally replaying its base clusters.
 
     The replay (replay.py) needs the timestamped history of votes.csv; its
     moderation times are estimated from the votes where comments.csv gives
     creation times, else every moderated-out statement counts as out from the
-    start.
+    start. `rules` is the era of Pol.is's rules to run (export_rules chooses).
     """
     moderated_at = None
     if replay_base_clusters:
@@ -239,5 +266,5 @@ def analyze_export(export: PolisExport, *, replay_base_clusters: bool = False) -
         moderated_out=export.moderated_out,
         meta=export.meta,
         moderated_at=moderated_at,
-        params=PolisParams(replay_base_clusters=replay_base_clusters),
+        params=PolisParams(rules=rules, replay_base_clusters=replay_base_clusters),
     )

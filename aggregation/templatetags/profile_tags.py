@@ -27,6 +27,15 @@ def signed(value: Any, digits: int = 2) -> str:
 
 
 @register.filter
+def points(value: Any) -> str:
+    """A change of a rate in percentage points: 0.19 -> "+19 points"; None -> "n/a"."""
+    if value is None or value == "":
+        return "n/a"
+    n = round(float(value) * 100)
+    return f"{n:+d} point{'' if abs(n) == 1 else 's'}" if n else "no change"
+
+
+@register.filter
 def get(mapping: Any, key: Any) -> Any:
     """mapping[key] for dicts in templates (rule names, group ids)."""
     if not mapping:

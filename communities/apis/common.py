@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communities import services
 from config.api_errors import ErrorOutputSerializer, error_responses
+from config.pagination import LimitOffsetPagination
 
 ErrorOutput = ErrorOutputSerializer
 InvitationErrorOutput = inline_serializer(

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from communities import selectors, services
 from communities.apis.common import ErrorOutput, ServiceApi, _errors, _paginate, _user
 from communities.models import Community, Membership
 from communities.roles import Action, Role
+from config.pagination import LimitOffsetPagination
 
 
 class CommunityOutput(serializers.Serializer[Community]):

@@ -7,7 +7,6 @@ from typing import Any, cast
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from communities.apis.common import InvitationErrorOutput, ServiceApi, _errors
 from communities.apis.communities import MembershipOutput
 from communities.models import Invitation
 from communities.roles import Action, Role
+from config.pagination import LimitOffsetPagination
 
 
 class InvitationOutput(serializers.Serializer[Invitation]):

@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from communities import selectors, services
 from communities.apis.common import ServiceApi, _errors, _paginate
 from communities.apis.communities import MembershipOutput
 from communities.roles import Action, Role, role_allows
+from config.pagination import LimitOffsetPagination
 
 
 class MemberListApi(ServiceApi):

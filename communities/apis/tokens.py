@@ -6,13 +6,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities import selectors, services
 from communities.apis.common import ServiceApi, _errors, _paginate, _user
+from config.pagination import LimitOffsetPagination
 
 
 class TokenOutput(serializers.Serializer[Any]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
@@ -23,6 +23,21 @@ from elicitation.models import Space
 from elicitation.throttles import ParticipantScopedThrottle
 
 T = TypeVar("T")
+
+# Statement numbers are PositiveIntegerFields and ids 64-bit: a larger number in
+# a request names nothing, and the database would overflow on it (a 500).
+MAX_NUMBER = services.MAX_STATEMENT_NUMBER
+MAX_ID = 2**63 - 1
+
+
+def number_field(**kwargs: Any) -> serializers.IntegerField:
+    """A statement number in a request: 0 to MAX_NUMBER."""
+    return serializers.IntegerField(min_value=0, max_value=MAX_NUMBER, **kwargs)
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An object id in a request: 1 to MAX_ID."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class FieldErrorsOutputSerializer(serializers.Serializer):
@@ -138,7 +153,11 @@ class DuplicateError(APIException):
 class SpaceApi(APIView):
     permission_classes = [AllowAny]  # access is decided by the selectors, per space
     throttle_classes = [ParticipantScopedThrottle]
+    # DRF checks throttles before the handler runs, so the scope is declared
+    # here, per class: `throttle_scope` for every method, `throttle_scopes`
+    # for the methods that differ (a list's POST is a write).
     throttle_scope = "space_reads"
+    throttle_scopes: ClassVar[dict[str, str]] = {}
 
     def access(
         self, request: Request, space_id: int, action: Action = Action.VIEW

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.pagination import LimitOffsetPagination
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
     _call,
     _errors,
+    id_field,
     name_nested_serializers,
 )
 from elicitation.models import ARGUMENT_MAX_LENGTH, Argument, ModerationStatus
@@ -33,12 +34,14 @@ class ArgumentOutputSerializer(serializers.Serializer):
 class ArgumentListCreateApi(SpaceApi):
     """Arguments for and against a statement (flat, with `parent` for threads); or post one."""
 
+    throttle_scopes = {"POST": "space_writes"}
+
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
 
     class InputSerializer(serializers.Serializer):
         stance = serializers.ChoiceField(choices=Argument.Stance.choices)
         text = serializers.CharField(max_length=ARGUMENT_MAX_LENGTH * 2)
-        parent = serializers.IntegerField(required=False, allow_null=True)  # type: ignore[assignment]
+        parent = id_field(required=False, allow_null=True)  # type: ignore[assignment]
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     @extend_schema(
@@ -71,7 +74,6 @@ class ArgumentListCreateApi(SpaceApi):
         },
     )
     def post(self, request: Request, space_id: int, number: int) -> Response:
-        self.throttle_scope = "space_writes"
         space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

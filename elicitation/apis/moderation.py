@@ -8,18 +8,20 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.pagination import LimitOffsetPagination
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
     _call,
     _errors,
+    id_field,
     name_nested_serializers,
+    number_field,
 )
 from elicitation.apis.debate import ArgumentOutputSerializer
 from elicitation.apis.statements import StatementOutputSerializer
@@ -73,7 +75,7 @@ class FlagListCreateApi(SpaceApi):
     """Report a statement or argument; moderators list the open reports."""
 
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
-    throttle_scope = "space_writes"
+    throttle_scopes = {"POST": "space_writes"}
 
     @extend_schema(
         operation_id="flags_list",
@@ -81,7 +83,6 @@ class FlagListCreateApi(SpaceApi):
         description="Open reports, oldest first (moderators).",
     )
     def get(self, request: Request, space_id: int) -> Response:
-        self.throttle_scope = "space_reads"
         space = self.space(request, space_id, Action.MODERATE)
         flags = selectors.moderation_queue(space=space)["flags"]
         paginator = LimitOffsetPagination()
@@ -89,8 +90,8 @@ class FlagListCreateApi(SpaceApi):
         return paginator.get_paginated_response(FlagOutputSerializer(page, many=True).data)
 
     class InputSerializer(serializers.Serializer):
-        statement = serializers.IntegerField(required=False, help_text="A statement number.")
-        argument = serializers.IntegerField(required=False, help_text="An argument id.")
+        statement = number_field(required=False, help_text="A statement number.")
+        argument = id_field(required=False, help_text="An argument id.")
         reason = serializers.CharField(max_length=500)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
 

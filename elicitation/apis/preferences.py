@@ -16,6 +16,7 @@ from elicitation.apis.common import (
     _call,
     _errors,
     name_nested_serializers,
+    number_field,
 )
 from elicitation.apis.statements import StatementOutputSerializer
 from elicitation.models import Comparison, Statement
@@ -53,8 +54,8 @@ class ComparisonCreateApi(SpaceApi):
     throttle_scope = "space_votes"
 
     class InputSerializer(serializers.Serializer):
-        statement_a = serializers.IntegerField()
-        statement_b = serializers.IntegerField()
+        statement_a = number_field()
+        statement_b = number_field()
         choice = serializers.ChoiceField(choices=Comparison.Choice.choices)
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -113,10 +114,10 @@ class ComparisonCreateApi(SpaceApi):
 class RankingApi(SpaceApi):
     """Your ranked ballot: read it, or replace it (first choice first)."""
 
+    throttle_scopes = {"PUT": "space_writes"}
+
     class InputSerializer(serializers.Serializer):
-        statements = serializers.ListField(
-            child=serializers.IntegerField(), allow_empty=False, max_length=20
-        )
+        statements = serializers.ListField(child=number_field(), allow_empty=False, max_length=20)
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):
@@ -144,7 +145,6 @@ class RankingApi(SpaceApi):
         description="Replaces the whole ballot atomically: at most k distinct accepted statements.",
     )
     def put(self, request: Request, space_id: int) -> Response:
-        self.throttle_scope = "space_writes"
         space = self.space(request, space_id, Action.PARTICIPATE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -7,11 +7,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.pagination import LimitOffsetPagination
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
@@ -81,6 +81,8 @@ class SpaceInputSerializer(serializers.Serializer):
 class SpaceListCreateApi(SpaceApi):
     """Spaces of a community: list them (drafts only for facilitators) or create one."""
 
+    throttle_scopes = {"POST": "space_writes"}
+
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
 
     @extend_schema(
@@ -100,7 +102,6 @@ class SpaceListCreateApi(SpaceApi):
         responses={201: SpaceOutputSerializer, **_errors(400, 401, 403, 404, 429)},
     )
     def post(self, request: Request, slug: str) -> Response:
-        self.throttle_scope = "space_writes"
         if not request.user.is_authenticated:
             raise NotAuthenticated()
         community = selectors.community_get_for_user(
@@ -116,6 +117,8 @@ class SpaceListCreateApi(SpaceApi):
 
 class SpaceDetailUpdateApi(SpaceApi):
     """One space: read it, or change its settings (facilitators)."""
+
+    throttle_scopes = {"PATCH": "space_writes"}
 
     @extend_schema(
         operation_id="spaces_retrieve",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.pagination import LimitOffsetPagination
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
@@ -39,6 +39,8 @@ class StatementCountsOutputSerializer(StatementOutputSerializer):
 
 class StatementListProposeApi(SpaceApi):
     """Accepted statements with their vote counts; or propose a new statement."""
+
+    throttle_scopes = {"POST": "space_writes"}
 
     pagination_class = LimitOffsetPagination  # the schema shows the list is paged
 
@@ -101,7 +103,6 @@ class StatementListProposeApi(SpaceApi):
         "Moderators may send seed=true (and is_meta) to add seed statements.",
     )
     def post(self, request: Request, space_id: int) -> Response:
-        self.throttle_scope = "space_writes"
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

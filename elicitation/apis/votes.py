@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.parsers import loads_bounded
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
@@ -26,6 +26,7 @@ from elicitation.apis.common import (
     _call,
     _errors,
     name_nested_serializers,
+    number_field,
 )
 from elicitation.apis.statements import StatementOutputSerializer
 from elicitation.identity import TOKEN_META, may_carry_xid, unsign_for_space_id
@@ -78,7 +79,7 @@ class VoteCastApi(SpaceApi):
     throttle_scope = "space_votes"
 
     class InputSerializer(serializers.Serializer):
-        statement = serializers.IntegerField(help_text="The statement's number in this space.")
+        statement = number_field(help_text="The statement's number in this space.")
         value = serializers.ChoiceField(
             choices=[1, -1, 0], help_text="1 agree, -1 disagree, 0 pass."
         )
@@ -225,7 +226,8 @@ def token_vote(request: HttpRequest, space_id: int) -> HttpResponse | None:
     ):
         return None
     try:
-        vote_input = services.plain_vote(json.loads(request.body))
+        # Bounded: deep nesting would make json raise RecursionError (a 500).
+        vote_input = services.plain_vote(loads_bounded(request.body))
     except ValueError:
         return None
     raw = unsign_for_space_id(space_id, token)

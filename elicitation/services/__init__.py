@@ -13,7 +13,12 @@ text is long enough, and so on. Rule violations raise `ValidationError`
 (bad input, keyed by field) or `Refused` (the space's state forbids it).
 """
 
-from elicitation.services.common import ACTIVITY_LABELS, REASON_MAX_LENGTH, Refused
+from elicitation.services.common import (
+    ACTIVITY_LABELS,
+    MAX_STATEMENT_NUMBER,
+    REASON_MAX_LENGTH,
+    Refused,
+)
 from elicitation.services.debate import ARGUMENT_MIN_LENGTH, argument_post
 from elicitation.services.moderation import (
     FLAG_REASON_MAX_LENGTH,
@@ -46,6 +51,7 @@ __all__ = [
     "ACTIVITY_LABELS",
     "ARGUMENT_MIN_LENGTH",
     "FLAG_REASON_MAX_LENGTH",
+    "MAX_STATEMENT_NUMBER",
     "MODERATION_DECISIONS",
     "REASON_MAX_LENGTH",
     "SPACE_FIELDS",

@@ -14,6 +14,14 @@ from elicitation.selectors.access import ACTIVITY_LABELS, input_refusal
 __all__ = ["ACTIVITY_LABELS", "Refused"]
 
 REASON_MAX_LENGTH = 1000
+# Statement numbers are PositiveIntegerFields: a larger number names no
+# statement, and the database overflows on it (the audit's 500s).
+MAX_STATEMENT_NUMBER = 2**31 - 1
+
+
+def statement_number_in_range(number: int) -> bool:
+    return 0 <= number <= MAX_STATEMENT_NUMBER
+
 
 User = AbstractBaseUser
 

@@ -17,7 +17,7 @@ from elicitation.models import (
     Space,
     Statement,
 )
-from elicitation.services.common import _require_input
+from elicitation.services.common import _require_input, statement_number_in_range
 from elicitation.text import clean_text
 
 
@@ -41,9 +41,12 @@ def _int_or_error(value: Any, field: str) -> int:
     if isinstance(value, bool):
         raise ValidationError({field: "Give a statement number."})
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise ValidationError({field: "Give a statement number."}) from None
+    if not statement_number_in_range(number):
+        raise ValidationError({field: f"There is no statement #{number} here."})
+    return number
 
 
 @transaction.atomic

@@ -43,7 +43,7 @@ from elicitation.models import (
     VoteEvent,
     VoteValue,
 )
-from elicitation.services.common import _require_input
+from elicitation.services.common import _require_input, statement_number_in_range
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
         raise ValidationError({"value": "A vote is 1 (agree), -1 (disagree) or 0 (pass)."})
     if not isinstance(statement_number, int) or isinstance(statement_number, bool):
         raise ValidationError({"statement": "Give the statement's number."})
+    if not statement_number_in_range(statement_number):
+        raise ValidationError({"statement": f"There is no statement #{statement_number} here."})
     statement = (
         Statement.objects.filter(space_id=space.pk, number=statement_number)
         .only("id", "number", "status", "text", "space_id")

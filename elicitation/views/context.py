@@ -58,10 +58,13 @@ def _space_page_context(
 
 
 def _int(value: Any) -> int | None:
+    """A form's whole number, or None when it is missing, malformed or beyond 64 bits
+    (no id or number is that large, and the database would overflow on it)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -(2**63) <= number < 2**63 else None
 
 
 def _statement_context(access: SpaceAccess, number: int, **extra: Any) -> dict[str, Any]:

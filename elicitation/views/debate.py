@@ -11,12 +11,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from elicitation import selectors, services
 from elicitation.models import Argument, ModerationStatus
+from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate
 from elicitation.views.context import _int, _statement_context, statement_url
 
 
 @require_POST
 @vary_on_headers("HX-Request")
+@form_throttle("space_writes")
 def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
     access, identity = _participate(request, space_id)
     space = access.space

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from communities.roles import Action
 from elicitation import selectors, services
 from elicitation.models import Argument, Flag, ModerationStatus, Space
+from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _access, _errors, _participate
 from elicitation.views.context import _int, statement_url
 
 
 @require_POST
+@form_throttle("space_writes")
 def flag_create(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     access, identity = _participate(request, space_id)
     space = access.space

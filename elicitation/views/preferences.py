@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from elicitation import selectors, services
 from elicitation.models import Participant
 from elicitation.selectors import SpaceAccess
+from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _access, _done, _errors, _participate
 
 
@@ -32,6 +33,7 @@ def _pair_context(
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@form_throttle("space_votes")
 def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
         context = _pair_context(_access(request, space_id))
@@ -84,6 +86,7 @@ def _ranking_context(
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@form_throttle("space_writes")
 def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
         context = _ranking_context(_access(request, space_id))

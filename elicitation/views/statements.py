@@ -13,11 +13,13 @@ from elicitation import selectors, services
 from elicitation.identity import Identity
 from elicitation.models import ModerationStatus
 from elicitation.selectors import SpaceAccess
+from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _access, _done, _errors, _participate
 from elicitation.views.context import _statement_context, _vote_context
 
 
 @require_POST
+@form_throttle("space_writes")
 def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     access, identity = _participate(request, space_id)
     space = access.space

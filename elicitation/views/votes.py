@@ -10,12 +10,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from elicitation import services
 from elicitation.models import Participant
+from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate
 from elicitation.views.context import _int, _space_page_context, _statement_context, _vote_context
 
 
 @require_POST
 @vary_on_headers("HX-Request")
+@form_throttle("space_votes")
 def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     access, identity = _participate(request, space_id)
     space = access.space

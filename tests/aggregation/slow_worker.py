@@ -15,11 +15,11 @@ def main() -> None:
 
     original = analysis.analyze_snapshot
 
-    def slow(snapshot: Any, *, on_stage: Any = None) -> Any:
+    def slow(snapshot: Any, *, on_stage: Any = None, **options: Any) -> Any:
         if on_stage is not None:
             on_stage("groups")  # the run is visibly under way (heartbeat written)
         time.sleep(delay)
-        return original(snapshot, on_stage=on_stage)
+        return original(snapshot, on_stage=on_stage, **options)
 
     analysis.analyze_snapshot = slow
     from celery.__main__ import main as celery_main

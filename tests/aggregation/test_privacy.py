@@ -10,21 +10,24 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aggregation import profiles
+from aggregation import exports, profiles
 from aggregation.models import ValueProfile
+from aggregation.renderers import FORMATS
 from communities.roles import Role
+from elicitation.models import Participant
 from tests.aggregation.conftest import analysed, member_of, published
-from tests.aggregation.data import SECRET_PREFIX, add_segment, populate
+from tests.aggregation.data import SECRET_PREFIX, add_segment, cast_vote, populate
 from tests.factories import SpaceFactory
 
 pytestmark = pytest.mark.django_db
 
 # Account ids far from any other number in a profile, so finding one means a leak.
 ACCOUNT_ID_BASE = 7_654_321
+EMBED_XID = "zz-embed-site-user-4242"
 
 
 def _secrets(users: list[Any]) -> list[str]:
-    out = [SECRET_PREFIX, "private.example", "Secretname", "Zelda"]
+    out = [SECRET_PREFIX, "private.example", "Secretname", "Zelda", EMBED_XID]
     for user in users:
         out += [user.username, user.email, str(user.pk), user.last_name]
     return out
@@ -42,6 +45,10 @@ def test_no_export_format_carries_usernames_emails_or_account_ids(client: Client
     space = SpaceFactory.create()
     d = populate(space, participants=24, accounts=12, account_id_base=ACCOUNT_ID_BASE)
     add_segment(space, d.users, label="Region", choices={"North": 6, "South": 4, "East": 2})
+    # A participant an embedding site knows by its own id (xid).
+    embedded = Participant.objects.create(space=space, number=25, xid=EMBED_XID)
+    for statement in d.statements:
+        cast_vote(embedded, statement, 1)
     facilitator = member_of(space, Role.FACILITATOR)
     published(space, by=facilitator)
     analysed(space)  # and a fresh draft
@@ -56,19 +63,36 @@ def test_no_export_format_carries_usernames_emails_or_account_ids(client: Client
     secrets = _secrets(d.users)
     checked = 0
 
-    for fmt in ("json", "csv", "md"):
+    json_schemas = {
+        "json": profiles.json_schema(),
+        "constitution": exports.schema("value-constitution-1.json"),
+        "preferences": exports.schema("preference-record-1.json"),
+        "eval": exports.schema("pluralistic-eval-record-1.json"),
+    }
+    for fmt in FORMATS:
         for url, who in [(u, client) for u in urls] + [(draft_url, facilitator_client)]:
             response = who.get(url, {"format": fmt})
             assert response.status_code == 200, (url, fmt)
             body = response.content.decode()
             for secret in secrets:
                 assert secret not in body, f"{secret!r} leaked in {fmt} from {url}"
-            if fmt == "json":
-                jsonschema.validate(json.loads(body), profiles.json_schema())
-                keys = _walk_keys(json.loads(body))
-                assert not keys & {"user", "user_id", "username", "email", "account", "members"}
+            if fmt in json_schemas:
+                lines = body.splitlines() if fmt in ("preferences", "eval") else [body]
+                assert lines, (url, fmt)
+                for line in lines:
+                    jsonschema.validate(json.loads(line), json_schemas[fmt])
+                    keys = _walk_keys(json.loads(line))
+                    assert not keys & {
+                        "user",
+                        "user_id",
+                        "username",
+                        "email",
+                        "account",
+                        "members",
+                        "xid",
+                    }, fmt
             checked += 1
-    assert checked == 9
+    assert checked == 3 * len(FORMATS) == 21
     # The pages and the run detail (facilitators) do not carry them either.
     run_url = reverse("aggregation-api:run-detail", kwargs={"run_id": draft.run_id})
     run_body = facilitator_client.get(run_url).content.decode()

@@ -26,14 +26,15 @@ def test_a_succeeded_run_leaves_a_valid_draft(deliberation: Deliberation) -> Non
     assert len(draft.content["values"]) == 8
 
 
-def test_values_come_in_order_of_bridging_support_with_their_figures(
+def test_values_come_in_order_of_cautious_bridging_support_with_their_figures(
     deliberation: Deliberation,
 ) -> None:
     analysed(deliberation.space)
     content = ValueProfile.objects.get().content
 
-    scores = [v["bridging"]["score"] for v in content["values"]]
-    assert scores == sorted(scores, reverse=True)
+    # The low end of the bridging interval: support that is not just luck.
+    cautious = [v["bridging"]["interval"][0] for v in content["values"]]
+    assert cautious == sorted(cautious, reverse=True)
     assert [v["rank"] for v in content["values"]] == list(range(1, 9))
     top = content["values"][0]
     assert top["statement"] in (7, 8)

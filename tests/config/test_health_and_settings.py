@@ -14,24 +14,43 @@ from tests.requirements import needs_redis_url
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client: Client) -> None:
-    response = client.get("/healthz")
+def test_readyz_reports_database_and_broker(client: Client) -> None:
+    response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
-def test_healthz_says_503_and_which_part_when_the_broker_is_unreachable(
+def test_readyz_reports_an_unreachable_broker_as_degraded_not_failing(
     client: Client, settings: object
 ) -> None:
     # A port nothing listens on stands in for a stopped Redis.
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # type: ignore[attr-defined]
-    response = client.get("/healthz")
-    assert response.status_code == 503
+    response = client.get("/readyz")
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
+    assert body["status"] == "degraded"
     assert body["database"] == "ok"
     assert body["broker"].startswith("error")
+    # Liveness checks nothing outside the process.
+    live = client.get("/healthz")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+
+
+def test_readyz_fails_without_the_database(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from config import views
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views.connection, "cursor", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["database"] == "error: OperationalError"
+    assert client.get("/healthz").status_code == 200
 
 
 def test_home_page_lists_public_communities_only(client: Client) -> None:

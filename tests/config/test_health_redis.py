@@ -19,19 +19,22 @@ def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-def test_healthz_goes_503_when_redis_stops_and_200_when_it_returns(
+def test_readyz_says_degraded_while_redis_is_down_and_ok_when_it_returns(
     client: Client, settings: object, private_redis: RedisServer
 ) -> None:
     settings.CELERY_BROKER_URL = private_redis.url  # type: ignore[attr-defined]
-    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
 
     private_redis.stop()
-    down = client.get("/healthz")
-    assert down.status_code == 503
+    down = client.get("/readyz")
+    # Voting keeps working without Redis: an orchestrator must keep the instance.
+    assert down.status_code == 200
+    assert down.json()["status"] == "degraded"
     assert down.json()["broker"] == "error: ConnectionError"
     assert down.json()["database"] == "ok"
+    assert client.get("/healthz").status_code == 200
 
     private_redis.start()
-    back = client.get("/healthz")
+    back = client.get("/readyz")
     assert back.status_code == 200
     assert back.json() == {"status": "ok", "database": "ok", "broker": "ok"}

@@ -255,3 +255,13 @@ def test_djangos_security_middleware_answers_for_https_and_hosts(
     assert evil.status_code == 400  # DisallowedHost
     assert full_path.bodies == []
     assert VoteEvent.objects.count() == 1
+
+
+def test_deeply_nested_json_gets_a_400_not_a_500(space: Space) -> None:
+    # 1,000 opening brackets fit the body limit and made json raise
+    # RecursionError (ported from the lane's tests).
+    StatementFactory.create(space=space, number=1)
+    token = joined_token(space)
+    answer = post_vote(space, token, b"[" * 1000)
+    assert answer.status_code == 400
+    assert "nested more than 32 levels" in answer.json()["detail"]

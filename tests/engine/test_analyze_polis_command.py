@@ -107,3 +107,31 @@ def test_the_replay_needs_the_vote_history(tmp_path: Path) -> None:
             str(tmp_path / "x.json"),
             "--replay-base-clusters",
         )
+
+
+def test_auto_rules_name_the_era_and_why_in_the_output(tmp_path: Path) -> None:
+    folder = BIODIVERSITY.parent / "brexit-consensus"
+    require_data(folder)
+    out = tmp_path / "brexit.json"
+    call_command("analyze_polis", str(folder), "--out", str(out), "--polis-rules", "auto")
+    data = json.loads(out.read_text())
+    assert data["polis_rules"]["era"] == "2017-04-14"
+    assert data["polis_rules"]["source"].startswith(
+        "https://github.com/compdemocracy/polis/commit/"
+    )
+    assert "2017-08-05" in data["polis_rules"]["why"]
+    assert len(data["groups"]) == 2
+
+
+def test_an_unknown_era_fails_with_the_list_of_eras(tmp_path: Path) -> None:
+    require_data(BIODIVERSITY)
+    with pytest.raises(CommandError, match="2022-06-29"):
+        call_command(
+            "analyze_polis",
+            str(BIODIVERSITY),
+            "--out",
+            str(tmp_path / "x.json"),
+            "--polis-rules",
+            "2015",
+        )
+    assert not (tmp_path / "x.json").exists()

@@ -1,4 +1,7 @@
-"""Properties of the Pol.is engine: labels do not matter, non-voters change nothing."""
+"""Properties of the Pol.is engine: labels do not matter, non-voters change nothing.
+
+Each property runs with today's rules and again under every era of Pol.is's
+rules (polis_eras.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from aggregation.engine.polis import PolisResult, analyze_votes, result_to_dict
+from aggregation.engine.polis import PolisParams, PolisResult, analyze_votes, result_to_dict
+from aggregation.engine.polis_eras import CURRENT, ERAS, PolisRules
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def conversations(draw: st.DrawFn) -> Votes:
     )
 
 
-def run(v: Votes) -> PolisResult:
+def run(v: Votes, rules: PolisRules = CURRENT) -> PolisResult:
     return analyze_votes(
         participant=v.participant,
         statement=v.statement,
@@ -57,6 +62,7 @@ def run(v: Votes) -> PolisResult:
         n_participants=v.n_participants,
         n_statements=v.n_statements,
         moderated_out=v.moderated_out,
+        params=PolisParams(rules=rules),
     )
 
 
@@ -95,9 +101,7 @@ def by_original(values: NDArray[np.float64], smap: NDArray[np.int64]) -> NDArray
     return out
 
 
-@settings(max_examples=60, deadline=None)
-@given(conversations())
-def test_permuting_participants_only_relabels(v: Votes) -> None:
+def _check_permuting_participants_only_relabels(v: Votes, rules: PolisRules) -> None:
     perm = np.random.default_rng(len(v.value)).permutation(v.n_participants)
     relabelled = Votes(
         perm[v.participant],
@@ -110,15 +114,13 @@ def test_permuting_participants_only_relabels(v: Votes) -> None:
     )
     ident_p = np.arange(v.n_participants)
     inverse = np.argsort(perm)
-    a, b = run(v), run(relabelled)
+    a, b = run(v, rules), run(relabelled, rules)
     assert summary(a, ident_p, same_statements=True) == summary(b, inverse, same_statements=True)
     np.testing.assert_array_equal(a.priorities, b.priorities)
     np.testing.assert_array_equal(a.group_aware_consensus, b.group_aware_consensus)
 
 
-@settings(max_examples=60, deadline=None)
-@given(conversations())
-def test_permuting_statements_hands_clustering_the_same_geometry(v: Votes) -> None:
+def _check_statement_permutation_keeps_geometry(v: Votes, rules: PolisRules) -> None:
     # The clustering sees only the participants' 2-D positions, in arrival
     # order. Relabelling statements must leave those positions congruent (the
     # same pairwise distances) and everything computed before clustering
@@ -137,7 +139,7 @@ def test_permuting_statements_hands_clustering_the_same_geometry(v: Votes) -> No
         v.n_statements,
         v.moderated_out[np.argsort(perm)],
     )
-    a, b = run(v), run(relabelled)
+    a, b = run(v, rules), run(relabelled, rules)
     inverse = np.argsort(perm)
 
     def dist(r: PolisResult) -> NDArray[np.float64]:
@@ -156,10 +158,8 @@ def test_permuting_statements_hands_clustering_the_same_geometry(v: Votes) -> No
     np.testing.assert_allclose(a.pca_center, by_original(b.pca_center, inverse), atol=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
-@given(conversations())
-def test_a_participant_who_votes_nothing_changes_nothing(v: Votes) -> None:
-    a = run(v)
+def _check_non_voter_changes_nothing(v: Votes, rules: PolisRules) -> None:
+    a = run(v, rules)
     b = run(
         Votes(
             v.participant,
@@ -169,7 +169,8 @@ def test_a_participant_who_votes_nothing_changes_nothing(v: Votes) -> None:
             v.n_participants + 1,
             v.n_statements,
             v.moderated_out,
-        )
+        ),
+        rules,
     )
     ident = np.arange(v.n_participants + 1)
     assert summary(a, ident, same_statements=True) == summary(b, ident, same_statements=True)
@@ -179,12 +180,87 @@ def test_a_participant_who_votes_nothing_changes_nothing(v: Votes) -> None:
     np.testing.assert_array_equal(a.pca_components, b.pca_components)
 
 
-@settings(max_examples=40, deadline=None)
-@given(conversations())
-def test_output_is_json_without_nan_and_repeatable(v: Votes) -> None:
-    first = result_to_dict(run(v))
-    second = result_to_dict(run(v))
+def _check_json_without_nan_and_repeatable(v: Votes, rules: PolisRules) -> None:
+    first = result_to_dict(run(v, rules))
+    second = result_to_dict(run(v, rules))
     first.pop("timings_s")
     second.pop("timings_s")
     text = json.dumps(first, allow_nan=False, sort_keys=True)
     assert text == json.dumps(second, allow_nan=False, sort_keys=True)
+
+
+ERA_IDS = [r.name for r in ERAS]
+
+
+@pytest.mark.parametrize("rules", ERAS, ids=ERA_IDS)
+@settings(max_examples=12, deadline=None)
+@given(v=conversations())
+def test_every_era_only_relabels_when_participants_are_permuted(
+    rules: PolisRules, v: Votes
+) -> None:
+    _check_permuting_participants_only_relabels(v, rules)
+
+
+@pytest.mark.parametrize("rules", ERAS, ids=ERA_IDS)
+@settings(max_examples=12, deadline=None)
+@given(v=conversations())
+def test_every_era_hands_clustering_the_same_geometry_when_statements_are_permuted(
+    rules: PolisRules, v: Votes
+) -> None:
+    _check_statement_permutation_keeps_geometry(v, rules)
+
+
+@pytest.mark.parametrize("rules", ERAS, ids=ERA_IDS)
+@settings(max_examples=12, deadline=None)
+@given(v=conversations())
+def test_every_era_ignores_a_participant_who_votes_nothing(rules: PolisRules, v: Votes) -> None:
+    _check_non_voter_changes_nothing(v, rules)
+
+
+@pytest.mark.parametrize("rules", ERAS, ids=ERA_IDS)
+@settings(max_examples=8, deadline=None)
+@given(v=conversations())
+def test_every_era_gives_json_without_nan_and_repeatable(rules: PolisRules, v: Votes) -> None:
+    _check_json_without_nan_and_repeatable(v, rules)
+
+
+@pytest.mark.parametrize("rules", ERAS, ids=ERA_IDS)
+@settings(max_examples=12, deadline=None)
+@given(v=conversations())
+def test_every_era_groups_only_clustered_participants(rules: PolisRules, v: Votes) -> None:
+    r = run(v, rules)
+    voted = np.bincount(v.participant, minlength=v.n_participants) > 0
+    assert not (r.in_conv & ~voted).any()
+    grouped = r.participant_group >= 0
+    assert not (grouped & ~r.in_conv).any()
+    if rules.in_conv == "all_voters":
+        assert r.in_conv.tolist() == voted.tolist()
+    sizes = sorted(g.size for g in r.groups)
+    assert sum(sizes) == int(grouped.sum())
+    if r.groups:
+        assert 2 <= len(r.groups) <= max(rules.max_k, 4)
+    assert r.rules == rules.name
+
+
+@settings(max_examples=60, deadline=None)
+@given(conversations())
+def test_permuting_participants_only_relabels(v: Votes) -> None:
+    _check_permuting_participants_only_relabels(v, CURRENT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conversations())
+def test_permuting_statements_hands_clustering_the_same_geometry(v: Votes) -> None:
+    _check_statement_permutation_keeps_geometry(v, CURRENT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conversations())
+def test_a_participant_who_votes_nothing_changes_nothing(v: Votes) -> None:
+    _check_non_voter_changes_nothing(v, CURRENT)
+
+
+@settings(max_examples=40, deadline=None)
+@given(conversations())
+def test_output_is_json_without_nan_and_repeatable(v: Votes) -> None:
+    _check_json_without_nan_and_repeatable(v, CURRENT)

@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aggregation.engine.bridging import bridging_by_id, fit_bridging
 from aggregation.engine.polis import result_to_dict
-from aggregation.engine.polis_io import analyze_export, read_polis_export
+from aggregation.engine.polis_eras import BY_NAME
+from aggregation.engine.polis_io import analyze_export, export_rules, read_polis_export
 from aggregation.engine.votes import EngineInputError, latest_votes
 
 
@@ -42,14 +43,25 @@ class Command(BaseCommand):
             help="replay Pol.is's warm-started base clusters over the vote history"
             " (slow: about a minute per 30,000 votes)",
         )
+        parser.add_argument(
+            "--polis-rules",
+            default="current",
+            metavar="auto|current|ERA",
+            help="which Pol.is rules to run: today's (current, the default), those in force"
+            " when the conversation was last analysed (auto: from its vote dates), or an era"
+            f" by the date its rules came in ({', '.join(BY_NAME)})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
             export = read_polis_export(options["path"], meta_ids=options["meta_ids"])
             read_s = time.perf_counter() - started
+            choice = export_rules(export, str(options["polis_rules"]))
             result = analyze_export(
-                export, replay_base_clusters=bool(options["replay_base_clusters"])
+                export,
+                replay_base_clusters=bool(options["replay_base_clusters"]),
+                rules=choice.rules,
             )
             bridging_started = time.perf_counter()
             # Bridging reads each participant's latest vote; passes are not ratings
@@ -69,6 +81,11 @@ class Command(BaseCommand):
         out = result_to_dict(
             result, participant_ids=export.participant_ids, statement_ids=export.statement_ids
         )
+        out["polis_rules"] = {
+            "era": choice.rules.name,
+            "source": choice.rules.source,
+            "why": choice.why,
+        }
         out["bridging"] = bridging_by_id(bridging, export.statement_ids)
         out["timings_s"] = {
             "read": round(read_s, 6),
@@ -76,6 +93,7 @@ class Command(BaseCommand):
             "bridging": round(bridging_s, 6),
         }
         options["out"].write_text(json.dumps(out, allow_nan=False, indent=1) + "\n")
+        self.stdout.write(f"Pol.is rules: {choice.why}")
         self.stdout.write(
             f"{len(out['groups'])} groups, {len(out['in_conv'])} clustered participants"
             f" -> {options['out']}"
