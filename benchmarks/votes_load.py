@@ -162,8 +162,12 @@ def server_env(url: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
-        # One connection per gunicorn thread, kept across requests.
-        "DB_CONN_MAX_AGE": "600",
+        # One connection per greenlet, kept across requests, for every path
+        # compared (older revisions know no pool): the paths differ only in
+        # how a vote reaches the writer. Production pools connections
+        # (DB_POOL_MAX_SIZE); set it here to measure that instead.
+        "DB_POOL_MAX_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "0"),
+        "DB_CONN_MAX_AGE": "0" if os.environ.get("DB_POOL_MAX_SIZE", "0") != "0" else "600",
         # The benchmark measures the vote path, not the throttle: keep the
         # per-participant vote limit far above what a client can send.
         "API_THROTTLE_VOTES": os.environ.get("API_THROTTLE_VOTES", "1000000/minute"),
