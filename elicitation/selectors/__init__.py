@@ -21,7 +21,7 @@ from elicitation.selectors.access import (
     space_role,
     takes_input,
 )
-from elicitation.selectors.analysis import latest_analysis_result
+from elicitation.selectors.analysis import latest_analysis_result, latest_routing
 from elicitation.selectors.counts import (
     SPACE_COUNTS_TTL_S,
     VOTE_COUNTS_TTL_S,
@@ -54,6 +54,7 @@ __all__ = [
     "decision_log",
     "input_refusal",
     "latest_analysis_result",
+    "latest_routing",
     "moderation_queue",
     "pair_next",
     "participant_find",

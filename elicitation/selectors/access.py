@@ -45,6 +45,8 @@ class InputRefusal:
     """Why a space takes no input now: its state (`activity_off` False) or a switched-off activity."""
 
     message: str
+    # space_closed, space_not_open or activity_off (the API's error code)
+    code: str
     activity_off: bool = False
 
 
@@ -57,17 +59,23 @@ def input_refusal(
     `activity` is one of ACTIVITY_LABELS.
     """
     if space.phase == Space.Phase.CLOSED:
-        return InputRefusal("This space is closed; it accepts no new input.")
+        return InputRefusal("This space is closed; it accepts no new input.", "space_closed")
     if space.phase == Space.Phase.DRAFT:
-        return InputRefusal("This space is not open yet.")
+        return InputRefusal("This space is not open yet.", "space_not_open")
     now = now or timezone.now()
     if space.opens_at and now < space.opens_at:
-        return InputRefusal(f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.")
+        return InputRefusal(
+            f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.", "space_not_open"
+        )
     if space.closes_at and now >= space.closes_at:
-        return InputRefusal("This space's schedule has ended; it accepts no new input.")
+        return InputRefusal(
+            "This space's schedule has ended; it accepts no new input.", "space_closed"
+        )
     if activity is not None and not getattr(space, f"{activity}_enabled"):
         return InputRefusal(
-            f"{ACTIVITY_LABELS[activity]} is switched off in this space.", activity_off=True
+            f"{ACTIVITY_LABELS[activity]} is switched off in this space.",
+            "activity_off",
+            activity_off=True,
         )
     return None
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 
-from communities.models import Membership
-from elicitation.models import Argument, ModerationAction, Space, Statement
+from config.exceptions import Conflict, Forbidden
+from elicitation.models import Space
 from elicitation.selectors.access import ACTIVITY_LABELS, input_refusal
 
-__all__ = ["ACTIVITY_LABELS", "Refused"]
+__all__ = ["ACTIVITY_LABELS"]
 
-REASON_MAX_LENGTH = 1000
 # Statement numbers are PositiveIntegerFields: a larger number names no
 # statement, and the database overflows on it (the audit's 500s).
 MAX_STATEMENT_NUMBER = 2**31 - 1
@@ -26,24 +23,15 @@ def statement_number_in_range(number: int) -> bool:
 User = AbstractBaseUser
 
 
-class Refused(Exception):
-    """The space's state forbids the action (closed, outside its schedule, activity off).
-
-    `status` is the HTTP status callers should answer with.
-    """
-
-    def __init__(self, message: str, *, status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 def _require_input(space: Space, activity: str | None = None) -> None:
     """Refuse unless `space` takes input now (and `activity`, if named, is on): the one rule,
     `selectors.input_refusal`."""
     refusal = input_refusal(space, activity)
-    if refusal is not None:
-        raise Refused(refusal.message, status=403 if refusal.activity_off else 409)
+    if refusal is None:
+        return
+    if refusal.activity_off:
+        raise Forbidden(refusal.message, code=refusal.code)
+    raise Conflict(refusal.message, code=refusal.code)
 
 
 def _next_counter(space_id: int, field: str) -> int:
@@ -56,41 +44,3 @@ def _next_counter(space_id: int, field: str) -> int:
     """
     Space.objects.filter(pk=space_id).update(**{field: F(field) + 1})
     return int(Space.objects.filter(pk=space_id).values_list(field, flat=True).get())
-
-
-def _actor_role(actor: Any, community_id: int) -> str:
-    if actor is None or not actor.is_authenticated:
-        return ""
-    return (
-        Membership.objects.filter(
-            user=actor, community_id=community_id, status=Membership.Status.ACTIVE
-        )
-        .values_list("role", flat=True)
-        .first()
-        or ""
-    )
-
-
-def _log(
-    *,
-    space: Space,
-    actor: Any,
-    action: str,
-    reason: str = "",
-    statement: Statement | None = None,
-    argument: Argument | None = None,
-    detail: dict[str, Any] | None = None,
-) -> ModerationAction:
-    entry = ModerationAction(
-        space=space,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_role=_actor_role(actor, space.community_id),
-        action=action,
-        statement=statement,
-        argument=argument,
-        reason=reason[:REASON_MAX_LENGTH],
-        detail=detail or {},
-    )
-    entry.full_clean(exclude=["space", "actor", "statement", "argument"])
-    entry.save()
-    return entry

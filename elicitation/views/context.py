@@ -22,11 +22,11 @@ def _vote_context(
     """The vote card; `participant` when the request just made one, else `access`'s."""
     space = access.space
     participant = participant or access.participant
-    result = selectors.latest_analysis_result(space=space)
+    routing = selectors.latest_routing(space=space)
     return {
         "space": space,
         "access": access,
-        "statement": selectors.statement_next(space=space, participant=participant, result=result)
+        "statement": selectors.statement_next(space=space, participant=participant, routing=routing)
         if space.statements_enabled
         else None,
         "progress": selectors.vote_progress(space=space, participant=participant),

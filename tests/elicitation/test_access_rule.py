@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from communities.models import Community, Membership
 from communities.roles import Action, Role
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.models import ModerationStatus, Space, Vote
 from elicitation.selectors import LinkProof, input_refusal, space_access
@@ -70,7 +71,7 @@ def python_rule(space: Space, number: int) -> bool:
             assert participant is not None
             services.vote_cast(participant=participant, statement_number=number, value=1)
             written = Vote.objects.filter(participant=participant).exists()
-        except (Http404, PermissionDenied, services.Refused, ValidationError):
+        except (Http404, PermissionDenied, ApplicationError, ValidationError):
             written = False
         transaction.set_rollback(True)
     return written
