@@ -8,7 +8,7 @@ itself (hypothesis, derandomised so that a failure repeats), against
 behind every path parameter: most cases use the ids of that world, the rest
 the ids schemathesis invents.
 
-Bounded in time: POLYPHONY_API_FUZZ_SECONDS (default 60) per persona, shared
+Bounded in time: POLYPHONY_API_FUZZ_SECONDS (default 45) per persona, shared
 equally by the operations; POLYPHONY_API_FUZZ_EXAMPLES (default 15) positive
 and as many negative cases per operation at most. Every finding, known or not,
 is written to var/artifacts/api-schema-<persona>.txt.
@@ -42,7 +42,7 @@ from tests.requirements import missing
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = settings.VAR_DIR / "artifacts"
-FUZZ_SECONDS = float(os.environ.get("POLYPHONY_API_FUZZ_SECONDS", "60"))
+FUZZ_SECONDS = float(os.environ.get("POLYPHONY_API_FUZZ_SECONDS", "45"))
 FUZZ_EXAMPLES = int(os.environ.get("POLYPHONY_API_FUZZ_EXAMPLES", "15"))
 
 
