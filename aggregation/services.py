@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+import time
 import traceback
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -20,6 +23,7 @@ from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
+from elicitation.services import decision_log_append
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,13 @@ AUTO_MIN_INTERVAL = timedelta(minutes=3)
 LOST_AFTER = timedelta(seconds=60)
 # A queued run the broker accepted but no worker took after this long is sent again.
 RESEND_AFTER = timedelta(minutes=10)
+# A running run's worker writes a heartbeat this often, whatever the stage; the
+# reaper (every 30 s, settings.CELERY_BEAT_SCHEDULE) takes a run whose heartbeat
+# is older than STALE_AFTER_S for dead, so a killed worker is noticed within
+# about two minutes. Its run is tried once more, then failed with the reason.
+HEARTBEAT_S = 15.0
+STALE_AFTER_S = 90
+MAX_ATTEMPTS = 2
 
 
 # Errors worth retrying: the database was briefly unreachable or locked.
@@ -87,13 +98,15 @@ def run_enqueue(*, run_id: int) -> bool:
 
 
 def run_request(
-    *, space: Space, trigger: str, requested_by: User | None = None
+    *, space: Space, trigger: str, requested_by: User | None = None, enqueue: bool = True
 ) -> AnalysisRun | None:
     """Queue an analysis of `space` unless one is already queued or running.
 
     Returns the new run, or None when the space already has an active run (the
     database constraint one_active_run_per_space settles races between two
-    requests). The task is sent after the transaction commits.
+    requests). The task is sent after the transaction commits, unless
+    `enqueue` is False: the caller then runs it (the analyze_space command),
+    and no worker can claim it first.
     """
     if trigger not in AnalysisRun.Trigger.values:
         raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
@@ -110,7 +123,8 @@ def run_request(
     except IntegrityError:
         # Another request created the active run between our check and insert.
         return None
-    transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
     return run
 
 
@@ -118,6 +132,33 @@ def _heartbeat(run_id: int, stage: str) -> None:
     AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
         stage=stage, heartbeat_at=timezone.now()
     )
+
+
+class _HeartbeatThread(threading.Thread):
+    """Refreshes a running run's heartbeat every HEARTBEAT_S until stopped.
+
+    Stage changes also beat, but one stage (the bootstrap on a big space) can
+    outlast the reaper's patience; this keeps a live worker visibly alive. It
+    uses its own database connection (Django's are per thread) and gives up
+    quietly on any error: a missed beat at worst gets a live run retried.
+    """
+
+    def __init__(self, run_id: int, interval_s: float) -> None:
+        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
+        self.run_id = run_id
+        self.interval_s = interval_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval_s):
+                AnalysisRun.objects.filter(
+                    id=self.run_id, status=AnalysisRun.Status.RUNNING
+                ).update(heartbeat_at=timezone.now())
+        except Exception:
+            logger.warning("heartbeat of run %s stopped", self.run_id, exc_info=True)
+        finally:
+            connection.close()
 
 
 def run_claim(*, run_id: int) -> bool:
@@ -153,6 +194,85 @@ def run_fail(*, run_id: int, error: str) -> None:
     )
 
 
+def run_sensemaking(*, space_id: int, result: dict[str, Any]) -> dict[str, Any]:
+    """Topics and extractive summaries of a run's result (aggregation.sensemaking).
+
+    Embeds the statements that still lack an embedding first (this runs on
+    the worker). Without the embedding model there are no topics; the
+    summaries need none.
+    """
+    from aggregation import sensemaking
+    from aggregation.engine import embedding
+    from elicitation.services import statements_embed_missing
+
+    numbers = sorted(int(n) for n, e in result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=space_id)
+    topics: dict[str, Any] | None = None
+    if embedding.available():
+        statements_embed_missing(space_id=space_id)
+        vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
+        topics = sensemaking.topics_of(result, numbers, texts, vectors)
+    return {
+        "topics": topics,
+        "summaries": sensemaking.summaries_of(result, numbers, texts, topics),
+    }
+
+
+def _send_summarise(run_id: int) -> None:
+    from aggregation.tasks import summarise_run
+
+    try:
+        summarise_run.delay(run_id)
+    except Exception:  # the broker is down: the run stands without the optional summary
+        logger.warning("Could not queue the language-model summary of run %s", run_id)
+
+
+def run_summarise_abstractive(*, run_id: int) -> bool:
+    """Add the language model's checked summary to a succeeded run (aggregation.llm).
+
+    Does nothing without LLM_BASE_URL or when the run has one already (a
+    retried task never asks twice). Raises llm.LLMError when the endpoint
+    fails (the task retries). Returns whether a summary was stored.
+    """
+    from aggregation import llm
+
+    if not settings.LLM_BASE_URL:
+        return False
+    run = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.SUCCEEDED).first()
+    if run is None or run.result is None:
+        return False
+    if "abstractive" in (run.result.get("summaries") or {}):
+        return False
+    numbers = sorted(int(n) for n, e in run.result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=run.space_id)
+    reply = llm.chat(
+        base_url=settings.LLM_BASE_URL,
+        model=settings.LLM_MODEL,
+        api_key=settings.LLM_API_KEY,
+        prompt=llm.evidence(run.result, texts, numbers),
+        timeout_s=settings.LLM_TIMEOUT_S,
+    )
+    checked = llm.check(reply, set(numbers))
+    with transaction.atomic():
+        locked = AnalysisRun.objects.select_for_update().get(pk=run_id)
+        result = dict(locked.result or {})
+        summaries = dict(result.get("summaries") or {})
+        if "abstractive" in summaries:
+            return False
+        summaries["abstractive"] = {
+            "machine_made": True,
+            "model": settings.LLM_MODEL,
+            "sentences": checked.sentences,
+            # Sentences without a valid citation are not kept, only counted.
+            "dropped": len(checked.dropped),
+            "created_at": timezone.now().isoformat(),
+        }
+        result["summaries"] = summaries
+        locked.result = result
+        locked.save(update_fields=["result"])
+    return True
+
+
 def run_execute(*, run_id: int) -> bool:
     """Claim a queued run, analyse a snapshot of its space and store the result.
 
@@ -176,6 +296,8 @@ def run_execute(*, run_id: int) -> bool:
         if name in AnalysisRun.Stage.values:
             _heartbeat(run_id, name)
 
+    heartbeat = _HeartbeatThread(run_id, HEARTBEAT_S)
+    heartbeat.start()
     try:
         started = timezone.now()
         # Before the snapshot: a moderation racing the read then shows up as
@@ -186,6 +308,9 @@ def run_execute(*, run_id: int) -> bool:
         output = analysis.analyze_snapshot(
             snapshot, on_stage=on_stage, min_voters=basis["min_voters"]
         )
+        sense_started = time.perf_counter()
+        output.result.update(run_sensemaking(space_id=run.space_id, result=output.result))
+        output.timings["topics"] = round(time.perf_counter() - sense_started, 6)
         on_stage(AnalysisRun.Stage.SAVING)
         saving_started = timezone.now()
         timings = {"reading": round(read_s, 6), **output.timings}
@@ -201,6 +326,7 @@ def run_execute(*, run_id: int) -> bool:
                 parameters=output.parameters,
                 counts=output.counts,
                 result=output.result,
+                routing=output.routing,
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )
@@ -211,6 +337,8 @@ def run_execute(*, run_id: int) -> bool:
             profile_create_draft(run=run)
             timings["saving"] = round((timezone.now() - saving_started).total_seconds(), 6)
             AnalysisRun.objects.filter(id=run_id).update(timings=timings)
+            if settings.LLM_BASE_URL:
+                transaction.on_commit(lambda: _send_summarise(run_id))
     except TRANSIENT_DB_ERRORS:
         raise
     except SoftTimeLimitExceeded:
@@ -226,24 +354,55 @@ def run_execute(*, run_id: int) -> bool:
         run_fail(
             run_id=run_id, error=f"Failed in stage {stage}: {type(exc).__name__}: {exc}{where}"
         )
+    finally:
+        heartbeat.stopped.set()
     return True
 
 
-def run_reap_stale(*, max_silence_s: int) -> int:
-    """Mark running runs failed when their heartbeat is older than `max_silence_s`.
+def run_reap_stale(*, max_silence_s: int = STALE_AFTER_S) -> int:
+    """Retry once, then fail, running runs whose heartbeat is older than `max_silence_s`.
 
     A worker killed mid-run (OOM, deploy, hard time limit) never gets to record
     a failure; without this its run would stay "running" and block the space's
-    next run (one active run per space). Returns how many runs were reaped.
+    next run (one active run per space). A run on its first attempt goes back
+    to the queue and is sent again (a duplicate delivery of the old message
+    finds it claimed or queued and the conditional claim settles who runs
+    it); a run whose worker died on its last attempt is failed with the
+    reason. Returns how many runs were retried or failed.
     """
     cutoff = timezone.now() - timedelta(seconds=max_silence_s)
     stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    return AnalysisRun.objects.filter(stale, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.FAILED,
-        error=f"The worker stopped responding (no heartbeat for {max_silence_s} s); "
-        "the run was marked failed and can be started again.",
-        finished_at=timezone.now(),
-    )
+    running = AnalysisRun.objects.filter(stale, status=AnalysisRun.Status.RUNNING)
+    retried: list[int] = []
+    failed = 0
+    for run_id, stage, attempts in list(running.values_list("id", "stage", "attempts")):
+        silent = (
+            f"The worker stopped responding in stage {stage} (no heartbeat for {max_silence_s} s)"
+        )
+        if attempts < MAX_ATTEMPTS:
+            # Conditional on the state read: a worker that beat meanwhile keeps its run.
+            moved = AnalysisRun.objects.filter(
+                stale, id=run_id, status=AnalysisRun.Status.RUNNING
+            ).update(
+                status=AnalysisRun.Status.QUEUED,
+                stage=AnalysisRun.Stage.QUEUED,
+                enqueued_at=None,
+                error=f"{silent}; retrying (attempt {attempts + 1} of {MAX_ATTEMPTS}).",
+            )
+            if moved:
+                retried.append(run_id)
+        else:
+            failed += AnalysisRun.objects.filter(
+                stale, id=run_id, status=AnalysisRun.Status.RUNNING
+            ).update(
+                status=AnalysisRun.Status.FAILED,
+                error=f"{silent}, on attempt {attempts} of {MAX_ATTEMPTS}; the run was "
+                "marked failed and can be started again.",
+                finished_at=timezone.now(),
+            )
+    for run_id in retried:
+        transaction.on_commit(functools.partial(run_enqueue, run_id=run_id))
+    return len(retried) + failed
 
 
 def runs_requeue_lost(
@@ -329,11 +488,12 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
     )
     older = ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).first()
     numbers = {str(v["statement"]) for v in content["values"]}
-    summary, notes, exclusions = "", {}, {}
+    summary, notes, exclusions, wordings = "", {}, {}, {}
     if older is not None:
         summary = older.summary
         notes = {k: v for k, v in older.value_notes.items() if k in numbers}
         exclusions = {k: v for k, v in older.exclusions.items() if k in numbers}
+        wordings = {k: v for k, v in older.principle_wordings.items() if k in numbers}
     ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).delete()
     profile = ValueProfile(
         space=space,
@@ -342,6 +502,7 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
         summary=summary,
         value_notes=notes,
         exclusions=exclusions,
+        principle_wordings=wordings,
     )
     profile.full_clean()
     profile.save()
@@ -397,6 +558,7 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
         summary=profile.summary,
         notes=profile.value_notes,
         exclusions=profile.exclusions,
+        principles=profile.principle_wordings,
     )
     profile.diff = profiles.diff(previous.content if previous else None, content)
     profile.content = profiles.with_header(
@@ -418,30 +580,40 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
             "content",
         ]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.PUBLISH_PROFILE,
         profile_version=profile.version,
         detail={"run": profile.run_id, "summary": profiles.diff_summary(profile.diff)},
     )
-    decision.full_clean()
-    decision.save()
     # Each value left out is a public decision of its own, with its reason.
     for excluded in profile.content["excluded"]:
-        left_out = ModerationAction(
+        decision_log_append(
             space=space,
             actor=actor,
-            actor_role=role,
             action=ModerationAction.Action.EXCLUDE_VALUE,
             statement=Statement.objects.filter(space=space, number=excluded["statement"]).first(),
             profile_version=profile.version,
             reason=excluded["reason"],
             detail={"statement": excluded["statement"]},
         )
-        left_out.full_clean()
-        left_out.save()
+    # So is each value given a wording of its own as a principle.
+    for value in profile.content["values"]:
+        if value.get("principle"):
+            decision_log_append(
+                space=space,
+                actor=actor,
+                action=ModerationAction.Action.REWORD_PRINCIPLE,
+                statement=Statement.objects.filter(space=space, number=value["statement"]).first(),
+                profile_version=profile.version,
+                reason=f"Stated as a principle: “{value['principle']['text']}”",
+                detail={
+                    "statement": value["statement"],
+                    "statement_text": value["text"],
+                    "principle": value["principle"]["text"],
+                },
+            )
     return profile
 
 
@@ -481,8 +653,14 @@ def profile_edit(
     summary: str | None = None,
     notes: dict[Any, Any] | None = None,
     exclusions: dict[Any, Any] | None = None,
+    principles: dict[Any, Any] | None = None,
 ) -> ValueProfile:
-    """Set a draft's summary, per-value notes and exclusions (None leaves one as it is).
+    """Set a draft's summary, per-value notes, exclusions and principle wordings.
+
+    None leaves one as it is. A principle wording replaces the statement's text
+    in the constitution export only; the profile keeps the statement as
+    written beside it, and publication records each wording in the decision
+    log.
 
     Notes and exclusions replace the whole set given; an exclusion needs a
     reason, which becomes public (in the profile and the decision log) when
@@ -510,6 +688,11 @@ def profile_edit(
             required="say why it is left out; the reason is public.",
         )
         fields.append("exclusions")
+    if principles is not None:
+        profile.principle_wordings = _editorial_texts(
+            principles, field="principles", numbers=numbers, required=""
+        )
+        fields.append("principle_wordings")
     profile.full_clean()
     if fields:
         profile.save(update_fields=fields)
@@ -525,7 +708,7 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     if len(reason) > 1000:
         raise ValidationError({"reason": "Keep the reason under 1000 characters."})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
-    role = _actor_role(actor, space)
+    _actor_role(actor, space)  # the permission check; the log records the role itself
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
         raise ProfileError("Only a published profile can be retracted.")
@@ -541,14 +724,11 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     profile.save(
         update_fields=["status", "retracted_at", "retracted_by", "retraction_reason", "content"]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.RETRACT_PROFILE,
         profile_version=profile.version,
         reason=reason,
     )
-    decision.full_clean()
-    decision.save()
     return profile

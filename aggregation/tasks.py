@@ -44,8 +44,8 @@ def run_analysis(self: object, run_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def reap_stale_runs(max_silence_s: int = 900) -> int:
-    """Fail runs whose worker stopped sending heartbeats (killed mid-run)."""
+def reap_stale_runs(max_silence_s: int = services.STALE_AFTER_S) -> int:
+    """Retry once, then fail, runs whose worker stopped sending heartbeats (killed mid-run)."""
     return services.run_reap_stale(max_silence_s=max_silence_s)
 
 
@@ -57,3 +57,16 @@ def request_auto_runs() -> int:
     if resent or created:
         logger.info("Analysis beat: re-sent %d queued runs, requested %d", resent, len(created))
     return len(created)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError, RuntimeError),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=3,
+)
+def summarise_run(run_id: int) -> bool:
+    """The optional language-model summary of a run (LLM_BASE_URL); idempotent."""
+    return services.run_summarise_abstractive(run_id=run_id)

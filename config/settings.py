@@ -172,6 +172,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Optional abstractive summaries (aggregation/llm.py): any OpenAI-compatible chat
+# endpoint, e.g. a local llama.cpp or vLLM server at http://127.0.0.1:8080/v1.
+# Unset: only the extractive summaries, which need nothing.
+LLM_BASE_URL = env_str("LLM_BASE_URL").rstrip("/")
+LLM_MODEL = env_str("LLM_MODEL", "local")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 60, minimum=1)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -282,12 +290,17 @@ PERMISSIONS_POLICY_DISABLED = [
 # --- REST API --------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 with `WWW-Authenticate: Token` only when the
+    # first class names a scheme (session authentication has none, which gave
+    # 403 to clients that were simply not logged in).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "communities.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Application errors become HTTP answers here and nowhere else.
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
@@ -370,11 +383,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Debounced automatic analysis of open spaces, and re-sending runs that
     # stayed queued because the broker was down when they were requested.
     "aggregation-auto-runs": {"task": "aggregation.tasks.request_auto_runs", "schedule": 60.0},
-    # Runs whose worker died (no heartbeat for 15 minutes, beyond the hard time limit).
+    # Runs whose worker died: a live worker beats every 15 s whatever the stage,
+    # so 90 s of silence means dead; checked every 30 s, a killed worker's run is
+    # retried (once) or failed within about two minutes (aggregation.services).
     "aggregation-reap-stale-runs": {
         "task": "aggregation.tasks.reap_stale_runs",
-        "schedule": 120.0,
-        "kwargs": {"max_silence_s": 900},
+        "schedule": 30.0,
+        "kwargs": {"max_silence_s": 90},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -27,10 +27,14 @@ class SpaceForm(forms.ModelForm):
             "moderation": "Moderation",
             "participation": "Who may take part",
             "ranking_size": "How many statements a ballot ranks (k)",
+            "trust_unsigned_xids": "Trust unsigned xids from embedding sites",
         }
         help_texts = {
             "slug": "Letters, digits and hyphens; unique in the community.",
             "question": "The question participants answer with value statements.",
+            "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
+            "space's secret (below, once the space exists). On: anyone who knows or guesses "
+            "an xid can vote as that person.",
         }
         widgets = {
             "opens_at": forms.DateTimeInput(

@@ -2,14 +2,21 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from io import StringIO
 from typing import Any
+from unittest import mock
 
 import pytest
-from django.db import IntegrityError
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aggregation import analysis, services
+from aggregation.analysis import routing_order
 from aggregation.models import AnalysisRun, ValueProfile
+from elicitation import selectors
+from elicitation.models import Vote
 from tests.aggregation.conftest import analysed, celery_broker
 from tests.aggregation.data import Deliberation, cast_vote, populate
 from tests.factories import SpaceFactory
@@ -259,30 +266,87 @@ def test_an_empty_space_still_analyses_to_an_empty_result() -> None:
     assert run.counts["votes"] == 0
 
 
-def test_the_reaper_fails_runs_whose_worker_went_silent(deliberation: Deliberation) -> None:
-    long_ago = timezone.now() - timedelta(hours=1)
+def test_the_reaper_retries_a_silent_run_once_then_fails_it(
+    deliberation: Deliberation,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sent: list[int] = []
+
+    def enqueue(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    monkeypatch.setattr(services, "run_enqueue", enqueue)
+    long_ago = timezone.now() - timedelta(seconds=91)
     stale = AnalysisRun.objects.create(
         space=deliberation.space,
         status=AnalysisRun.Status.RUNNING,
         stage=AnalysisRun.Stage.GROUPS,
         started_at=long_ago,
         heartbeat_at=long_ago,
+        attempts=1,
     )
     fresh_space = populate(SpaceFactory.create(), participants=3, statements=2).space
     fresh = AnalysisRun.objects.create(
         space=fresh_space,
         status=AnalysisRun.Status.RUNNING,
         started_at=timezone.now(),
-        heartbeat_at=timezone.now(),
+        heartbeat_at=timezone.now() - timedelta(seconds=60),
+        attempts=1,
     )
 
-    assert services.run_reap_stale(max_silence_s=600) == 1
+    # The beat's default: 90 s of silence is a dead worker.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.run_reap_stale() == 1
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
-    assert stale.status == AnalysisRun.Status.FAILED
-    assert "stopped responding" in stale.error
+    assert stale.status == AnalysisRun.Status.QUEUED
+    assert "stopped responding in stage groups" in stale.error
+    assert "retrying (attempt 2 of 2)" in stale.error
+    assert sent == [stale.pk]
     assert fresh.status == AnalysisRun.Status.RUNNING
+
+    # The retry is claimed, and its worker dies too: now the run fails, with the reason.
+    assert services.run_claim(run_id=stale.pk)
+    AnalysisRun.objects.filter(pk=stale.pk).update(heartbeat_at=long_ago)
+    assert services.run_reap_stale() == 1
+    stale.refresh_from_db()
+    assert stale.status == AnalysisRun.Status.FAILED
+    assert stale.attempts == 2
+    assert "on attempt 2 of 2" in stale.error
+    assert stale.finished_at is not None
+    assert sent == [stale.pk]
+    # The space is free again.
+    assert services.run_request(space=deliberation.space, trigger="auto") is not None
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_long_stage_keeps_beating_so_the_reaper_leaves_a_live_run_alone(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setattr(services, "HEARTBEAT_S", 0.05)
+    beats: list[Any] = []
+    real = analysis.analyze_snapshot
+
+    def slow(snapshot: Any, **kwargs: Any) -> Any:
+        run = AnalysisRun.objects.get(space=deliberation.space)
+        first = run.heartbeat_at
+        time.sleep(0.5)  # one long stage, no stage change
+        beats.append((first, AnalysisRun.objects.get(pk=run.pk).heartbeat_at))
+        return real(snapshot, **kwargs)
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", slow)
+    run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+    assert run is not None
+    services.run_execute(run_id=run.pk)
+    ((first, later),) = beats
+    assert later > first
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED
 
 
 def test_a_late_worker_cannot_overwrite_the_reapers_verdict(
@@ -416,3 +480,59 @@ def test_the_beat_schedule_runs_auto_requests_and_the_reaper() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "aggregation.tasks.request_auto_runs" in tasks
     assert "aggregation.tasks.reap_stale_runs" in tasks
+
+
+def test_a_run_stores_the_routing_order_the_vote_card_reads_instead_of_the_result(
+    deliberation: Deliberation,
+) -> None:
+    run = analysed(deliberation.space)
+    assert run.result is not None
+    priorities = {int(n): p for n, p in run.result["priorities"].items()}
+    assert run.routing == routing_order(priorities)
+    assert sorted(run.routing) == list(range(1, 9))
+
+    person = deliberation.participants[0]
+    Vote.objects.filter(participant=person).delete()
+    with CaptureQueriesContext(connection) as captured:
+        statement = selectors.statement_next(
+            space=deliberation.space,
+            participant=person,
+            routing=selectors.latest_routing(space=deliberation.space),
+        )
+    assert statement is not None
+    assert statement.number == run.routing[0]
+    assert not any('"result"' in query["sql"] for query in captured.captured_queries)
+
+
+def test_analyze_space_runs_the_task_in_this_process_and_prints_the_stages(
+    deliberation: Deliberation,
+) -> None:
+    out = StringIO()
+    with mock.patch("aggregation.services.run_enqueue") as enqueue:
+        call_command("analyze_space", str(deliberation.space.pk), stdout=out)
+    enqueue.assert_not_called()  # no worker may claim it first
+    run = AnalysisRun.objects.get(space=deliberation.space)
+    assert run.status == AnalysisRun.Status.SUCCEEDED
+    assert run.trigger == AnalysisRun.Trigger.COMMAND
+    assert ValueProfile.objects.filter(run=run, status=ValueProfile.Status.DRAFT).exists()
+    text = out.getvalue()
+    assert f"Run {run.pk} of space {deliberation.space.pk} succeeded" in text
+    for stage in ("reading", "groups", "bridging", "bootstrap", "saving"):
+        assert stage in text
+
+
+def test_analyze_space_exits_non_zero_with_the_reason(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(snapshot: Any, **kwargs: Any) -> Any:
+        raise ValueError("the engine broke")
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", broken)
+    with pytest.raises(CommandError, match="failed: Failed in stage reading: ValueError"):
+        call_command("analyze_space", str(deliberation.space.pk), stdout=StringIO())
+    with pytest.raises(CommandError, match="No space with id 0"):
+        call_command("analyze_space", "0")
+    run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+    assert run is not None
+    with pytest.raises(CommandError, match=f"run {run.pk} is queued"):
+        call_command("analyze_space", str(deliberation.space.pk))
