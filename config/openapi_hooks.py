@@ -5,6 +5,8 @@ layers in front of every endpoint, so every operation can give them:
 
 - 400 from the input guard (config/input_guard.py): a NUL character in the
   path or the query string, or a number too large for the database;
+- 401 with `WWW-Authenticate: Token` from the token authentication, for a
+  missing, invalid or revoked token, also where a visitor may read anonymously;
 - 415 from DRF's parsers, for a body sent without a supported content type
   (only operations that take a body);
 - 503 when the database does not answer (config/errors.py), with Retry-After.
@@ -21,6 +23,11 @@ ERROR = {"$ref": "#/components/schemas/ErrorOutput"}
 GENERIC_400 = {
     "description": 'Bad input: `{"detail": "message"}`, or messages per field. Nothing was changed.',
     "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {}}}},
+}
+UNAUTHENTICATED = {
+    "description": "The token is invalid or revoked (or a login is needed).",
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`."}},
+    "content": {"application/json": {"schema": ERROR}},
 }
 UNSUPPORTED = {
     "description": "The body's content type is not one this operation reads (send JSON).",
@@ -45,6 +52,12 @@ def add_shared_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[st
                 continue
             responses = operation["responses"]
             responses.setdefault("400", GENERIC_400)
+            schemes = {name for option in operation.get("security", []) for name in option}
+            if "tokenAuth" in schemes and "401" not in responses:
+                # Negotiated formats (CSV, Markdown) render the error in the
+                # format asked for, as the operation's 404 already documents.
+                content = responses.get("404", {}).get("content")
+                responses["401"] = {**UNAUTHENTICATED, **({"content": content} if content else {})}
             if "requestBody" in operation:
                 responses.setdefault("415", UNSUPPORTED)
             responses.setdefault("503", UNAVAILABLE)
