@@ -30,7 +30,7 @@ from tests.requirements import needs_postgresql, needs_redis_server
 from tests.servers import WebServer, collect_static, production_env
 
 pytestmark = [
-    needs_postgresql,  # the production shape: the vote lane writes to PostgreSQL
+    needs_postgresql,  # the production shape runs on PostgreSQL
     needs_redis_server,
     pytest.mark.django_db(transaction=True),
 ]
