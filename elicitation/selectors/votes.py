@@ -34,7 +34,12 @@ def _not_voted_by(participant: Participant | None) -> Q:
 def statement_next(
     *, space: Space, participant: Participant | None, result: dict[str, Any] | None = None
 ) -> Statement | None:
-    """The next statement to vote on, never one `participant` already voted on.
+    """The next statement to vote on, never one `participant` already voted on or wrote.
+
+    (Authors have their implied agree on what they wrote, so it is voted on;
+    the author filter also covers authors who have since changed that vote.)
+    Someone who has voted on nothing yet never gets a meta statement (one
+    about the conversation itself) first while any other is left.
 
     With an analysis, the highest routing priority (aggregation/engine/routing.py, computed by the
     engine) wins, ties broken by the lower number; statements newer than the
@@ -44,16 +49,18 @@ def statement_next(
     candidates = Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED).filter(
         _not_voted_by(participant)
     )
-    priorities = _priorities(result)
-    if priorities:
-        rows = list(candidates.values_list("pk", "number"))
-        if not rows:
-            return None
-        pk, _ = min(rows, key=lambda r: (-priorities.get(r[1], math.inf), r[1]))
-        return Statement.objects.get(pk=pk)
-    rows = list(candidates.values_list("pk", "number"))
+    if participant is not None:
+        candidates = candidates.exclude(author=participant)
+    rows = list(candidates.values_list("pk", "number", "is_meta"))
     if not rows:
         return None
+    newcomer = participant is None or not Vote.objects.filter(participant=participant).exists()
+    if newcomer and not all(meta for _pk, _n, meta in rows):
+        rows = [r for r in rows if not r[2]]
+    priorities = _priorities(result)
+    if priorities:
+        pk = min(rows, key=lambda r: (-priorities.get(r[1], math.inf), r[1]))[0]
+        return Statement.objects.get(pk=pk)
     counts = _statement_vote_counts(space)
-    pk, _ = min(rows, key=lambda r: (counts.get(r[0], 0), r[1]))
+    pk = min(rows, key=lambda r: (counts.get(r[0], 0), r[1]))[0]
     return Statement.objects.get(pk=pk)

@@ -15,8 +15,10 @@ from elicitation.models import (
     Participant,
     Space,
     Statement,
+    VoteValue,
 )
 from elicitation.services.common import Refused, _log, _next_counter, _require_input
+from elicitation.services.votes import vote_store
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
@@ -119,19 +121,27 @@ def _statement_create(
     return statement
 
 
+@transaction.atomic
 def statement_propose(
     *, space: Space, participant: Participant, text: str, is_meta: bool = False
 ) -> Statement:
-    """A participant proposes a statement; pending under pre-moderation, else accepted."""
+    """A participant proposes a statement; pending under pre-moderation, else accepted.
+
+    The author agrees with what they wrote (Pol.is's implied agree): the
+    proposal stores their agree vote, with its history event at proposal
+    time, so they are never asked to vote on it and it counts once accepted.
+    """
     _require_input(space, "statements")
     status = (
         ModerationStatus.PENDING
         if space.moderation == Space.Moderation.PRE
         else ModerationStatus.ACCEPTED
     )
-    return _statement_create(
+    statement = _statement_create(
         space=space, text=text, author=participant, is_seed=False, is_meta=is_meta, status=status
     )
+    vote_store(participant_id=participant.pk, statement_id=statement.pk, value=VoteValue.AGREE)
+    return statement
 
 
 def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:

@@ -49,7 +49,7 @@ def space_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_for_user(
         user=request.user, slug=slug, action=Action.CREATE_SPACE
     )
-    form = SpaceForm(request.POST or None, initial={"ranking_size": 5})
+    form = SpaceForm(request.POST or None, initial={"ranking_size": 5, "min_voters": 5})
     status = 200
     if request.method == "POST":
         if form.is_valid():
