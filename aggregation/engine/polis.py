@@ -22,8 +22,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import ENGINE_VERSION
-from .clusters import Clustering, GroupStep, group_clusterings, kmeans
+from .clusters import Clustering, GroupStep, KSmoother, group_clusterings, kmeans
 from .consensus import group_aware_consensus
+from .group_count import admission_times, established_k, smoothed_choice
 from .history import InConvRule, in_conv_replayed, in_conv_snapshot
 from .pca import Pca, polis_pca
 from .polis_eras import CURRENT, PolisRules, group_k_candidates
@@ -61,6 +62,15 @@ class PolisParams:
     # votes) and makes vtaiwan much worse.
     replay_base_clusters: bool = False
     replay_gap_ms: float = 0.0
+    # Leave out a group count that became possible too late for Pol.is's k
+    # smoother to have switched to it (group_count.py; needs `time`). Part of
+    # the Pol.is fidelity mode (analyze_polis --polis-rules auto), not of
+    # Polyphony's own analysis, whose result should not hinge on the timing of
+    # the last few votes.
+    k_from_history: bool = False
+    # Pol.is's customs (the era's max_cmts / max_ptpts): in the fidelity mode
+    # only; Polyphony never drops a space's statements or participants.
+    size_limits: bool = False
 
     @property
     def base_k(self) -> int:
@@ -282,6 +292,50 @@ def _checked_votes(
     return _Votes(p, s, v, t, n_p, n_s, table, rejected, is_meta)
 
 
+def _within_size_limits(votes: _Votes, rules: PolisRules) -> _Votes:
+    """Pol.is's customs: only the first `max_cmts` comments and `max_ptpts`
+    participants to receive or cast a vote (in arrival order) count.
+
+    Pol.is admits a vote when both its comment and its participant are known
+    or there is room; with the participant limit (80,000 or more) never
+    reached, that is the comments first voted on. Without vote times the
+    caller's order stands for arrival.
+    """
+    n_cmts = int(np.count_nonzero(np.bincount(votes.s, minlength=votes.n_s)))
+    n_ptpts = int(np.count_nonzero(np.bincount(votes.p, minlength=votes.n_p)))
+    limits = [
+        (ids, limit)
+        for ids, n, limit in (
+            (votes.s, n_cmts, rules.max_cmts),
+            (votes.p, n_ptpts, rules.max_ptpts),
+        )
+        if limit is not None and n > limit
+    ]
+    if not limits:
+        return votes
+    n = votes.p.shape[0]
+    order = np.arange(n) if votes.t is None else np.argsort(votes.t, kind="stable")
+    keep = np.ones(n, dtype=bool)
+    for ids, limit in limits:
+        kept_order = order[keep[order]]
+        first = np.full(int(ids.max()) + 1, n, dtype=np.int64)
+        np.minimum.at(first, ids[kept_order], np.arange(kept_order.shape[0]))
+        seen = np.flatnonzero(first < n)
+        admitted = seen[np.argsort(first[seen], kind="stable")][:limit]
+        keep &= np.isin(ids, admitted)
+    p, s, v = votes.p[keep], votes.s[keep], votes.v[keep]
+    t = None if votes.t is None else votes.t[keep]
+    table = latest_votes(
+        participant=p,
+        statement=s,
+        value=v,
+        time=t,
+        n_participants=votes.n_p,
+        n_statements=votes.n_s,
+    )
+    return _Votes(p, s, v, t, votes.n_p, votes.n_s, table, votes.rejected, votes.is_meta)
+
+
 def _rating_matrix(votes: _Votes, rules: PolisRules) -> RatingMatrix:
     row_order = participant_order(votes.table, participant=votes.p, time=votes.t)
     # Before February 2017 Pol.is kept moderated-out comments in the PCA (it had
@@ -363,10 +417,12 @@ def _cluster(
     positions: NDArray[np.float64],
     in_conv: NDArray[np.bool_],
     replayed: BaseReplay | None,
-    rules: PolisRules,
+    votes: _Votes,
+    params: PolisParams,
     clock: _Clock,
 ) -> _Clustered:
     """Base clusters over the in-conv participants, then the group clusters."""
+    rules = params.rules
     in_conv_rows = np.flatnonzero(in_conv[rm.rows])
     if rm.n_rows == 0:
         return _Clustered(None, None, "no votes")
@@ -396,11 +452,32 @@ def _cluster(
             candidates=group_k_candidates(rules, base.ids.shape[0]),
             weighted=rules.group_weighted,
         )
+        if params.k_from_history and votes.t is not None:
+            step = _k_from_history(step, votes, in_conv, rules)
         if step.chosen.ids.shape[0] < 2:
             reason = "participants form a single group"
             step = None
     clock.lap("groups")
     return _Clustered(base, step, reason)
+
+
+def _k_from_history(
+    step: GroupStep, votes: _Votes, in_conv: NDArray[np.bool_], rules: PolisRules
+) -> GroupStep:
+    """The group count Pol.is's smoother can have reached by the last vote (group_count.py)."""
+    assert votes.t is not None
+    admitted = admission_times(
+        participant=votes.p,
+        statement=votes.s,
+        time=votes.t,
+        in_conv=in_conv,
+        n_statements=votes.n_s,
+    )
+    allowed = established_k(rules, admitted, votes.t, sorted(step.silhouettes))
+    k = smoothed_choice(step.silhouettes, allowed)
+    if k == step.smoother.smoothed_k:
+        return step
+    return GroupStep(step.clusterings, step.silhouettes, KSmoother(step.smoother.last_k, 1, k))
 
 
 _RawGroup = tuple[int, tuple[float, float], list[int], NDArray[np.int64]]
@@ -525,13 +602,15 @@ def analyze_votes(
     votes = _checked_votes(
         participant, statement, value, n_participants, n_statements, time, moderated_out, meta
     )
+    if params.size_limits:
+        votes = _within_size_limits(votes, rules)
     rm = _rating_matrix(votes, rules)
     clock.lap("votes")
     pca, positions = polis_pca(rm, impute=rules.impute, sparse_projection=rules.sparse_projection)
     clock.lap("pca")
     in_conv, replayed = _in_conv(votes, rm, params, moderated_at)
     clock.lap("in_conv")
-    clustered = _cluster(rm, positions, in_conv, replayed, rules, clock)
+    clustered = _cluster(rm, positions, in_conv, replayed, votes, params, clock)
     groups_raw, row_group = _group_members(rm, clustered, votes.n_p)
     stats = _statement_stats(rm, votes, pca, groups_raw, row_group, clock)
     return _result(votes, rm, pca, positions, in_conv, clustered, row_group, stats, rules, clock)

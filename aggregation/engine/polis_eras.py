@@ -63,6 +63,9 @@ class PolisRules:
     group_weighted: group k-means weights base clusters by their size.
     k_smoother_buffer: a new best k must win this many updates in a row before
       the group count changes (None: no smoother).
+    max_ptpts, max_cmts: Pol.is's "customs": votes from participants, or on
+      comments, beyond the first this many (in arrival order) are ignored
+      (None: no limit).
     """
 
     name: str
@@ -85,6 +88,8 @@ class PolisRules:
     group_weighted: bool
     group_iters: int
     k_smoother_buffer: int | None
+    max_ptpts: int | None = None
+    max_cmts: int | None = None
 
     @property
     def source(self) -> str:
@@ -120,6 +125,11 @@ class PolisRules:
             else "moderated-out comments kept",
             "sparsity-aware projection" if self.sparse_projection else "plain projection",
             f"{self.base_k} base clusters ({self.base_iters} iterations)",
+            *(
+                [f"at most {self.max_ptpts:,} participants and {self.max_cmts:,} comments"]
+                if self.max_ptpts and self.max_cmts
+                else []
+            ),
             k,
             "weighted group k-means" if self.group_weighted else "unweighted group k-means",
         ]
@@ -132,8 +142,11 @@ class PolisRules:
 
 # 2014-02-19, b1580237 "set base k to 50 (bucketize beyond 50 people)": the
 # earliest state tracked. Every voter is clustered; missing votes are 0 and the
-# whole row is projected; 3 groups (`choose-group-k`, 3 below 99 base clusters,
-# from bc2ba995 2014-03-05 "group-k always at least 3"); k-means runs its
+# whole row is projected; 3 groups (the :group-k 3 option; `choose-group-k`
+# from b04e660c 2014-02-28 gave 1 or 2 groups below 5 base clusters until
+# bc2ba995 2014-03-05 "group-k always at least 3": 3 below 99 base clusters,
+# else 4, which 50 base clusters never reach; the week of fewer groups for
+# tiny conversations is not modelled); k-means runs its
 # default budget of 20 iterations because the option passed (:cluster-iters)
 # is not the one `kmeans` reads (:max-iters), which stays true of the group
 # k-means to this day.
@@ -227,14 +240,18 @@ _CHANGES.append(
 )
 _CHANGES.append(
     # 58239370 "Lowered maximum group function" with its fix 99fef1fc:
-    # min(12, 2 + n_base / 8).
+    # min(12, 2 + n_base / 8). The same day 37d3e58c "Maximum conversation
+    # size" and 3d5f694c set the customs to 80,000 participants and 800
+    # comments.
     _then(
         _CHANGES[-1],
         name="2014-08-28",
         commit="99fef1fcb46636c0fb600fd580beb2eec1660067",
-        change="k tried up to min(12, 2 + n_base / 8)",
+        change="k tried up to min(12, 2 + n_base / 8); at most 80,000 participants, 800 comments",
         max_k_offset=2,
         max_k_divisor=8,
+        max_ptpts=80_000,
+        max_cmts=800,
     )
 )
 _CHANGES.append(
@@ -330,13 +347,37 @@ _CHANGES.append(
 )
 _CHANGES.append(
     # e07aec5a "fix max-iters specification in base-clusters k-means call":
-    # base k-means runs :base-iters = 10.
+    # base k-means runs :base-iters = 10. The same day 7dc6f1e5 "up
+    # conversation size limits": 100,000 participants, 1,000 comments.
     _then(
         _CHANGES[-1],
         name="2017-12-08",
         commit="e07aec5ac428c653565167ed9a22710282c8096c",
-        change="base k-means runs :base-iters (10) iterations",
+        change="base k-means runs :base-iters (10) iterations; at most 100,000 participants,"
+        " 1,000 comments",
         base_iters=10,
+        max_ptpts=100_000,
+        max_cmts=1000,
+    )
+)
+_CHANGES.append(
+    # b49a1c5c "increase max-cmts to 1500".
+    _then(
+        _CHANGES[-1],
+        name="2018-01-22",
+        commit="b49a1c5c54bb804dac05dc97dc9697420f4bd9ac",
+        change="at most 1,500 comments",
+        max_cmts=1500,
+    )
+)
+_CHANGES.append(
+    # 87b57243 "bump the max cmnts".
+    _then(
+        _CHANGES[-1],
+        name="2020-06-18",
+        commit="87b572435cd779b105803d11094d9abb97cf0ae8",
+        change="at most 10,000 comments",
+        max_cmts=10_000,
     )
 )
 _CHANGES.append(

@@ -232,14 +232,21 @@ def export_rules(export: PolisExport, spec: str) -> RulesChoice:
 
 
 def analyze_export(
-    export: PolisExport, *, replay_base_clusters: bool = False, rules: PolisRules = CURRENT
+    export: PolisExport,
+    *,
+    replay_base_clusters: bool = False,
+    rules: PolisRules = CURRENT,
+    fidelity: bool = False,
 ) -> PolisResult:
     """Pol.is's conversation math on an export, optionally replaying its base clusters.
 
     The replay (replay.py) needs the timestamped history of votes.csv; its
     moderation times are estimated from the votes where comments.csv gives
     creation times, else every moderated-out statement counts as out from the
-    start. `rules` is the era of Pol.is's rules to run (export_rules chooses).
+    start. `rules` is the era of Pol.is's rules to run (export_rules chooses);
+    `fidelity` also applies what only matters for matching Pol.is: the era's
+    size limits and leaving out a group count its smoother cannot have reached
+    by the last vote (group_count.py).
     """
     moderated_at = None
     if replay_base_clusters:
@@ -266,5 +273,10 @@ def analyze_export(
         moderated_out=export.moderated_out,
         meta=export.meta,
         moderated_at=moderated_at,
-        params=PolisParams(rules=rules, replay_base_clusters=replay_base_clusters),
+        params=PolisParams(
+            rules=rules,
+            replay_base_clusters=replay_base_clusters,
+            k_from_history=fidelity,
+            size_limits=fidelity,
+        ),
     )

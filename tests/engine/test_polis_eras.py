@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 
 import numpy as np
 import pytest
@@ -220,3 +220,37 @@ def test_an_era_before_zeroing_keeps_moderated_comments_in_the_pca() -> None:
 def test_rules_are_plain_data_for_the_run_record() -> None:
     data = asdict(PolisParams())
     assert data["rules"]["name"] == CURRENT.name
+
+
+def test_fidelity_mode_keeps_only_the_comments_and_participants_pol_is_admitted() -> None:
+    # Statements first voted on in the order 3, 0, 2, 1; participants 0..4.
+    p = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    s = np.array([3, 0, 0, 2, 2, 1, 3, 1, 0, 1])
+    v = np.array([1, -1, 1, 1, -1, 1, 1, -1, 1, 1])
+    t = np.arange(10, dtype=np.float64)
+    small = replace(CURRENT, max_cmts=2, max_ptpts=3)
+
+    def run(size_limits: bool) -> set[int]:
+        r = analyze_votes(
+            participant=p,
+            statement=s,
+            value=v,
+            time=t,
+            params=PolisParams(rules=small, size_limits=size_limits),
+        )
+        return {int(c) for c in r.voted_statements}
+
+    assert run(False) == {0, 1, 2, 3}
+    assert run(True) == {0, 3}
+    limited = analyze_votes(
+        participant=p,
+        statement=s,
+        value=v,
+        time=t,
+        params=PolisParams(rules=small, size_limits=True),
+    )
+    # Votes on statements 0 and 3 came from participants 0, 1, 3 and 4; the
+    # first three of them count.
+    assert limited.n_votes == 4
+    assert CURRENT.max_cmts == 10_000
+    assert BY_NAME["2014-08-28"].max_cmts == 800

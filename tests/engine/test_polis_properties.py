@@ -53,7 +53,7 @@ def conversations(draw: st.DrawFn) -> Votes:
     )
 
 
-def run(v: Votes, rules: PolisRules = CURRENT) -> PolisResult:
+def run(v: Votes, rules: PolisRules = CURRENT, *, k_from_history: bool = False) -> PolisResult:
     return analyze_votes(
         participant=v.participant,
         statement=v.statement,
@@ -62,7 +62,7 @@ def run(v: Votes, rules: PolisRules = CURRENT) -> PolisResult:
         n_participants=v.n_participants,
         n_statements=v.n_statements,
         moderated_out=v.moderated_out,
-        params=PolisParams(rules=rules),
+        params=PolisParams(rules=rules, k_from_history=k_from_history),
     )
 
 
@@ -240,6 +240,11 @@ def test_every_era_groups_only_clustered_participants(rules: PolisRules, v: Vote
     if r.groups:
         assert 2 <= len(r.groups) <= max(rules.max_k, 4)
     assert r.rules == rules.name
+    # Bounding k by what the smoother can have reached only ever lowers it.
+    bounded = run(v, rules, k_from_history=True)
+    assert bounded.in_conv.tolist() == r.in_conv.tolist()
+    if bounded.groups and r.groups:
+        assert len(bounded.groups) <= len(r.groups)
 
 
 @settings(max_examples=60, deadline=None)

@@ -49,7 +49,9 @@ class Command(BaseCommand):
             metavar="auto|current|ERA",
             help="which Pol.is rules to run: today's (current, the default), those in force"
             " when the conversation was last analysed (auto: from its vote dates), or an era"
-            f" by the date its rules came in ({', '.join(BY_NAME)})",
+            f" by the date its rules came in ({', '.join(BY_NAME)}); auto and an era also apply"
+            " the era's size limits and leave out a group count Pol.is's k smoother cannot"
+            " have reached by the last vote",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,6 +64,10 @@ class Command(BaseCommand):
                 export,
                 replay_base_clusters=bool(options["replay_base_clusters"]),
                 rules=choice.rules,
+                # Fidelity to Pol.is (auto or an era) also applies the era's size
+                # limits and bounds the group count by what its k smoother can have
+                # reached (group_count.py).
+                fidelity=options["polis_rules"] != "current",
             )
             bridging_started = time.perf_counter()
             # Bridging reads each participant's latest vote; passes are not ratings
