@@ -43,10 +43,15 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     community=community,
                     actor=request.user,  # type: ignore[arg-type]  # login_required
                     title=form.cleaned_data["title"],
+                    second_copy=bool(form.cleaned_data.get("second_copy")),
                     **form.file_bytes(),
                 )
             except polis_io.PolisFormatError as exc:
                 form.add_error(FIELD_FOR_FILE.get(exc.file, None), f"Nothing imported. {exc}")
+            except polis_io.DuplicateImport as exc:
+                form = PolisImportForm(request.POST, request.FILES, offer_second_copy=True)
+                form.is_valid()
+                form.add_error(None, str(exc))
             else:
                 messages.success(
                     request,

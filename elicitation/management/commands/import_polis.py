@@ -49,6 +49,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actor", default="", help="username recorded as the importer in the decision log"
         )
+        parser.add_argument(
+            "--second-copy",
+            action="store_true",
+            help="import even when the community already has a space with these comments",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         community = Community.objects.filter(slug=options["community"]).first()
@@ -62,10 +67,16 @@ class Command(BaseCommand):
         files = read_export_folder(options["path"])
         try:
             space = polis_io.space_import_polis(
-                community=community, actor=actor, title=options["title"], **files
+                community=community,
+                actor=actor,
+                title=options["title"],
+                second_copy=options["second_copy"],
+                **files,
             )
         except polis_io.PolisFormatError as exc:
             raise CommandError(f"Nothing imported. {exc}") from None
+        except polis_io.DuplicateImport as exc:
+            raise CommandError(f"{exc} (--second-copy)") from None
         detail = space.decisions.get().detail
         self.stdout.write(
             f"Imported space {space.pk} ({space.title!r}) into {community.slug}: "
