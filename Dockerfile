@@ -8,7 +8,9 @@ COPY elicitation ./elicitation
 COPY aggregation ./aggregation
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DEBUG=true python manage.py collectstatic --noinput
+# With the production storage (DEBUG off): it writes the manifest that pages need.
+RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput
 RUN useradd --create-home polyphony && mkdir -p var && chown polyphony var
 USER polyphony
 EXPOSE 8000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import traceback
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +13,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -33,6 +35,13 @@ AUTO_MIN_INTERVAL = timedelta(minutes=3)
 LOST_AFTER = timedelta(seconds=60)
 # A queued run the broker accepted but no worker took after this long is sent again.
 RESEND_AFTER = timedelta(minutes=10)
+# A running run's worker writes a heartbeat this often, whatever the stage; the
+# reaper (every 30 s, settings.CELERY_BEAT_SCHEDULE) takes a run whose heartbeat
+# is older than STALE_AFTER_S for dead, so a killed worker is noticed within
+# about two minutes. Its run is tried once more, then failed with the reason.
+HEARTBEAT_S = 15.0
+STALE_AFTER_S = 90
+MAX_ATTEMPTS = 2
 
 
 # Errors worth retrying: the database was briefly unreachable or locked.
@@ -120,6 +129,33 @@ def _heartbeat(run_id: int, stage: str) -> None:
     )
 
 
+class _HeartbeatThread(threading.Thread):
+    """Refreshes a running run's heartbeat every HEARTBEAT_S until stopped.
+
+    Stage changes also beat, but one stage (the bootstrap on a big space) can
+    outlast the reaper's patience; this keeps a live worker visibly alive. It
+    uses its own database connection (Django's are per thread) and gives up
+    quietly on any error: a missed beat at worst gets a live run retried.
+    """
+
+    def __init__(self, run_id: int, interval_s: float) -> None:
+        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
+        self.run_id = run_id
+        self.interval_s = interval_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval_s):
+                AnalysisRun.objects.filter(
+                    id=self.run_id, status=AnalysisRun.Status.RUNNING
+                ).update(heartbeat_at=timezone.now())
+        except Exception:
+            logger.warning("heartbeat of run %s stopped", self.run_id, exc_info=True)
+        finally:
+            connection.close()
+
+
 def run_claim(*, run_id: int) -> bool:
     """Queued -> running, atomically; False when someone else has it or it is gone.
 
@@ -176,6 +212,8 @@ def run_execute(*, run_id: int) -> bool:
         if name in AnalysisRun.Stage.values:
             _heartbeat(run_id, name)
 
+    heartbeat = _HeartbeatThread(run_id, HEARTBEAT_S)
+    heartbeat.start()
     try:
         started = timezone.now()
         # Before the snapshot: a moderation racing the read then shows up as
@@ -226,24 +264,55 @@ def run_execute(*, run_id: int) -> bool:
         run_fail(
             run_id=run_id, error=f"Failed in stage {stage}: {type(exc).__name__}: {exc}{where}"
         )
+    finally:
+        heartbeat.stopped.set()
     return True
 
 
-def run_reap_stale(*, max_silence_s: int) -> int:
-    """Mark running runs failed when their heartbeat is older than `max_silence_s`.
+def run_reap_stale(*, max_silence_s: int = STALE_AFTER_S) -> int:
+    """Retry once, then fail, running runs whose heartbeat is older than `max_silence_s`.
 
     A worker killed mid-run (OOM, deploy, hard time limit) never gets to record
     a failure; without this its run would stay "running" and block the space's
-    next run (one active run per space). Returns how many runs were reaped.
+    next run (one active run per space). A run on its first attempt goes back
+    to the queue and is sent again (a duplicate delivery of the old message
+    finds it claimed or queued and the conditional claim settles who runs
+    it); a run whose worker died on its last attempt is failed with the
+    reason. Returns how many runs were retried or failed.
     """
     cutoff = timezone.now() - timedelta(seconds=max_silence_s)
     stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    return AnalysisRun.objects.filter(stale, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.FAILED,
-        error=f"The worker stopped responding (no heartbeat for {max_silence_s} s); "
-        "the run was marked failed and can be started again.",
-        finished_at=timezone.now(),
-    )
+    running = AnalysisRun.objects.filter(stale, status=AnalysisRun.Status.RUNNING)
+    retried: list[int] = []
+    failed = 0
+    for run_id, stage, attempts in list(running.values_list("id", "stage", "attempts")):
+        silent = (
+            f"The worker stopped responding in stage {stage} (no heartbeat for {max_silence_s} s)"
+        )
+        if attempts < MAX_ATTEMPTS:
+            # Conditional on the state read: a worker that beat meanwhile keeps its run.
+            moved = AnalysisRun.objects.filter(
+                stale, id=run_id, status=AnalysisRun.Status.RUNNING
+            ).update(
+                status=AnalysisRun.Status.QUEUED,
+                stage=AnalysisRun.Stage.QUEUED,
+                enqueued_at=None,
+                error=f"{silent}; retrying (attempt {attempts + 1} of {MAX_ATTEMPTS}).",
+            )
+            if moved:
+                retried.append(run_id)
+        else:
+            failed += AnalysisRun.objects.filter(
+                stale, id=run_id, status=AnalysisRun.Status.RUNNING
+            ).update(
+                status=AnalysisRun.Status.FAILED,
+                error=f"{silent}, on attempt {attempts} of {MAX_ATTEMPTS}; the run was "
+                "marked failed and can be started again.",
+                finished_at=timezone.now(),
+            )
+    for run_id in retried:
+        transaction.on_commit(functools.partial(run_enqueue, run_id=run_id))
+    return len(retried) + failed
 
 
 def runs_requeue_lost(

@@ -44,8 +44,8 @@ def run_analysis(self: object, run_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def reap_stale_runs(max_silence_s: int = 900) -> int:
-    """Fail runs whose worker stopped sending heartbeats (killed mid-run)."""
+def reap_stale_runs(max_silence_s: int = services.STALE_AFTER_S) -> int:
+    """Retry once, then fail, runs whose worker stopped sending heartbeats (killed mid-run)."""
     return services.run_reap_stale(max_silence_s=max_silence_s)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -19,9 +18,25 @@ class ErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, for a person to read.")
 
 
+# A 400's body: messages per field at fault (any field name), or one `detail`.
+# (It was documented as a serializer with a literal `some_field`, which every
+# real 400 violated.)
+BAD_REQUEST_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string", "description": "What was wrong."}},
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+            {"type": "object"},
+        ],
+        "description": "Messages for the field named by the key.",
+    },
+}
+
 STANDARD_ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(
-        OpenApiTypes.OBJECT,
+        BAD_REQUEST_SCHEMA,
         description='Bad input or a change the current state forbids: `{"field": ["message"]}` '
         'when a field is at fault, `{"detail": "message"}` otherwise. Nothing was changed.',
     ),

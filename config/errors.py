@@ -10,13 +10,20 @@ processors (they may need the database that just failed).
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.html import format_html
 
 logger = logging.getLogger(__name__)
+
+# Connection refused or lost, no connection free in the pool ("couldn't get a
+# connection"), a server shutting down: psycopg and Django raise these two.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_S = 5
 
 TITLES = {
     400: "Bad request",
@@ -94,6 +101,14 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, so it is still current.
+    # A database that is restarting, unreachable or has no free connection
+    # (the pool's wait ran out) is not a bug of the request: 503 and a hint when
+    # to retry, so that clients and proxies try again instead of giving up.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        response = error_response(request, 503, with_request_context=False)
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     return error_response(request, 500, with_request_context=False)
 
 

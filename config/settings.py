@@ -282,9 +282,12 @@ PERMISSIONS_POLICY_DISABLED = [
 # --- REST API --------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 with `WWW-Authenticate: Token` only when the
+    # first class names a scheme (session authentication has none, which gave
+    # 403 to clients that were simply not logged in).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "communities.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -365,11 +368,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Debounced automatic analysis of open spaces, and re-sending runs that
     # stayed queued because the broker was down when they were requested.
     "aggregation-auto-runs": {"task": "aggregation.tasks.request_auto_runs", "schedule": 60.0},
-    # Runs whose worker died (no heartbeat for 15 minutes, beyond the hard time limit).
+    # Runs whose worker died: a live worker beats every 15 s whatever the stage,
+    # so 90 s of silence means dead; checked every 30 s, a killed worker's run is
+    # retried (once) or failed within about two minutes (aggregation.services).
     "aggregation-reap-stale-runs": {
         "task": "aggregation.tasks.reap_stale_runs",
-        "schedule": 120.0,
-        "kwargs": {"max_silence_s": 900},
+        "schedule": 30.0,
+        "kwargs": {"max_silence_s": 90},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

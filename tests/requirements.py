@@ -19,7 +19,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -38,7 +38,7 @@ def require_all() -> bool:
     return env_bool(REQUIRE_ALL_VARIABLE, False)
 
 
-def missing(reason: str) -> None:
+def missing(reason: str) -> NoReturn:
     """Skip the current test for `reason`, or fail it when every test must run."""
     if require_all():
         pytest.fail(f"{reason} ({REQUIRE_ALL_VARIABLE}=1 makes this a failure)", pytrace=False)

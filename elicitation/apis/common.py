@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from communities.roles import Action
-from config.api_errors import ErrorOutputSerializer, error_responses
+from config.api_errors import BAD_REQUEST_SCHEMA, ErrorOutputSerializer, error_responses
 from elicitation import selectors, services
 from elicitation.identity import LINK_HEADER, TOKEN_HEADER, Identity, link_proof
 from elicitation.models import Space
@@ -40,14 +40,6 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class FieldErrorsOutputSerializer(serializers.Serializer):
-    """Validation errors: one list of messages per field that was wrong."""
-
-    some_field = serializers.ListField(
-        child=serializers.CharField(), help_text="Messages for the field named by the key."
-    )
-
-
 class DuplicateOutputSerializer(serializers.Serializer):
     text = serializers.ListField(child=serializers.CharField())
     duplicate_of = serializers.DictField(help_text="{number, text, url} of the existing statement")
@@ -55,7 +47,7 @@ class DuplicateOutputSerializer(serializers.Serializer):
 
 # Where the participant API says more than the shared table.
 _SPECIFIC_ERRORS: dict[int, OpenApiResponse] = {
-    400: OpenApiResponse(FieldErrorsOutputSerializer, "Bad input: messages per field."),
+    400: OpenApiResponse(BAD_REQUEST_SCHEMA, "Bad input: messages per field, or a detail."),
     403: OpenApiResponse(
         ErrorOutputSerializer, "Your role does not allow this, or the activity is off."
     ),

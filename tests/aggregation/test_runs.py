@@ -259,30 +259,87 @@ def test_an_empty_space_still_analyses_to_an_empty_result() -> None:
     assert run.counts["votes"] == 0
 
 
-def test_the_reaper_fails_runs_whose_worker_went_silent(deliberation: Deliberation) -> None:
-    long_ago = timezone.now() - timedelta(hours=1)
+def test_the_reaper_retries_a_silent_run_once_then_fails_it(
+    deliberation: Deliberation,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sent: list[int] = []
+
+    def enqueue(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    monkeypatch.setattr(services, "run_enqueue", enqueue)
+    long_ago = timezone.now() - timedelta(seconds=91)
     stale = AnalysisRun.objects.create(
         space=deliberation.space,
         status=AnalysisRun.Status.RUNNING,
         stage=AnalysisRun.Stage.GROUPS,
         started_at=long_ago,
         heartbeat_at=long_ago,
+        attempts=1,
     )
     fresh_space = populate(SpaceFactory.create(), participants=3, statements=2).space
     fresh = AnalysisRun.objects.create(
         space=fresh_space,
         status=AnalysisRun.Status.RUNNING,
         started_at=timezone.now(),
-        heartbeat_at=timezone.now(),
+        heartbeat_at=timezone.now() - timedelta(seconds=60),
+        attempts=1,
     )
 
-    assert services.run_reap_stale(max_silence_s=600) == 1
+    # The beat's default: 90 s of silence is a dead worker.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.run_reap_stale() == 1
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
-    assert stale.status == AnalysisRun.Status.FAILED
-    assert "stopped responding" in stale.error
+    assert stale.status == AnalysisRun.Status.QUEUED
+    assert "stopped responding in stage groups" in stale.error
+    assert "retrying (attempt 2 of 2)" in stale.error
+    assert sent == [stale.pk]
     assert fresh.status == AnalysisRun.Status.RUNNING
+
+    # The retry is claimed, and its worker dies too: now the run fails, with the reason.
+    assert services.run_claim(run_id=stale.pk)
+    AnalysisRun.objects.filter(pk=stale.pk).update(heartbeat_at=long_ago)
+    assert services.run_reap_stale() == 1
+    stale.refresh_from_db()
+    assert stale.status == AnalysisRun.Status.FAILED
+    assert stale.attempts == 2
+    assert "on attempt 2 of 2" in stale.error
+    assert stale.finished_at is not None
+    assert sent == [stale.pk]
+    # The space is free again.
+    assert services.run_request(space=deliberation.space, trigger="auto") is not None
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_long_stage_keeps_beating_so_the_reaper_leaves_a_live_run_alone(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setattr(services, "HEARTBEAT_S", 0.05)
+    beats: list[Any] = []
+    real = analysis.analyze_snapshot
+
+    def slow(snapshot: Any, **kwargs: Any) -> Any:
+        run = AnalysisRun.objects.get(space=deliberation.space)
+        first = run.heartbeat_at
+        time.sleep(0.5)  # one long stage, no stage change
+        beats.append((first, AnalysisRun.objects.get(pk=run.pk).heartbeat_at))
+        return real(snapshot, **kwargs)
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", slow)
+    run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+    assert run is not None
+    services.run_execute(run_id=run.pk)
+    ((first, later),) = beats
+    assert later > first
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED
 
 
 def test_a_late_worker_cannot_overwrite_the_reapers_verdict(

@@ -153,20 +153,24 @@ def test_with_redis_down_people_keep_voting_and_the_analysis_catches_up(
     assert run.result["statements"]["6"]["votes"]["agree"] == 16
 
 
-def test_a_worker_killed_mid_run_leaves_a_run_the_reaper_fails_never_stuck(
+def test_a_worker_killed_mid_run_gets_its_run_retried_once_then_failed_never_stuck(
     own_redis: RedisServer, worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     deliberation = populate(SpaceFactory.create(), participants=10, statements=4)
 
+    def in_analysis(attempt: int) -> bool:
+        assert run is not None
+        current = AnalysisRun.objects.get(pk=run.pk)
+        return (
+            current.status == AnalysisRun.Status.RUNNING
+            and current.stage == "groups"
+            and current.attempts == attempt
+        )
+
     with dedicated_worker(own_redis, worker_env, tmp_path, slow_s=60) as worker:
         run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
         assert run is not None
-
-        def in_analysis() -> bool:
-            current = AnalysisRun.objects.get(pk=run.pk)
-            return current.status == AnalysisRun.Status.RUNNING and current.stage == "groups"
-
-        assert wait_for(in_analysis, timeout=90), (
+        assert wait_for(lambda: in_analysis(1), timeout=90), (
             f"run never reached the analysis; worker log:\n{worker.log()[-4000:]}"
         )
         worker.kill()
@@ -176,11 +180,24 @@ def test_a_worker_killed_mid_run_leaves_a_run_the_reaper_fails_never_stuck(
     assert stuck.attempts == 1
     time.sleep(2.5)
 
-    assert services.run_reap_stale(max_silence_s=2) == 1
+    # A new worker; the reaper finds the first one's run silent, puts it back
+    # in the queue and sends it again (to the new worker's queue); it is killed too.
+    with dedicated_worker(own_redis, worker_env, tmp_path, slow_s=60) as worker:
+        assert services.run_reap_stale(max_silence_s=2) == 1
+        retried = AnalysisRun.objects.get(pk=run.pk)
+        assert "retrying (attempt 2 of 2)" in retried.error
+        assert retried.status in (AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING)
+        assert wait_for(lambda: in_analysis(2), timeout=90), (
+            f"the retry never started; worker log:\n{worker.log()[-4000:]}"
+        )
+        worker.kill()
+    time.sleep(2.5)
 
+    assert services.run_reap_stale(max_silence_s=2) == 1
     reaped = AnalysisRun.objects.get(pk=run.pk)
     assert reaped.status == AnalysisRun.Status.FAILED
-    assert "stopped responding" in reaped.error
+    assert "stopped responding in stage groups" in reaped.error
+    assert "attempt 2 of 2" in reaped.error
     assert reaped.finished_at is not None
     # The space is free again: the next run can start.
     assert services.run_request(space=deliberation.space, trigger="auto") is not None

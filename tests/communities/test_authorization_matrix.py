@@ -105,7 +105,8 @@ class Case:
     body: Callable[[World], dict[str, Any]] | None = None
     ok: int = 200
     read_only: bool = False  # allowed requests change nothing either
-    anonymous: int = 403  # what an anonymous visitor gets
+    # What an anonymous visitor gets: 401 (with WWW-Authenticate) from the API.
+    anonymous: int = 401
     # persona -> status when refused; default: 404 for those who cannot see
     # the community, 403 for members whose role does not allow it.
     refused: dict[str, int] | None = None

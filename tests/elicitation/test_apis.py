@@ -426,7 +426,7 @@ def test_moderators_work_the_queue_over_the_api(
         HTTP_X_PARTICIPANT_TOKEN=token,
     )
     # Participants and members see neither the queue nor the reports.
-    assert anon.get(f"{base(space)}/statements/", {"status": "pending"}).status_code == 403
+    assert anon.get(f"{base(space)}/statements/", {"status": "pending"}).status_code == 401
     api.force_authenticate(member)
     assert api.get(f"{base(space)}/flags/").status_code == 403
     api.force_authenticate(facilitator)

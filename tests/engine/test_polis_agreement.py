@@ -138,3 +138,29 @@ def test_agreement_is_measured_after_relabelling() -> None:
     assert best_label_agreement(ours, theirs) == 1.0
     assert best_label_agreement({1: 7, 2: 5, 3: 5}, theirs) == pytest.approx(2 / 3)
     assert np.isclose(best_label_agreement({}, theirs), 0.0)
+
+
+def test_brexits_grouped_set_is_the_2017_in_conv_rule_with_its_demographic_statements_meta() -> (
+    None
+):
+    # Evidence for the February-October 2017 rule (zeroed comments counted as
+    # votes): if the five demographic statements (Leave, Remain, changed my
+    # mind, working class, middle class) were meta, as Pol.is's seed
+    # statements of that kind usually are, that era's in-conv rule admits
+    # exactly the 197 participants Pol.is grouped, the six with 3 to 6 votes
+    # included; today's rule admits 191. The export has no is-meta column, so
+    # this is not applied by default.
+    folder = POLIS_DATA / "brexit-consensus"
+    require_data(folder)
+    export = read_polis_export(folder, meta_ids=(0, 1, 3, 10, 11))
+    theirs = {p for p, g in read_polis_groups(folder).items() if g is not None}
+    era = analyze_export(export, rules=export_rules(export, "auto").rules, fidelity=True)
+    today = analyze_export(export)
+    grouped = {export.participant_ids[i] for i in np.flatnonzero(era.in_conv)}
+    assert grouped == theirs
+    assert int(today.in_conv.sum()) == 191
+    ours = {
+        export.participant_ids[i]: (era.groups[g].id if g >= 0 else None)
+        for i, g in enumerate(era.participant_group.tolist())
+    }
+    assert best_label_agreement(ours, read_polis_groups(folder)) >= 0.974
