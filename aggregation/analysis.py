@@ -17,19 +17,20 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from aggregation.engine import ENGINE_VERSION
-from aggregation.engine.bridging import fit_bridging
+from aggregation.engine.bridging import BridgingResult, fit_bridging
 from aggregation.engine.classify import classify_statements
 from aggregation.engine.intervals import wilson_interval
 from aggregation.engine.manipulation import detect_anomalies
-from aggregation.engine.pairwise import bradley_terry
-from aggregation.engine.polis import PolisParams, analyze_votes, result_to_dict
-from aggregation.engine.preferences import tally_pairs
+from aggregation.engine.pairwise import PairwiseResult, bradley_terry
+from aggregation.engine.polis import PolisParams, PolisResult, analyze_votes, result_to_dict
+from aggregation.engine.preferences import PairTally, tally_pairs
 from aggregation.engine.ranking import rank_ballots
 from aggregation.engine.uncertainty import BootstrapResult, Interval, bootstrap
-from aggregation.engine.votes import latest_votes
-from aggregation.snapshot import Snapshot
+from aggregation.engine.votes import VoteTable, latest_votes
+from aggregation.snapshot import CHOICES, Snapshot
 
 RESULT_SCHEMA = "analysis-result/1"
 # Below this many people a segment cell is not reported (re-identification risk).
@@ -51,6 +52,13 @@ class AnalysisOutput:
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # Statement numbers by routing priority, highest first: what the vote card reads.
+    routing: list[int] = field(default_factory=list)
+
+
+def routing_order(priorities: dict[int, float]) -> list[int]:
+    """Statement numbers by priority, highest first; ties go to the lower number."""
+    return sorted(priorities, key=lambda number: (-priorities[number], number))
 
 
 def _round(x: float, digits: int = 6) -> float:
@@ -82,15 +90,6 @@ class _Stages:
             self._stage = None
 
 
-def _accepted(snapshot: Snapshot) -> list[int]:
-    """Indices of statements that make the profile: accepted and not meta."""
-    return [
-        i
-        for i in range(snapshot.n_statements)
-        if snapshot.statement_status[i] == "accepted" and not snapshot.statement_meta[i]
-    ]
-
-
 def _with_wilson_rates(
     boot: BootstrapResult,
     agree: np.ndarray,
@@ -119,6 +118,200 @@ def _with_wilson_rates(
     return replace(boot, statements=tuple(statements))
 
 
+@dataclass(frozen=True, eq=False)
+class _Input:
+    """The snapshot as engine arrays, and which statements make the profile."""
+
+    participant: NDArray[np.int64]
+    statement: NDArray[np.int64]
+    value: NDArray[np.int64]
+    time: NDArray[np.float64] | None
+    moderated_out: NDArray[np.bool_]
+    meta: NDArray[np.bool_]
+    # Indices of statements that make the profile: accepted and not meta.
+    accepted: list[int]
+    participant_numbers: list[int]
+    statement_numbers: list[int]
+
+
+def _input(snapshot: Snapshot) -> _Input:
+    status = np.array(snapshot.statement_status, dtype=object)
+    meta = np.asarray(snapshot.statement_meta, dtype=bool)
+    moderated_out = status != "accepted" if status.size else np.zeros(0, dtype=bool)
+    return _Input(
+        participant=snapshot.vote_participant.astype(np.int64),
+        statement=snapshot.vote_statement.astype(np.int64),
+        value=snapshot.vote_value.astype(np.int64),
+        time=snapshot.vote_time_ms.astype(np.float64) if snapshot.n_vote_events else None,
+        moderated_out=np.asarray(moderated_out, dtype=bool),
+        meta=meta,
+        accepted=np.flatnonzero(~moderated_out & ~meta).tolist(),
+        participant_numbers=snapshot.participant_numbers.tolist(),
+        statement_numbers=snapshot.statement_numbers.tolist(),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """Engine I's result, the latest-vote table, and vote counts per statement and group."""
+
+    polis: PolisResult
+    polis_dict: dict[str, Any]
+    params: PolisParams
+    table: VoteTable
+    agree: NDArray[np.int64]
+    disagree: NDArray[np.int64]
+    passes: NDArray[np.int64]
+    group_agree: NDArray[np.int64]
+    group_disagree: NDArray[np.int64]
+    group_seen: NDArray[np.int64]
+
+
+def _groups_stage(inp: _Input) -> _Groups:
+    n_p, n_s = len(inp.participant_numbers), len(inp.statement_numbers)
+    params = PolisParams()
+    polis = analyze_votes(
+        participant=inp.participant,
+        statement=inp.statement,
+        value=inp.value,
+        n_participants=n_p,
+        n_statements=n_s,
+        time=inp.time,
+        moderated_out=inp.moderated_out,
+        meta=inp.meta,
+        params=params,
+    )
+    polis_dict = result_to_dict(
+        polis, participant_ids=inp.participant_numbers, statement_ids=inp.statement_numbers
+    )
+    table = latest_votes(
+        participant=inp.participant,
+        statement=inp.statement,
+        value=inp.value,
+        time=inp.time,
+        n_participants=n_p,
+        n_statements=n_s,
+    )
+    group_of = polis.participant_group  # -1 = not grouped
+    k = len(polis.groups)
+    g_agree = np.zeros((k, n_s), dtype=np.int64)
+    g_disagree = np.zeros((k, n_s), dtype=np.int64)
+    g_seen = np.zeros((k, n_s), dtype=np.int64)
+    for g in range(k):
+        in_g = group_of[table.participant] == g
+        g_agree[g] = np.bincount(table.statement[in_g & (table.value == 1)], minlength=n_s)
+        g_disagree[g] = np.bincount(table.statement[in_g & (table.value == -1)], minlength=n_s)
+        g_seen[g] = np.bincount(table.statement[in_g], minlength=n_s)
+    return _Groups(
+        polis=polis,
+        polis_dict=polis_dict,
+        params=params,
+        table=table,
+        agree=np.bincount(table.statement[table.value == 1], minlength=n_s),
+        disagree=np.bincount(table.statement[table.value == -1], minlength=n_s),
+        passes=np.bincount(table.statement[table.value == 0], minlength=n_s),
+        group_agree=g_agree,
+        group_disagree=g_disagree,
+        group_seen=g_seen,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Choices:
+    """Comparisons and ballots over the profile's statements (positions in `accepted`)."""
+
+    winners: NDArray[np.int64]
+    losers: NDArray[np.int64]
+    undecided: NDArray[np.int64]
+    ballots: list[list[int]]
+
+
+def _choices(snapshot: Snapshot, inp: _Input) -> _Choices:
+    """Comparisons and ballots of other statements are left out, in the order given."""
+    sub = np.full(len(inp.statement_numbers), -1, dtype=np.int64)
+    sub[inp.accepted] = np.arange(len(inp.accepted))
+    a, b = sub[snapshot.comparison_a], sub[snapshot.comparison_b]
+    choice = snapshot.comparison_choice
+    kept = (a >= 0) & (b >= 0)
+    a_wins = kept & (choice == CHOICES.index("a"))
+    b_wins = kept & (choice == CHOICES.index("b"))
+    neither = kept & ~a_wins & ~b_wins
+    decided = np.flatnonzero(a_wins | b_wins)
+    positions = sub.tolist()
+    ballots = [
+        [positions[s] for s in ballot if positions[s] >= 0] for _p, ballot in snapshot.ballots()
+    ]
+    return _Choices(
+        winners=np.where(a_wins[decided], a[decided], b[decided]).astype(np.int64),
+        losers=np.where(a_wins[decided], b[decided], a[decided]).astype(np.int64),
+        undecided=np.column_stack([a[neither], b[neither]]).astype(np.int64).reshape(-1, 2),
+        ballots=[ballot for ballot in ballots if ballot],
+    )
+
+
+def _pairwise_stage(snapshot: Snapshot, inp: _Input, choices: _Choices) -> PairwiseResult | None:
+    """Bradley-Terry over the profile's statements."""
+    if not snapshot.n_comparisons:
+        return None
+    return bradley_terry(
+        choices.winners, choices.losers, len(inp.accepted), undecided=choices.undecided
+    )
+
+
+def _rankings_stage(
+    inp: _Input, choices: _Choices
+) -> tuple[dict[str, Any] | None, list[PairTally]]:
+    """Every ranked-ballot rule, and per pair of statements what choices and ballots said."""
+    rankings = (
+        _ranking_rules(choices.ballots, [inp.statement_numbers[j] for j in inp.accepted])
+        if choices.ballots
+        else None
+    )
+    pairs = tally_pairs(
+        winners=choices.winners,
+        losers=choices.losers,
+        undecided=choices.undecided,
+        ballots=choices.ballots,
+        n_items=len(inp.accepted),
+    )
+    return rankings, pairs
+
+
+@dataclass(frozen=True, eq=False)
+class _Uncertainty:
+    boot: BootstrapResult
+    classes: Any
+    anomalies: Any
+
+
+def _uncertainty_stage(
+    inp: _Input, groups: _Groups, bridging: BridgingResult, min_voters: int
+) -> _Uncertainty:
+    """Bootstrap intervals (Wilson's for the agree and disagree rates), the
+    classes judged on them, then the manipulation checks."""
+    boot = bootstrap(
+        groups.table,
+        groups=groups.polis.participant_group,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        seed=SEED,
+        bridging=bridging,
+    )
+    boot = _with_wilson_rates(
+        boot, groups.agree, groups.disagree, groups.agree + groups.disagree + groups.passes
+    )
+    representative = {r.statement for g in groups.polis.groups for r in g.representative}
+    classes = classify_statements(
+        boot, bridging=bridging, representative=representative, min_votes=min_voters
+    )
+    first_vote_s = np.zeros(len(inp.participant_numbers))
+    if inp.time is not None:
+        # Events are in time order: the first occurrence is each one's first vote.
+        seen, first_at = np.unique(inp.participant, return_index=True)
+        first_vote_s[seen] = inp.time[first_at] / 1000.0
+    anomalies = detect_anomalies(groups.table, participant_time=first_vote_s, bridging=bridging)
+    return _Uncertainty(boot, classes, anomalies)
+
+
 def analyze_snapshot(
     snapshot: Snapshot,
     *,
@@ -133,49 +326,83 @@ def analyze_snapshot(
     if min_voters < 1:
         raise ValueError(f"min_voters must be at least 1, not {min_voters}")
     stages = _Stages(on_stage)
-    pn, sn = snapshot.participant_numbers, snapshot.statement_numbers
-    n_p, n_s = snapshot.n_participants, snapshot.n_statements
-    events = snapshot.vote_events
-    ev_p = np.array([e[0] for e in events], dtype=np.int64)
-    ev_s = np.array([e[1] for e in events], dtype=np.int64)
-    ev_v = np.array([e[2] for e in events], dtype=np.int64)
-    ev_t = np.array([e[3] for e in events], dtype=np.float64)
-    accepted = _accepted(snapshot)
-    accepted_set = set(accepted)
-    moderated_out = np.array([st != "accepted" for st in snapshot.statement_status], dtype=bool)
-    meta = np.array(snapshot.statement_meta, dtype=bool)
-
-    # --- groups (engine I: Pol.is) -------------------------------------------
+    inp = _input(snapshot)
     stages.begin("groups")
-    polis_params = PolisParams()
-    polis = analyze_votes(
-        participant=ev_p,
-        statement=ev_s,
-        value=ev_v,
-        n_participants=n_p,
-        n_statements=n_s,
-        time=ev_t if events else None,
-        moderated_out=moderated_out,
-        meta=meta,
-        params=polis_params,
+    groups = _groups_stage(inp)
+    stages.begin("bridging")
+    bridging = fit_bridging(groups.table, seed=SEED)
+    stages.begin("pairwise")
+    choices = _choices(snapshot, inp)
+    pairwise = _pairwise_stage(snapshot, inp, choices)
+    stages.begin("rankings")
+    rankings, preference_pairs = _rankings_stage(inp, choices)
+    # One "bootstrap" stage for the progress page: uncertainty, classes and
+    # manipulation checks (all engine II), then shaping the result.
+    stages.begin("bootstrap")
+    uncertainty = _uncertainty_stage(inp, groups, bridging, min_voters)
+    result = _result(
+        snapshot,
+        inp,
+        groups,
+        bridging,
+        pairwise,
+        (rankings, preference_pairs),
+        uncertainty,
+        min_voters,
     )
-    polis_dict = result_to_dict(polis, participant_ids=list(pn), statement_ids=list(sn))
-    table = latest_votes(
-        participant=ev_p,
-        statement=ev_s,
-        value=ev_v,
-        time=ev_t if events else None,
-        n_participants=n_p,
-        n_statements=n_s,
+    stages.end()
+    counts = {
+        "participants": snapshot.n_participants,
+        "voters": int(np.unique(groups.table.participant).size),
+        "statements": len(inp.accepted),
+        "votes": groups.table.n_votes,
+        "comparisons": snapshot.n_comparisons,
+        "rankings": snapshot.n_ballots,
+    }
+    boot = uncertainty.boot
+    parameters = {
+        "seed": SEED,
+        "polis": asdict(groups.params),
+        "bridging": bridging.parameters,
+        "pairwise": {"prior_sd": pairwise.prior_sd} if pairwise else None,
+        "bootstrap": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
+        "classification": uncertainty.classes.thresholds,
+        "anomalies": uncertainty.anomalies.parameters,
+        "min_segment_cell": MIN_CELL,
+        "min_voters": min_voters,
+        "agree_rate_interval": "wilson",
+    }
+    priorities = groups.polis.priorities.tolist()
+    return AnalysisOutput(
+        result=result,
+        timings=stages.timings,
+        parameters=parameters,
+        counts=counts,
+        routing=routing_order(dict(zip(inp.statement_numbers, priorities, strict=True))),
     )
 
+
+def _result(
+    snapshot: Snapshot,
+    inp: _Input,
+    groups: _Groups,
+    bridging: BridgingResult,
+    pairwise: PairwiseResult | None,
+    ranked: tuple[dict[str, Any] | None, list[PairTally]],
+    uncertainty: _Uncertainty,
+    min_voters: int,
+) -> dict[str, Any]:
+    """The stored result: every key by participant and statement NUMBERS."""
+    rankings, preference_pairs = ranked
+    polis_dict = groups.polis_dict
+    boot = uncertainty.boot
     # Groups are reported by position 0..k-1 (the engine's own ids may differ).
     position_of = {g["id"]: i for i, g in enumerate(polis_dict["groups"])}
     participants = {
         key: (position_of[g] if g is not None else None)
         for key, g in polis_dict["participants"].items()
     }
-    groups = [
+    group_list = [
         {
             "id": i,
             "size": g["size"],
@@ -192,160 +419,17 @@ def analyze_snapshot(
         }
         for i, g in enumerate(polis_dict["groups"])
     ]
-
-    # Vote counts per statement, everyone and per group (latest votes).
-    agree = np.bincount(table.statement[table.value == 1], minlength=n_s)
-    disagree = np.bincount(table.statement[table.value == -1], minlength=n_s)
-    passes = np.bincount(table.statement[table.value == 0], minlength=n_s)
-    group_of = polis.participant_group  # -1 = not grouped
-    k = len(groups)
-    g_agree = np.zeros((k, n_s), dtype=np.int64)
-    g_disagree = np.zeros((k, n_s), dtype=np.int64)
-    g_seen = np.zeros((k, n_s), dtype=np.int64)
-    for g in range(k):
-        in_g = group_of[table.participant] == g
-        g_agree[g] = np.bincount(table.statement[in_g & (table.value == 1)], minlength=n_s)
-        g_disagree[g] = np.bincount(table.statement[in_g & (table.value == -1)], minlength=n_s)
-        g_seen[g] = np.bincount(table.statement[in_g], minlength=n_s)
-
-    # --- bridging (engine II: matrix factorisation) ---------------------------
-    stages.begin("bridging")
-    bridging = fit_bridging(table, seed=SEED)
-
-    # --- pairwise (engine II: Bradley-Terry over accepted statements) --------
-    stages.begin("pairwise")
-    sub = {s: i for i, s in enumerate(accepted)}
-    winners: list[int] = []
-    losers: list[int] = []
-    undecided: list[tuple[int, int]] = []
-    for _p, a, b, choice in snapshot.comparisons:
-        if a not in sub or b not in sub:
-            continue
-        if choice == "a":
-            winners.append(sub[a])
-            losers.append(sub[b])
-        elif choice == "b":
-            winners.append(sub[b])
-            losers.append(sub[a])
-        else:
-            undecided.append((sub[a], sub[b]))
-    pairwise = (
-        bradley_terry(
-            np.array(winners, dtype=np.int64),
-            np.array(losers, dtype=np.int64),
-            len(accepted),
-            undecided=np.array(undecided, dtype=np.int64).reshape(-1, 2),
-        )
-        if snapshot.comparisons
-        else None
-    )
-
-    # --- rankings (ranked ballots) ---------------------------------------------
-    stages.begin("rankings")
-    ballots = [[sub[s] for s in ballot if s in sub] for _p, ballot in snapshot.rankings]
-    ballots = [b for b in ballots if b]
-    rankings: dict[str, Any] | None = None
-    if ballots:
-        rankings = _ranking_rules(ballots, [sn[j] for j in accepted])
-    preference_pairs = tally_pairs(
-        winners=np.array(winners, dtype=np.int64),
-        losers=np.array(losers, dtype=np.int64),
-        undecided=np.array(undecided, dtype=np.int64).reshape(-1, 2),
-        ballots=ballots,
-        n_items=len(accepted),
-    )
-
-    # --- bootstrap -------------------------------------------------------------
-    # Uncertainty, then the classes judged on its intervals, then the
-    # manipulation checks (all engine II); one "bootstrap" stage for the page.
-    stages.begin("bootstrap")
-    boot = bootstrap(
-        table, groups=group_of, n_resamples=BOOTSTRAP_RESAMPLES, seed=SEED, bridging=bridging
-    )
-    boot = _with_wilson_rates(boot, agree, disagree, agree + disagree + passes)
-    representative = {r.statement for g in polis.groups for r in g.representative}
-    classes = classify_statements(
-        boot, bridging=bridging, representative=representative, min_votes=min_voters
-    )
-    first_vote_s = np.zeros(n_p)
-    if events:
-        # Events are in time order: the first occurrence is each one's first vote.
-        seen, first_at = np.unique(ev_p, return_index=True)
-        first_vote_s[seen] = ev_t[first_at] / 1000.0
-    anomalies = detect_anomalies(table, participant_time=first_vote_s, bridging=bridging)
-
-    # --- shape the result ------------------------------------------------------
-    statements: dict[str, Any] = {}
-    bt_by_index = {accepted[i.statement]: i for i in pairwise.items} if pairwise else {}
-    for j in range(n_s):
-        total = int(agree[j] + disagree[j] + passes[j])
-        bridge = bridging.statements[j]
-        bt = bt_by_index.get(j)
-        statements[str(sn[j])] = {
-            "status": snapshot.statement_status[j],
-            "meta": bool(meta[j]),
-            "in_profile": j in accepted_set,
-            "enough_votes": total >= min_voters,
-            "votes": {
-                "agree": int(agree[j]),
-                "disagree": int(disagree[j]),
-                "pass": int(passes[j]),
-                "total": total,
-            },
-            "agree_rate": _round(agree[j] / total) if total else None,
-            "agree_rate_interval": _interval(boot.statements[j].agree_rate),
-            "group_aware_consensus": _round(polis_dict["group_aware_consensus"][str(sn[j])]),
-            "group_aware_consensus_interval": _interval(boot.statements[j].group_consensus),
-            "priority": _round(polis_dict["priorities"][str(sn[j])]),
-            "groups": [
-                {
-                    "group": g,
-                    "agree": int(g_agree[g, j]),
-                    "disagree": int(g_disagree[g, j]),
-                    "pass": int(g_seen[g, j] - g_agree[g, j] - g_disagree[g, j]),
-                    "votes": int(g_seen[g, j]),
-                    "agree_rate": _round(g_agree[g, j] / g_seen[g, j]) if g_seen[g, j] else None,
-                }
-                for g in range(k)
-            ],
-            "bridging": {
-                "score": _round(bridge.score),
-                "factor": _round(bridge.factor),
-                "raters": bridge.n_raters,
-                "status": bridge.status,
-                "interval": _interval(boot.statements[j].bridging_score),
-            },
-            "classification": classes.statements[j].label if j in accepted_set else None,
-            "classification_reason": classes.statements[j].reason if j in accepted_set else None,
-            "pairwise": (
-                {
-                    "score": _round(bt.score, 3),
-                    "interval": [_round(bt.score_low, 3), _round(bt.score_high, 3)],
-                    "strength": _round(bt.strength),
-                    "wins": bt.wins,
-                    "losses": bt.losses,
-                    "undecided": bt.undecided,
-                }
-                if bt is not None
-                else None
-            ),
-            "rankings": (
-                {
-                    rule: positions[accepted.index(j)]
-                    for rule, positions in rankings["positions"].items()
-                }
-                if rankings is not None and j in accepted_set
-                else None
-            ),
-        }
-    result: dict[str, Any] = {
+    pn, sn = inp.participant_numbers, inp.statement_numbers
+    return {
         "schema": RESULT_SCHEMA,
         "engine_version": ENGINE_VERSION,
         "participants": participants,
-        "groups": groups,
+        "groups": group_list,
         "consensus": polis_dict["consensus"],
         "priorities": polis_dict["priorities"],
-        "statements": statements,
+        "statements": _statement_entries(
+            snapshot, inp, groups, bridging, pairwise, rankings, uncertainty, min_voters
+        ),
         "opinion_groups": {
             "reason": polis_dict["reason"],
             "silhouettes": polis_dict["group_silhouettes"],
@@ -369,48 +453,111 @@ def analyze_snapshot(
         ),
         "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
         # Per pair of profile statements: choices and ballot orders, counts only.
-        "preferences": [
-            {
-                "a": sn[accepted[t.low]],
-                "b": sn[accepted[t.high]],
-                "a_chosen": t.low_chosen,
-                "b_chosen": t.high_chosen,
-                "undecided": t.undecided,
-                "a_ranked_higher": t.low_ranked_higher,
-                "b_ranked_higher": t.high_ranked_higher,
-            }
-            for t in preference_pairs
-        ],
+        "preferences": _preferences(preference_pairs, inp),
         "uncertainty": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
-        "classification": {"thresholds": classes.thresholds},
-        "anomalies": _anomalies(anomalies, pn, sn),
-        "segments": _segments(snapshot, table, accepted),
+        "classification": {"thresholds": uncertainty.classes.thresholds},
+        "anomalies": _anomalies(uncertainty.anomalies, pn, sn),
+        "segments": _segments(snapshot, groups.table, inp.accepted),
         "map": _opinion_map(polis_dict),
     }
-    stages.end()
-    counts = {
-        "participants": n_p,
-        "voters": int(np.unique(table.participant).size),
-        "statements": len(accepted),
-        "votes": table.n_votes,
-        "comparisons": len(snapshot.comparisons),
-        "rankings": len(snapshot.rankings),
-    }
-    parameters = {
-        "seed": SEED,
-        "polis": asdict(polis_params),
-        "bridging": bridging.parameters,
-        "pairwise": {"prior_sd": pairwise.prior_sd} if pairwise else None,
-        "bootstrap": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
-        "classification": classes.thresholds,
-        "anomalies": anomalies.parameters,
-        "min_segment_cell": MIN_CELL,
-        "min_voters": min_voters,
-        "agree_rate_interval": "wilson",
-    }
-    return AnalysisOutput(
-        result=result, timings=stages.timings, parameters=parameters, counts=counts
-    )
+
+
+def _preferences(pairs: list[PairTally], inp: _Input) -> list[dict[str, Any]]:
+    sn, accepted = inp.statement_numbers, inp.accepted
+    return [
+        {
+            "a": sn[accepted[t.low]],
+            "b": sn[accepted[t.high]],
+            "a_chosen": t.low_chosen,
+            "b_chosen": t.high_chosen,
+            "undecided": t.undecided,
+            "a_ranked_higher": t.low_ranked_higher,
+            "b_ranked_higher": t.high_ranked_higher,
+        }
+        for t in pairs
+    ]
+
+
+def _statement_entries(
+    snapshot: Snapshot,
+    inp: _Input,
+    groups: _Groups,
+    bridging: BridgingResult,
+    pairwise: PairwiseResult | None,
+    rankings: dict[str, Any] | None,
+    uncertainty: _Uncertainty,
+    min_voters: int,
+) -> dict[str, Any]:
+    """One entry per statement: status, votes, rates and intervals, bridging, class, ranks."""
+    polis_dict, boot, classes = groups.polis_dict, uncertainty.boot, uncertainty.classes
+    agree, disagree, passes = groups.agree, groups.disagree, groups.passes
+    g_agree, g_disagree, g_seen = groups.group_agree, groups.group_disagree, groups.group_seen
+    k = g_seen.shape[0]
+    profile_position = {j: i for i, j in enumerate(inp.accepted)}
+    bt_by_index = {inp.accepted[i.statement]: i for i in pairwise.items} if pairwise else {}
+    statements: dict[str, Any] = {}
+    for j, number in enumerate(inp.statement_numbers):
+        total = int(agree[j] + disagree[j] + passes[j])
+        bridge = bridging.statements[j]
+        bt = bt_by_index.get(j)
+        position = profile_position.get(j)
+        statements[str(number)] = {
+            "status": snapshot.statement_status[j],
+            "meta": bool(inp.meta[j]),
+            "in_profile": position is not None,
+            "enough_votes": total >= min_voters,
+            "votes": {
+                "agree": int(agree[j]),
+                "disagree": int(disagree[j]),
+                "pass": int(passes[j]),
+                "total": total,
+            },
+            "agree_rate": _round(agree[j] / total) if total else None,
+            "agree_rate_interval": _interval(boot.statements[j].agree_rate),
+            "group_aware_consensus": _round(polis_dict["group_aware_consensus"][str(number)]),
+            "group_aware_consensus_interval": _interval(boot.statements[j].group_consensus),
+            "priority": _round(polis_dict["priorities"][str(number)]),
+            "groups": [
+                {
+                    "group": g,
+                    "agree": int(g_agree[g, j]),
+                    "disagree": int(g_disagree[g, j]),
+                    "pass": int(g_seen[g, j] - g_agree[g, j] - g_disagree[g, j]),
+                    "votes": int(g_seen[g, j]),
+                    "agree_rate": _round(g_agree[g, j] / g_seen[g, j]) if g_seen[g, j] else None,
+                }
+                for g in range(k)
+            ],
+            "bridging": {
+                "score": _round(bridge.score),
+                "factor": _round(bridge.factor),
+                "raters": bridge.n_raters,
+                "status": bridge.status,
+                "interval": _interval(boot.statements[j].bridging_score),
+            },
+            "classification": classes.statements[j].label if position is not None else None,
+            "classification_reason": (
+                classes.statements[j].reason if position is not None else None
+            ),
+            "pairwise": (
+                {
+                    "score": _round(bt.score, 3),
+                    "interval": [_round(bt.score_low, 3), _round(bt.score_high, 3)],
+                    "strength": _round(bt.strength),
+                    "wins": bt.wins,
+                    "losses": bt.losses,
+                    "undecided": bt.undecided,
+                }
+                if bt is not None
+                else None
+            ),
+            "rankings": (
+                {rule: positions[position] for rule, positions in rankings["positions"].items()}
+                if rankings is not None and position is not None
+                else None
+            ),
+        }
+    return statements
 
 
 def _opinion_map(polis_dict: dict[str, Any]) -> dict[str, Any]:
@@ -471,7 +618,7 @@ def _ranking_rules(ballots: list[list[int]], numbers: list[int]) -> dict[str, An
     }
 
 
-def _anomalies(anomalies: Any, pn: tuple[int, ...], sn: tuple[int, ...]) -> dict[str, Any]:
+def _anomalies(anomalies: Any, pn: list[int], sn: list[int]) -> dict[str, Any]:
     """The manipulation report with participant and statement NUMBERS."""
 
     def change(top: Any) -> dict[str, Any]:
@@ -508,10 +655,8 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
     gets null instead of a rate.
     """
     out: list[dict[str, Any]] = []
-    latest = {
-        (int(p), int(s)): int(v)
-        for p, s, v in zip(table.participant, table.statement, table.value, strict=True)
-    }
+    n_s = snapshot.n_statements
+    agrees = table.value == 1
     for question, choices in sorted(snapshot.segments.items()):
         for choice, members in sorted(choices.items()):
             if len(members) < MIN_CELL:
@@ -526,18 +671,25 @@ def _segments(snapshot: Snapshot, table: Any, accepted: list[int]) -> list[dict[
                     }
                 )
                 continue
+            member = np.zeros(snapshot.n_participants, dtype=bool)
+            member[members] = True
+            voted_by_member = member[table.participant]
+            voted = np.bincount(table.statement[voted_by_member], minlength=n_s)
+            agreed = np.bincount(table.statement[voted_by_member & agrees], minlength=n_s)
+            disagreed = np.bincount(
+                table.statement[voted_by_member & (table.value == -1)], minlength=n_s
+            )
             rates: dict[str, float | None] = {}
             # Agree / disagree / pass counts, only where MIN_CELL members voted.
             distributions: dict[str, list[int]] = {}
             for j in accepted:
-                values = [latest[(p, j)] for p in members if (p, j) in latest]
                 number = str(snapshot.statement_numbers[j])
-                if len(values) < MIN_CELL:
+                if voted[j] < MIN_CELL:
                     rates[number] = None
                     continue
-                counted = [values.count(1), values.count(-1), values.count(0)]
-                rates[number] = _round(counted[0] / len(values))
-                distributions[number] = counted
+                rates[number] = _round(agreed[j] / voted[j])
+                passed = int(voted[j] - agreed[j] - disagreed[j])
+                distributions[number] = [int(agreed[j]), int(disagreed[j]), passed]
             out.append(
                 {
                     "question": question,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -49,12 +48,6 @@ PROFILE_DOC = (
     "exports for AI work (their JSON Schemas are under /api/v1/schemas/ too). "
     "Send the ETag back in If-None-Match to get 304 Not Modified when nothing changed."
 )
-
-
-def _drf_validation(exc: ValidationError) -> ApiValidationError:
-    return ApiValidationError(
-        exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-    )
 
 
 # --- Runs ------------------------------------------------------------------------
@@ -429,8 +422,6 @@ class ProfilePublishApi(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        except ValidationError as exc:
-            raise _drf_validation(exc) from None
         return Response(ProfileSummarySerializer(profile).data)
 
 
@@ -449,12 +440,19 @@ class ProfileEditInputSerializer(serializers.Serializer[Any]):
         help_text="Statement number -> why the value is left out; replaces all "
         "exclusions. The reasons are public once published.",
     )
+    principles = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        help_text="Statement number -> the value's wording as a principle in the "
+        "constitution export (blank: the statement as written); replaces all wordings. "
+        "Recorded in the decision log when the draft is published.",
+    )
 
 
 class ProfileEditorialSerializer(serializers.ModelSerializer[ValueProfile]):
     class Meta:
         model = ValueProfile
-        fields = ["id", "status", "summary", "value_notes", "exclusions"]
+        fields = ["id", "status", "summary", "value_notes", "exclusions", "principle_wordings"]
 
 
 class ProfileEditApi(APIView):
@@ -462,7 +460,8 @@ class ProfileEditApi(APIView):
 
     @extend_schema(
         operation_id="profile_edit",
-        summary="Set a draft's summary, per-value notes and exclusions (facilitators)",
+        summary="Set a draft's summary, per-value notes, exclusions and principle wordings "
+        "(facilitators)",
         request=ProfileEditInputSerializer,
         responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 429)},
     )
@@ -471,16 +470,14 @@ class ProfileEditApi(APIView):
         serializer = ProfileEditInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            profile = services.profile_edit(
-                profile=profile,
-                actor=request.user,  # type: ignore[arg-type]
-                summary=data.get("summary"),
-                notes=data.get("notes"),
-                exclusions=data.get("exclusions"),
-            )
-        except ValidationError as exc:
-            raise _drf_validation(exc) from None
+        profile = services.profile_edit(
+            profile=profile,
+            actor=request.user,  # type: ignore[arg-type]
+            summary=data.get("summary"),
+            notes=data.get("notes"),
+            exclusions=data.get("exclusions"),
+            principles=data.get("principles"),
+        )
         return Response(ProfileEditorialSerializer(profile).data)
 
 
@@ -506,14 +503,11 @@ class ProfileRetractApi(APIView):
         profile = selectors.profile_get_version(space=space, version=version)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            profile = services.profile_retract(
-                profile=profile,
-                actor=request.user,  # type: ignore[arg-type]
-                reason=serializer.validated_data["reason"],
-            )
-        except ValidationError as exc:
-            raise _drf_validation(exc) from None
+        profile = services.profile_retract(
+            profile=profile,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=serializer.validated_data["reason"],
+        )
         return Response(ProfileSummarySerializer(profile).data)
 
 

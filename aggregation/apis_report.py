@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from aggregation import report_selectors, selectors
 from aggregation.naming import group_label, group_letter
 from aggregation.report import group_summaries
+from aggregation.results import StoredResult
 from config.api_errors import error_responses
 
 
@@ -75,9 +76,9 @@ class SpaceMapApi(APIView):
         space = selectors.space_for_results(user=request.user, space_id=space_id)
         run = report_selectors.latest_succeeded_run(space=space)
         result = run.result if run is not None and isinstance(run.result, dict) else {}
-        plane = result.get("map") or {}
-        assignments = result.get("participants") or {}
-        n_groups = len(result.get("groups") or [])
+        stored = StoredResult.from_json(result)
+        plane = stored.map
+        n_groups = len(stored.groups)
         texts = report_selectors.accepted_texts(space=space) if result else {}
         groups = [
             {
@@ -90,7 +91,7 @@ class SpaceMapApi(APIView):
         ]
         participants = []
         for key, xy in sorted(plane.get("participants", {}).items(), key=lambda i: int(i[0])):
-            g = assignments.get(key)
+            g = stored.participants.get(int(key))
             participants.append(
                 {
                     "participant": int(key),

@@ -4,9 +4,9 @@ Two versions of one space are matched by statement number: a number is one
 statement for the life of a space. Profiles of two different spaces (another
 community asked the same question, say) share no numbers, so their values are
 matched by text: by meaning when a sentence-similarity function is given
-(cosine similarity of embeddings, one-to-one, best pairs first, at least
-MEANING_THRESHOLD), otherwise by the same text up to case, spacing and
-punctuation.
+(cosine similarity of the statements' stored embeddings, one-to-one, best
+pairs first, at least MEANING_THRESHOLD and never a statement with its
+opposite), otherwise by the same text up to case, spacing and punctuation.
 
 A matched pair is "same" when both profiles put the value in the same class
 and its agree rate moved by less than SAME_RATE; otherwise "different", with
@@ -22,11 +22,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aggregation.engine.similar import THRESHOLD, polarity
+
 SCHEMA = "profile-comparison/1"
 # Agree rates closer than this (10 percentage points) count as the same.
 SAME_RATE = 0.10
-# Cosine similarity from which two statements of different spaces say the same.
-MEANING_THRESHOLD = 0.8
+# Cosine similarity from which two statements of different spaces say the same:
+# the threshold of the proposal check (aggregation.engine.similar), with its
+# polarity guard.
+MEANING_THRESHOLD = THRESHOLD
 
 # texts_a, texts_b -> (len(a), len(b)) similarities in [-1, 1].
 Similarity = Callable[[Sequence[str], Sequence[str]], NDArray[np.float64]]
@@ -105,6 +109,9 @@ def _by_meaning(
         if sim[i, j] < threshold:
             break
         if i in used_a or j in used_b:
+            continue
+        # A statement and its negation are close in meaning but say the opposite.
+        if polarity(a[i]["text"]) != polarity(b[j]["text"]):
             continue
         used_a.add(i)
         used_b.add(j)

@@ -34,6 +34,7 @@ class AnalysisRun(models.Model):
         API = "api", "API"
         AUTO = "auto", "Automatic"
         CLOSE = "close", "Space closed"
+        COMMAND = "command", "Command line"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="analysis_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -53,6 +54,9 @@ class AnalysisRun(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # Statement numbers by routing priority, highest first (ties: lower number):
+    # all the vote card needs from a run, so it never loads `result`.
+    routing = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -97,6 +101,9 @@ class ValueProfile(models.Model):
     summary = models.TextField(max_length=SUMMARY_MAX_LENGTH, blank=True, default="")
     value_notes = models.JSONField(default=dict, blank=True)
     exclusions = models.JSONField(default=dict, blank=True)
+    # Statement number -> the wording a facilitator gave the value as a principle
+    # (the constitution export); the decision log records it at publication.
+    principle_wordings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

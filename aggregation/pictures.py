@@ -164,7 +164,14 @@ def opinion_map(
     if not positions:
         return result
     xy = np.array([(p[0], p[1]) for p in positions], dtype=np.float64)
-    xy_all = np.vstack([xy, np.array([you], dtype=np.float64)]) if you is not None else xy
+    marks = (
+        _statements_in_plane(statements, xy, statement_labels)
+        if statements and statement_labels > 0
+        else []
+    )
+    # The frame holds every participant, "you" and the labelled statements.
+    extra = [(x, y) for _n, x, y in marks] + ([you] if you is not None else [])
+    xy_all = np.vstack([xy, np.array(extra, dtype=np.float64)]) if extra else xy
     lo, hi = xy_all.min(axis=0), xy_all.max(axis=0)
     span = np.maximum(hi - lo, 1e-9)
     inner_w, inner_h = MAP_WIDTH - 2 * MAP_PAD, MAP_HEIGHT - 2 * MAP_PAD
@@ -201,8 +208,12 @@ def opinion_map(
     if you is not None:
         pt = to_svg(np.array([you], dtype=np.float64))[0]
         result.you = MapPoint(_r(pt[0]), _r(pt[1]))
-    if statements and statement_labels > 0:
-        result.statements = _statement_marks(statements, xy, to_svg, statement_labels)
+    if marks:
+        placed = to_svg(np.array([(x, y) for _n, x, y in marks], dtype=np.float64))
+        result.statements = [
+            StatementMark(number, _r(pt[0]), _r(pt[1]))
+            for (number, _x, _y), pt in zip(marks, placed, strict=True)
+        ]
     return result
 
 
@@ -265,12 +276,10 @@ def _hexbins(svg: np.ndarray, labels: np.ndarray, n_groups: int) -> list[HexBin]
     return out
 
 
-def _statement_marks(
-    statements: Sequence[tuple[int, float, float]],
-    participants_xy: np.ndarray,
-    to_svg: object,
-    limit: int,
-) -> list[StatementMark]:
+def _statements_in_plane(
+    statements: Sequence[tuple[int, float, float]], participants_xy: np.ndarray, limit: int
+) -> list[tuple[int, float, float]]:
+    """The `limit` statements farthest from the centre, scaled to the participants' extent."""
     raw = np.array([(s[1], s[2]) for s in statements], dtype=np.float64)
     reach = float(np.abs(raw).max()) if raw.size else 0.0
     if reach == 0.0:
@@ -279,11 +288,7 @@ def _statement_marks(
     extent = float(np.abs(participants_xy - centre).max()) or 1.0
     scaled = centre + raw * (0.9 * extent / reach)
     order = np.argsort(-np.hypot(raw[:, 0], raw[:, 1]), kind="stable")[:limit]
-    placed = to_svg(scaled[order])  # type: ignore[operator]
-    return [
-        StatementMark(int(statements[i][0]), _r(pt[0]), _r(pt[1]))
-        for i, pt in zip(order.tolist(), placed, strict=True)
-    ]
+    return [(int(statements[i][0]), float(scaled[i, 0]), float(scaled[i, 1])) for i in order]
 
 
 # --- Vote bars --------------------------------------------------------------------

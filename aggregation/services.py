@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 import traceback
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
+from elicitation.services import decision_log_append
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +98,15 @@ def run_enqueue(*, run_id: int) -> bool:
 
 
 def run_request(
-    *, space: Space, trigger: str, requested_by: User | None = None
+    *, space: Space, trigger: str, requested_by: User | None = None, enqueue: bool = True
 ) -> AnalysisRun | None:
     """Queue an analysis of `space` unless one is already queued or running.
 
     Returns the new run, or None when the space already has an active run (the
     database constraint one_active_run_per_space settles races between two
-    requests). The task is sent after the transaction commits.
+    requests). The task is sent after the transaction commits, unless
+    `enqueue` is False: the caller then runs it (the analyze_space command),
+    and no worker can claim it first.
     """
     if trigger not in AnalysisRun.Trigger.values:
         raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
@@ -119,7 +123,8 @@ def run_request(
     except IntegrityError:
         # Another request created the active run between our check and insert.
         return None
-    transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: run_enqueue(run_id=run.pk))
     return run
 
 
@@ -189,6 +194,85 @@ def run_fail(*, run_id: int, error: str) -> None:
     )
 
 
+def run_sensemaking(*, space_id: int, result: dict[str, Any]) -> dict[str, Any]:
+    """Topics and extractive summaries of a run's result (aggregation.sensemaking).
+
+    Embeds the statements that still lack an embedding first (this runs on
+    the worker). Without the embedding model there are no topics; the
+    summaries need none.
+    """
+    from aggregation import sensemaking
+    from aggregation.engine import embedding
+    from elicitation.services import statements_embed_missing
+
+    numbers = sorted(int(n) for n, e in result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=space_id)
+    topics: dict[str, Any] | None = None
+    if embedding.available():
+        statements_embed_missing(space_id=space_id)
+        vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
+        topics = sensemaking.topics_of(result, numbers, texts, vectors)
+    return {
+        "topics": topics,
+        "summaries": sensemaking.summaries_of(result, numbers, texts, topics),
+    }
+
+
+def _send_summarise(run_id: int) -> None:
+    from aggregation.tasks import summarise_run
+
+    try:
+        summarise_run.delay(run_id)
+    except Exception:  # the broker is down: the run stands without the optional summary
+        logger.warning("Could not queue the language-model summary of run %s", run_id)
+
+
+def run_summarise_abstractive(*, run_id: int) -> bool:
+    """Add the language model's checked summary to a succeeded run (aggregation.llm).
+
+    Does nothing without LLM_BASE_URL or when the run has one already (a
+    retried task never asks twice). Raises llm.LLMError when the endpoint
+    fails (the task retries). Returns whether a summary was stored.
+    """
+    from aggregation import llm
+
+    if not settings.LLM_BASE_URL:
+        return False
+    run = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.SUCCEEDED).first()
+    if run is None or run.result is None:
+        return False
+    if "abstractive" in (run.result.get("summaries") or {}):
+        return False
+    numbers = sorted(int(n) for n, e in run.result["statements"].items() if e["in_profile"])
+    texts = selectors.statement_texts(space_id=run.space_id)
+    reply = llm.chat(
+        base_url=settings.LLM_BASE_URL,
+        model=settings.LLM_MODEL,
+        api_key=settings.LLM_API_KEY,
+        prompt=llm.evidence(run.result, texts, numbers),
+        timeout_s=settings.LLM_TIMEOUT_S,
+    )
+    checked = llm.check(reply, set(numbers))
+    with transaction.atomic():
+        locked = AnalysisRun.objects.select_for_update().get(pk=run_id)
+        result = dict(locked.result or {})
+        summaries = dict(result.get("summaries") or {})
+        if "abstractive" in summaries:
+            return False
+        summaries["abstractive"] = {
+            "machine_made": True,
+            "model": settings.LLM_MODEL,
+            "sentences": checked.sentences,
+            # Sentences without a valid citation are not kept, only counted.
+            "dropped": len(checked.dropped),
+            "created_at": timezone.now().isoformat(),
+        }
+        result["summaries"] = summaries
+        locked.result = result
+        locked.save(update_fields=["result"])
+    return True
+
+
 def run_execute(*, run_id: int) -> bool:
     """Claim a queued run, analyse a snapshot of its space and store the result.
 
@@ -224,6 +308,9 @@ def run_execute(*, run_id: int) -> bool:
         output = analysis.analyze_snapshot(
             snapshot, on_stage=on_stage, min_voters=basis["min_voters"]
         )
+        sense_started = time.perf_counter()
+        output.result.update(run_sensemaking(space_id=run.space_id, result=output.result))
+        output.timings["topics"] = round(time.perf_counter() - sense_started, 6)
         on_stage(AnalysisRun.Stage.SAVING)
         saving_started = timezone.now()
         timings = {"reading": round(read_s, 6), **output.timings}
@@ -239,6 +326,7 @@ def run_execute(*, run_id: int) -> bool:
                 parameters=output.parameters,
                 counts=output.counts,
                 result=output.result,
+                routing=output.routing,
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )
@@ -249,6 +337,8 @@ def run_execute(*, run_id: int) -> bool:
             profile_create_draft(run=run)
             timings["saving"] = round((timezone.now() - saving_started).total_seconds(), 6)
             AnalysisRun.objects.filter(id=run_id).update(timings=timings)
+            if settings.LLM_BASE_URL:
+                transaction.on_commit(lambda: _send_summarise(run_id))
     except TRANSIENT_DB_ERRORS:
         raise
     except SoftTimeLimitExceeded:
@@ -398,11 +488,12 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
     )
     older = ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).first()
     numbers = {str(v["statement"]) for v in content["values"]}
-    summary, notes, exclusions = "", {}, {}
+    summary, notes, exclusions, wordings = "", {}, {}, {}
     if older is not None:
         summary = older.summary
         notes = {k: v for k, v in older.value_notes.items() if k in numbers}
         exclusions = {k: v for k, v in older.exclusions.items() if k in numbers}
+        wordings = {k: v for k, v in older.principle_wordings.items() if k in numbers}
     ValueProfile.objects.filter(space=space, status=ValueProfile.Status.DRAFT).delete()
     profile = ValueProfile(
         space=space,
@@ -411,6 +502,7 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
         summary=summary,
         value_notes=notes,
         exclusions=exclusions,
+        principle_wordings=wordings,
     )
     profile.full_clean()
     profile.save()
@@ -466,6 +558,7 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
         summary=profile.summary,
         notes=profile.value_notes,
         exclusions=profile.exclusions,
+        principles=profile.principle_wordings,
     )
     profile.diff = profiles.diff(previous.content if previous else None, content)
     profile.content = profiles.with_header(
@@ -487,30 +580,40 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
             "content",
         ]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.PUBLISH_PROFILE,
         profile_version=profile.version,
         detail={"run": profile.run_id, "summary": profiles.diff_summary(profile.diff)},
     )
-    decision.full_clean()
-    decision.save()
     # Each value left out is a public decision of its own, with its reason.
     for excluded in profile.content["excluded"]:
-        left_out = ModerationAction(
+        decision_log_append(
             space=space,
             actor=actor,
-            actor_role=role,
             action=ModerationAction.Action.EXCLUDE_VALUE,
             statement=Statement.objects.filter(space=space, number=excluded["statement"]).first(),
             profile_version=profile.version,
             reason=excluded["reason"],
             detail={"statement": excluded["statement"]},
         )
-        left_out.full_clean()
-        left_out.save()
+    # So is each value given a wording of its own as a principle.
+    for value in profile.content["values"]:
+        if value.get("principle"):
+            decision_log_append(
+                space=space,
+                actor=actor,
+                action=ModerationAction.Action.REWORD_PRINCIPLE,
+                statement=Statement.objects.filter(space=space, number=value["statement"]).first(),
+                profile_version=profile.version,
+                reason=f"Stated as a principle: “{value['principle']['text']}”",
+                detail={
+                    "statement": value["statement"],
+                    "statement_text": value["text"],
+                    "principle": value["principle"]["text"],
+                },
+            )
     return profile
 
 
@@ -550,8 +653,14 @@ def profile_edit(
     summary: str | None = None,
     notes: dict[Any, Any] | None = None,
     exclusions: dict[Any, Any] | None = None,
+    principles: dict[Any, Any] | None = None,
 ) -> ValueProfile:
-    """Set a draft's summary, per-value notes and exclusions (None leaves one as it is).
+    """Set a draft's summary, per-value notes, exclusions and principle wordings.
+
+    None leaves one as it is. A principle wording replaces the statement's text
+    in the constitution export only; the profile keeps the statement as
+    written beside it, and publication records each wording in the decision
+    log.
 
     Notes and exclusions replace the whole set given; an exclusion needs a
     reason, which becomes public (in the profile and the decision log) when
@@ -579,6 +688,11 @@ def profile_edit(
             required="say why it is left out; the reason is public.",
         )
         fields.append("exclusions")
+    if principles is not None:
+        profile.principle_wordings = _editorial_texts(
+            principles, field="principles", numbers=numbers, required=""
+        )
+        fields.append("principle_wordings")
     profile.full_clean()
     if fields:
         profile.save(update_fields=fields)
@@ -594,7 +708,7 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     if len(reason) > 1000:
         raise ValidationError({"reason": "Keep the reason under 1000 characters."})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
-    role = _actor_role(actor, space)
+    _actor_role(actor, space)  # the permission check; the log records the role itself
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
         raise ProfileError("Only a published profile can be retracted.")
@@ -610,14 +724,11 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     profile.save(
         update_fields=["status", "retracted_at", "retracted_by", "retraction_reason", "content"]
     )
-    decision = ModerationAction(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=role,
         action=ModerationAction.Action.RETRACT_PROFILE,
         profile_version=profile.version,
         reason=reason,
     )
-    decision.full_clean()
-    decision.save()
     return profile

@@ -57,3 +57,16 @@ def request_auto_runs() -> int:
     if resent or created:
         logger.info("Analysis beat: re-sent %d queued runs, requested %d", resent, len(created))
     return len(created)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError, RuntimeError),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=3,
+)
+def summarise_run(run_id: int) -> bool:
+    """The optional language-model summary of a run (LLM_BASE_URL); idempotent."""
+    return services.run_summarise_abstractive(run_id=run_id)

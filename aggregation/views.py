@@ -224,7 +224,10 @@ def _review_response(
             ModerationAction.Action.EXCLUDE_VALUE,
         ],
     ).select_related("actor")[:20]
+    summaries = (profile.run.result or {}).get("summaries") or {}
+    abstractive = (summaries.get("abstractive") or {}).get("sentences") or []
     context = {
+        "machine_summary": [*summaries.get("space", []), *abstractive],
         **_profile_context(profile),
         "space": space,
         "previous": previous,
@@ -237,6 +240,7 @@ def _review_response(
                 "rank": v["rank"],
                 "text": v["text"],
                 "note": profile.value_notes.get(str(v["statement"]), ""),
+                "principle": profile.principle_wordings.get(str(v["statement"]), ""),
                 "excluded": str(v["statement"]) in profile.exclusions,
                 "reason": profile.exclusions.get(str(v["statement"]), ""),
             }
@@ -263,9 +267,11 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
     notes: dict[str, str] = {}
     exclusions: dict[str, str] = {}
+    principles: dict[str, str] = {}
     for value in profile.content["values"]:
         number = str(value["statement"])
         notes[number] = request.POST.get(f"note-{number}", "")
+        principles[number] = request.POST.get(f"principle-{number}", "")
         if request.POST.get(f"exclude-{number}"):
             exclusions[number] = request.POST.get(f"reason-{number}", "")
     try:
@@ -275,6 +281,7 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
             summary=request.POST.get("summary", ""),
             notes=notes,
             exclusions=exclusions,
+            principles=principles,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from aggregation import report_selectors, selectors
+from aggregation import report_selectors, selectors, sensemaking
 from aggregation.report import build_report
 from communities.roles import Action, role_allows
 from elicitation import moderation_bulk
@@ -34,11 +34,13 @@ class ReportSection:
 # adding one is adding a line here.
 REPORT_SECTIONS = [
     ReportSection("overview", "Overview", "aggregation/report/_overview.html"),
+    ReportSection("summary", "In short", "aggregation/report/_summary.html"),
     ReportSection("map", "The opinion map", "aggregation/report/_map.html"),
     ReportSection("consensus", "What most people agree on", "aggregation/report/_consensus.html"),
     ReportSection("bridging", "What bridges the groups", "aggregation/report/_bridging.html"),
     ReportSection("divisive", "What divides them", "aggregation/report/_divisive.html"),
     ReportSection("groups", "The opinion groups", "aggregation/report/_groups.html"),
+    ReportSection("topics", "Topics", "aggregation/report/_topics.html"),
     ReportSection("uncertain", "Areas of uncertainty", "aggregation/report/_uncertainty.html"),
     ReportSection("choices", "What people would choose", "aggregation/report/_choices.html"),
     ReportSection("activity", "Participation over time", "aggregation/report/_activity.html"),
@@ -76,6 +78,10 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
             run_id=run.pk,
         )
         context["activity"] = report_selectors.vote_activity(space=space)
+        context["sense"] = sensemaking.report_view(
+            run.result,
+            lambda n: reverse("elicitation:statement", kwargs={"space_id": space.pk, "number": n}),
+        )
         context["published"] = selectors.profile_latest_published(space=space)
     return render(request, "aggregation/report.html", context)
 
@@ -86,13 +92,15 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
 def dashboard_page(request: HttpRequest, space_id: int) -> HttpResponse:
     """Facilitators' view of a space: participation, moderation, the latest run, the draft."""
     space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id)
-    board = report_selectors.dashboard(space=space)
-    context = {"space": space, "board": board, "tab": "dashboard", **_tabs(request, space)}
-    template = "aggregation/dashboard.html"
     if request.htmx:  # type: ignore[attr-defined]
         # The glance refreshes itself every few seconds while the space is open.
-        template += "#glance"
-    return render(request, template, context)
+        board = report_selectors.dashboard_glance(space=space)
+        return render(
+            request, "aggregation/dashboard.html#glance", {"space": space, "board": board}
+        )
+    board = report_selectors.dashboard(space=space)
+    context = {"space": space, "board": board, "tab": "dashboard", **_tabs(request, space)}
+    return render(request, "aggregation/dashboard.html", context)
 
 
 @login_required

@@ -157,7 +157,8 @@ def child_read(spec: str) -> dict[str, float | int]:
             data = synthetic(int(arg))
             folder = Path(tmp)
             (folder / "comments.csv").write_text(
-                "comment-id,moderated\n" + "".join(f"{i},1\n" for i in range(data.n_statements))
+                "timestamp,comment-id,author-id,moderated,comment-body\n"
+                + "".join(f"0,{i},,1,Statement {i}\n" for i in range(data.n_statements))
             )
             with (folder / "votes.csv").open("w") as f:
                 f.write("timestamp,comment-id,voter-id,vote\n")

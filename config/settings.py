@@ -172,6 +172,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Optional abstractive summaries (aggregation/llm.py): any OpenAI-compatible chat
+# endpoint, e.g. a local llama.cpp or vLLM server at http://127.0.0.1:8080/v1.
+# Unset: only the extractive summaries, which need nothing.
+LLM_BASE_URL = env_str("LLM_BASE_URL").rstrip("/")
+LLM_MODEL = env_str("LLM_MODEL", "local")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 60, minimum=1)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -291,6 +299,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Application errors become HTTP answers here and nowhere else.
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",

@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from elicitation.apis import debate, moderation, preferences, spaces, statements, votes
-from elicitation.apis_polis import SpacePolisExportApi
+from elicitation.polis.apis import SpacePolisExportApi
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(

@@ -28,12 +28,16 @@ class SpaceForm(forms.ModelForm):
             "participation": "Who may take part",
             "ranking_size": "How many statements a ballot ranks (k)",
             "min_voters": "Fewest voters for a value to be ranked",
+            "trust_unsigned_xids": "Trust unsigned xids from embedding sites",
         }
         help_texts = {
             "slug": "Letters, digits and hyphens; unique in the community.",
             "question": "The question participants answer with value statements.",
             "min_voters": "A statement fewer people voted on is listed in the value profile "
             "as “too few votes to say”, never ranked among the values.",
+            "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
+            "space's secret (below, once the space exists). On: anyone who knows or guesses "
+            "an xid can vote as that person.",
         }
         widgets = {
             "opens_at": forms.DateTimeInput(

@@ -15,10 +15,14 @@ hands out. `link_proof` collects all three for `selectors.space_get_for_user`.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.crypto import salted_hmac
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework.exceptions import Throttled
@@ -147,15 +151,60 @@ def xid_cookie_name(space: Space) -> str:
     return f"polyphony_x{space.pk}"
 
 
+XID_SIGNATURE_FIELD = "xid_sig"
+XID_SIGNATURE_META = "HTTP_X_XID_SIGNATURE"
+
+
+def xid_secret(space: Space) -> str:
+    """The space's key for xid signatures, shown to its facilitators.
+
+    Derived from SECRET_KEY and the space id (no table column to leak, nothing
+    to store); changing SECRET_KEY changes every space's secret.
+    """
+    return salted_hmac("elicitation.xid-secret", str(space.pk), algorithm="sha256").hexdigest()
+
+
+def xid_signature(space: Space, xid: str) -> str:
+    """What an embedding site sends as `xid_sig`: HMAC-SHA256(secret, xid), hexadecimal."""
+    return hmac.new(xid_secret(space).encode(), xid.encode(), hashlib.sha256).hexdigest()
+
+
+def xid_signed(space: Space, xid: str, signature: str) -> bool:
+    """Whether `xid` may be used as given: signed by the embedding site, or trusted unsigned.
+
+    Without this anyone could send `{"xid": "embed-user-42"}` and change that
+    person's votes.
+    """
+    if space.trust_unsigned_xids:
+        return True
+    return bool(signature) and hmac.compare_digest(signature.lower(), xid_signature(space, xid))
+
+
+def xid_signature_from(request: HttpRequest) -> str:
+    return (
+        request.POST.get(XID_SIGNATURE_FIELD)
+        or request.GET.get(XID_SIGNATURE_FIELD)
+        or request.META.get(XID_SIGNATURE_META)
+        or ""
+    ).strip()
+
+
 def xid_from(request: HttpRequest, space: Space) -> str:
-    """An embedding site's external id: from the request (`xid`) or the cookie it left."""
+    """An embedding site's external id: from the request (`xid`, signed) or the cookie it left.
+
+    An xid without a valid signature (where the space does not trust unsigned
+    ones) is ignored: the visitor takes part as an anonymous participant of
+    their own, never as the person the xid names.
+    """
     if space.participation != Space.Participation.LINK:
         return ""
     given = (request.POST.get("xid") or request.GET.get("xid") or "").strip()
     if given:
-        return given
+        return given if xid_signed(space, given, xid_signature_from(request)) else ""
     stored = request.COOKIES.get(xid_cookie_name(space), "")
-    return _unsign(space, stored) if stored else ""
+    # The cookie holds a verified xid, percent-encoded: a cookie header is
+    # Latin-1, and an xid such as "日" put there raw made the response fail.
+    return unquote(_unsign(space, stored)) if stored else ""
 
 
 def find_participant(request: HttpRequest, space: Space) -> Participant | None:
@@ -168,12 +217,16 @@ def find_participant(request: HttpRequest, space: Space) -> Participant | None:
 
 
 def remember_xid(request: HttpRequest, space: Space, response: HttpResponseBase) -> None:
-    """Keep an `?xid=` given on a page for the forms that follow (a signed cookie)."""
+    """Keep a signed `?xid=` given on a page for the forms that follow (a signed cookie)."""
     given = (request.GET.get("xid") or "").strip()
-    if given and space.participation == Space.Participation.LINK:
+    if (
+        given
+        and space.participation == Space.Participation.LINK
+        and xid_signed(space, given, xid_signature_from(request))
+    ):
         response.set_cookie(
             xid_cookie_name(space),
-            sign_token(space, given),
+            sign_token(space, quote(given, safe="")),
             max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="Lax",

@@ -67,6 +67,10 @@ class Space(models.Model):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
     link_token = models.CharField(max_length=40, unique=True, default=_link_token)
+    # An embedding site's `xid` names one of its users; it is accepted only with
+    # the site's HMAC of it (elicitation.identity.xid_signature), unless the
+    # facilitators chose to trust unsigned xids (anyone could then act as any xid).
+    trust_unsigned_xids = models.BooleanField(default=False)
     # Per-space counters handing out the small integer ids exports show;
     # incremented under select_for_update in the services.
     participant_counter = models.PositiveIntegerField(default=0)
@@ -180,6 +184,11 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "elicitation:statement", kwargs={"space_id": self.space_id, "number": self.number}
+        )
 
 
 class VoteValue(models.IntegerChoices):
@@ -359,7 +368,9 @@ class ModerationAction(models.Model):
         PUBLISH_PROFILE = "publish_profile", "Published a value profile"
         RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
         EXCLUDE_VALUE = "exclude_value", "Left a value out of a profile"
+        REWORD_PRINCIPLE = "reword_principle", "Worded a value as a principle"
         IMPORT = "import", "Imported data"
+        MERGE = "merge", "Merged a duplicate"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(
@@ -383,3 +394,21 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} in {self.space_id} at {self.created_at}"
+
+
+class StatementEmbedding(models.Model):
+    """A statement's sentence embedding (aggregation.engine.embedding), computed once.
+
+    The vector is 384 float32 values, little-endian, unit length; `model`
+    names what made it, so a change of model can recompute the old ones.
+    """
+
+    statement = models.OneToOneField(
+        Statement, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    model = models.CharField(max_length=60)
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"embedding of statement {self.statement_id} ({self.model})"

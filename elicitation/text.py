@@ -9,6 +9,8 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 
+from aggregation.engine.similar import polarity
+
 STATEMENT_MIN_LENGTH = 10
 # Two statements are "the same statement" when their folded texts have a
 # difflib ratio of at least NEAR_DUPLICATE_RATIO (0.9) *and* every word that
@@ -50,6 +52,10 @@ def similarity(a: str, b: str) -> float:
 def is_near_duplicate(a: str, b: str) -> bool:
     if a == b:
         return True
+    # "Fuel taxes should increase" is one letter pair away from "... decrease":
+    # statements pointing in opposite directions are never duplicates.
+    if polarity(a) != polarity(b):
+        return False
     # Cheap bound first: the ratio can never exceed 2*min/(len_a+len_b).
     shortest, total = min(len(a), len(b)), len(a) + len(b)
     if total == 0 or 2 * shortest / total < NEAR_DUPLICATE_RATIO:

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from elicitation import views_polis
+from elicitation.polis import views as polis_views
 from elicitation.views import debate, moderation, preferences, spaces, standing, statements, votes
 
 app_name = "elicitation"
@@ -37,6 +37,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="moderate_statement",
     ),
     path(
+        "s/<int:space_id>/moderation/statements/<int:number>/merge/",
+        moderation.statement_merge,
+        name="merge_statement",
+    ),
+    path(
         "s/<int:space_id>/moderation/arguments/<int:argument_id>/",
         moderation.argument_moderate,
         name="moderate_argument",
@@ -50,6 +55,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 # Pol.is import and export.
 urlpatterns += [
-    path("c/<slug:slug>/import/polis/", views_polis.polis_import, name="polis_import"),
-    path("s/<int:space_id>/export/polis.zip", views_polis.polis_export, name="polis_export"),
+    path("c/<slug:slug>/import/polis/", polis_views.polis_import, name="polis_import"),
+    path("s/<int:space_id>/export/polis.zip", polis_views.polis_export, name="polis_export"),
 ]

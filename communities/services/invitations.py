@@ -14,17 +14,18 @@ from django.utils import timezone
 from communities.models import Community, Invitation, Membership
 from communities.roles import Action, Role, role_may_assign
 from communities.services.common import _require
+from config.exceptions import Gone
 
 MAX_INVITATION_USES = 10_000
 
 
-class InvitationUnusable(Exception):
-    """The invitation exists but can no longer be used; `reason` is revoked|expired|used_up."""
+class InvitationUnusable(Gone):
+    """The invitation exists but can no longer be used; `reason` (the code) is
+    revoked|expired|used_up."""
 
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, code=reason)
         self.reason = reason
-        self.message = message
 
 
 @transaction.atomic

@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch
 
-from communities import services
 from communities.models import Membership
 from communities.roles import Action, role_allows
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 
 
 def _error_text(error: ValidationError | PermissionDenied) -> str:
@@ -22,13 +23,13 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 
 def _problem(
     request: HttpRequest,
-    error: ValidationError | PermissionDenied | services.InvitationUnusable,
+    error: ValidationError | PermissionDenied | ApplicationError,
     *,
     back: str | None = None,
     status: int | None = None,
 ) -> HttpResponse:
-    if isinstance(error, services.InvitationUnusable):
-        message, default_status = error.message, 410
+    if isinstance(error, ApplicationError):
+        message, default_status = error.message, http_status(error)
     elif isinstance(error, PermissionDenied):
         message, default_status = _error_text(error), 403
     else:

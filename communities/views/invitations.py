@@ -18,6 +18,7 @@ from communities.roles import Action
 from communities.views.common import _problem
 from communities.views.communities import _add_errors
 from communities.views.members import _members_page
+from config.exceptions import ApplicationError
 
 
 @login_required
@@ -87,7 +88,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "communities/invitation.html", context, status=status)
     try:
         membership, created = services.invitation_accept(user=request.user, token=token)
-    except (ValidationError, PermissionDenied, services.InvitationUnusable) as error:
+    except (ValidationError, PermissionDenied, ApplicationError) as error:
         return _problem(request, error)
     if not created:
         messages.info(request, f"You are already a member of {community.name}.")

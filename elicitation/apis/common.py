@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotAuthenticated
+from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -18,7 +15,15 @@ from rest_framework.views import APIView
 from communities.roles import Action
 from config.api_errors import BAD_REQUEST_SCHEMA, ErrorOutputSerializer, error_responses
 from elicitation import selectors, services
-from elicitation.identity import LINK_HEADER, TOKEN_HEADER, Identity, link_proof
+from elicitation.identity import (
+    LINK_HEADER,
+    TOKEN_HEADER,
+    XID_SIGNATURE_FIELD,
+    Identity,
+    link_proof,
+    xid_signature_from,
+    xid_signed,
+)
 from elicitation.models import Space
 from elicitation.throttles import ParticipantScopedThrottle
 
@@ -43,6 +48,19 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
 class DuplicateOutputSerializer(serializers.Serializer):
     text = serializers.ListField(child=serializers.CharField())
     duplicate_of = serializers.DictField(help_text="{number, text, url} of the existing statement")
+
+
+class SimilarItemOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+    similarity = serializers.FloatField(help_text="Cosine similarity of the two meanings, 0 to 1.")
+    url = serializers.CharField()
+
+
+class SimilarOutputSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["similar"])
+    detail = serializers.CharField()
+    similar = SimilarItemOutputSerializer(many=True)
 
 
 # Where the participant API says more than the shared table.
@@ -96,52 +114,6 @@ LINK_PARAMETER = OpenApiParameter(
 ACCESS_PARAMETERS = [TOKEN_PARAMETER, LINK_PARAMETER]
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The space does not accept this now."
-
-
-class Forbidden(APIException):
-    status_code = status.HTTP_403_FORBIDDEN
-
-
-def _call(fn: Callable[..., T], **kwargs: Any) -> T:
-    """Run a service, turning its rule violations into API errors (nothing was written)."""
-    try:
-        return fn(**kwargs)
-    except services.DuplicateStatement as exc:
-        existing = exc.existing
-        raise DuplicateError(
-            {
-                "text": exc.message_dict["text"],
-                "duplicate_of": {
-                    "number": existing.number,
-                    "text": existing.text,
-                    "url": reverse(
-                        "elicitation:statement",
-                        kwargs={"space_id": existing.space_id, "number": existing.number},
-                    ),
-                },
-            }
-        ) from None
-    except services.Refused as exc:
-        if exc.status == 403:
-            raise Forbidden(exc.message) from None
-        raise Conflict(exc.message) from None
-    except DjangoValidationError as exc:
-        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-class DuplicateError(APIException):
-    status_code = status.HTTP_409_CONFLICT
-
-    def __init__(self, detail: dict[str, Any]) -> None:
-        # Keep the structure (field messages plus the pointer) as given.
-        super().__init__()
-        self.detail = detail
-
-
 class SpaceApi(APIView):
     permission_classes = [AllowAny]  # access is decided by the selectors, per space
     throttle_classes = [ParticipantScopedThrottle]
@@ -162,9 +134,22 @@ class SpaceApi(APIView):
         )
 
     def identity(self, request: Request, space: Space) -> Identity:
-        xid = request.data.get("xid") if isinstance(request.data, dict) else None
+        data = request.data if isinstance(request.data, dict) else {}
+        xid = data.get("xid")
         if xid is not None and not isinstance(xid, str):
             raise serializers.ValidationError({"xid": ["An external id is a string."]})
+        if xid and space.participation == Space.Participation.LINK:
+            signature = data.get(XID_SIGNATURE_FIELD) or xid_signature_from(request._request)
+            if not isinstance(signature, str) or not xid_signed(space, xid.strip(), signature):
+                raise serializers.ValidationError(
+                    {
+                        "xid": [
+                            "This xid is not signed: send xid_sig (or the X-Xid-Signature "
+                            "header), the HMAC-SHA256 of the xid keyed with the space's "
+                            "secret, which its facilitators see on the space's settings page."
+                        ]
+                    }
+                )
         return Identity(request._request, space, xid=xid or None)
 
 

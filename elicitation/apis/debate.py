@@ -13,7 +13,6 @@ from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
-    _call,
     _errors,
     id_field,
     name_nested_serializers,
@@ -90,9 +89,8 @@ class ArgumentListCreateApi(SpaceApi):
                     {"parent": ["No such argument on this statement."]}
                 )
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        argument, created = _call(
-            services.argument_post,
+        participant = identity.participant()
+        argument, created = services.argument_post(
             statement=statement,
             participant=participant,
             stance=data.validated_data["stance"],

@@ -17,7 +17,6 @@ from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
-    _call,
     _errors,
     id_field,
     name_nested_serializers,
@@ -47,8 +46,7 @@ class StatementModerateApi(SpaceApi):
         statement = get_object_or_404(Statement, space=space, number=number)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        statement = _call(
-            services.statement_moderate,
+        statement = services.statement_moderate(
             statement=statement,
             actor=request.user,
             decision=data.validated_data["decision"],
@@ -136,9 +134,8 @@ class FlagListCreateApi(SpaceApi):
                 moderator=False,
             )
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        flag, created = _call(
-            services.flag_create,
+        participant = identity.participant()
+        flag, created = services.flag_create(
             participant=participant,
             statement=statement,
             argument=argument,
@@ -173,8 +170,7 @@ class FlagDismissApi(SpaceApi):
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        flag = _call(
-            services.flag_dismiss,
+        flag = services.flag_dismiss(
             flag=flag,
             actor=request.user,
             reason=data.validated_data.get("reason", ""),
@@ -200,8 +196,7 @@ class ArgumentModerateApi(SpaceApi):
         argument = get_object_or_404(Argument, pk=argument_id, statement__space=space)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        argument = _call(
-            services.argument_moderate,
+        argument = services.argument_moderate(
             argument=argument,
             actor=request.user,
             decision=data.validated_data["decision"],

@@ -8,12 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communities.roles import Action
+from config.exceptions import Forbidden
 from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
-    Forbidden,
     SpaceApi,
-    _call,
     _errors,
     name_nested_serializers,
     number_field,
@@ -38,7 +37,9 @@ class PairNextApi(SpaceApi):
     def get(self, request: Request, space_id: int) -> Response:
         space = self.space(request, space_id)
         if not space.pairwise_enabled:
-            raise Forbidden("Pairwise comparison is switched off in this space.")
+            raise Forbidden(
+                "Pairwise comparison is switched off in this space.", code="activity_off"
+            )
         pair = selectors.pair_next(
             space=space, participant=find_participant(request._request, space)
         )
@@ -84,10 +85,9 @@ class ComparisonCreateApi(SpaceApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
+        participant = identity.participant()
         v = data.validated_data
-        comparison, created = _call(
-            services.comparison_record,
+        comparison, created = services.comparison_record(
             participant=participant,
             statement_a=v["statement_a"],
             statement_b=v["statement_b"],
@@ -150,9 +150,8 @@ class RankingApi(SpaceApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        _call(
-            services.ranking_submit,
+        participant = identity.participant()
+        services.ranking_submit(
             participant=participant,
             statement_numbers=data.validated_data["statements"],
         )

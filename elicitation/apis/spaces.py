@@ -16,7 +16,6 @@ from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
-    _call,
     _errors,
     name_nested_serializers,
 )
@@ -117,8 +116,8 @@ class SpaceListCreateApi(SpaceApi):
         )
         data = SpaceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        space = _call(
-            services.space_create, community=community, actor=request.user, **data.validated_data
+        space = services.space_create(
+            community=community, actor=request.user, **data.validated_data
         )
         return Response(SpaceOutputSerializer(space).data, status=status.HTTP_201_CREATED)
 
@@ -145,7 +144,7 @@ class SpaceDetailUpdateApi(SpaceApi):
         space = self.space(request, space_id, Action.CREATE_SPACE)
         data = SpaceInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        _call(services.space_update, space=space, actor=request.user, **data.validated_data)
+        services.space_update(space=space, actor=request.user, **data.validated_data)
         return Response(SpaceOutputSerializer(space).data)
 
 
@@ -167,8 +166,7 @@ class SpacePhaseApi(SpaceApi):
         space = self.space(request, space_id, Action.CREATE_SPACE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(
-            services.space_set_phase,
+        services.space_set_phase(
             space=space,
             phase=data.validated_data["phase"],
             actor=request.user,
@@ -219,7 +217,7 @@ class ParticipantJoinApi(SpaceApi):
             )
             is not None
         )
-        participant = _call(identity.participant)
+        participant = identity.participant()
         raw = identity.new_token or (
             participant.anon_token and anon_token_from(request._request, space)
         )

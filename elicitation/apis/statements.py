@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,8 +19,8 @@ from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     DuplicateOutputSerializer,
+    SimilarOutputSerializer,
     SpaceApi,
-    _call,
     _errors,
     name_nested_serializers,
 )
@@ -53,6 +58,11 @@ class StatementListProposeApi(SpaceApi):
         )
         is_meta = serializers.BooleanField(
             default=False, help_text="Moderators: a statement about the process, not a value."
+        )
+        distinct = serializers.BooleanField(
+            default=False,
+            help_text="Confirm the statement says something different from the similar ones "
+            "a previous attempt was answered with (409, code similar).",
         )
 
     @extend_schema(
@@ -95,8 +105,14 @@ class StatementListProposeApi(SpaceApi):
             201: StatementOutputSerializer,
             **_errors(400, 403, 404, 429),
             409: OpenApiResponse(
-                DuplicateOutputSerializer,
-                "A duplicate (with a pointer to the existing statement), or the space is closed.",
+                PolymorphicProxySerializer(
+                    component_name="StatementProposeConflict",
+                    serializers=[DuplicateOutputSerializer, SimilarOutputSerializer],
+                    resource_type_field_name=None,
+                ),
+                "A duplicate (with a pointer to the existing statement); statements that say "
+                "much the same by meaning (code similar, with the list: send distinct=true to "
+                "propose anyway); or the space is closed.",
             ),
         },
         description="10 to 280 characters after trimming. Pending under pre-moderation. "
@@ -112,8 +128,7 @@ class StatementListProposeApi(SpaceApi):
                 raise serializers.ValidationError(
                     {"is_meta": ["Only seed statements set is_meta."]}
                 )
-            statement = _call(
-                services.statement_seed,
+            statement = services.statement_seed(
                 space=space,
                 actor=request.user,
                 text=v["text"],
@@ -124,12 +139,12 @@ class StatementListProposeApi(SpaceApi):
             )
         space = self.space(request, space_id, Action.PARTICIPATE)
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        statement = _call(
-            services.statement_propose,
+        participant = identity.participant()
+        statement = services.statement_propose(
             space=space,
             participant=participant,
             text=data.validated_data["text"],
+            distinct=data.validated_data["distinct"],
         )
         response = Response(
             StatementOutputSerializer(statement).data, status=status.HTTP_201_CREATED

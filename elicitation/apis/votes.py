@@ -14,7 +14,6 @@ from elicitation import selectors, services
 from elicitation.apis.common import (
     ACCESS_PARAMETERS,
     SpaceApi,
-    _call,
     _errors,
     name_nested_serializers,
     number_field,
@@ -44,8 +43,8 @@ class StatementNextApi(SpaceApi):
     def get(self, request: Request, space_id: int) -> Response:
         space = self.space(request, space_id)
         participant = find_participant(request._request, space)
-        result = selectors.latest_analysis_result(space=space)
-        statement = selectors.statement_next(space=space, participant=participant, result=result)
+        routing = selectors.latest_routing(space=space)
+        statement = selectors.statement_next(space=space, participant=participant, routing=routing)
         progress = selectors.vote_progress(space=space, participant=participant)
         return Response(
             {
@@ -98,9 +97,8 @@ class VoteCastApi(SpaceApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identity = self.identity(request, space)
-        participant = _call(identity.participant)
-        outcome = _call(
-            services.vote_cast,
+        participant = identity.participant()
+        outcome = services.vote_cast(
             participant=participant,
             statement_number=data.validated_data["statement"],
             value=data.validated_data["value"],

@@ -16,7 +16,7 @@ from elicitation.selectors.access import (
     space_list_for_user,
     space_role,
 )
-from elicitation.selectors.analysis import latest_analysis_result
+from elicitation.selectors.analysis import latest_analysis_result, latest_routing
 from elicitation.selectors.counts import (
     SPACE_COUNTS_TTL_S,
     VOTE_COUNTS_TTL_S,
@@ -45,6 +45,7 @@ __all__ = [
     "community_get_for_user",
     "decision_log",
     "latest_analysis_result",
+    "latest_routing",
     "moderation_queue",
     "pair_next",
     "participant_find",

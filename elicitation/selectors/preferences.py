@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db.models import Count, Q
 
 from elicitation.models import (
@@ -14,6 +15,7 @@ from elicitation.models import (
     RankingEntry,
     Space,
     Statement,
+    StatementEmbedding,
 )
 
 
@@ -75,11 +77,13 @@ def pair_next(
     rate = {n: (wins[n] + 1) / (totals[n] + 2) for n in statements}
     # Bounded work on big spaces: only the 24 least-compared statements.
     pool = sorted(statements, key=lambda n: (totals[n], n))[:24]
+    # Two statements that say the same tell us nothing when compared.
+    twins = _near_duplicate_pairs(space, {n: statements[n].text for n in pool})
     best: tuple[Any, ...] | None = None
     for i, x in enumerate(pool):
         for y in pool[i + 1 :]:
             key = frozenset((x, y))
-            if key == last:
+            if key == last or key in twins:
                 continue
             score = (key in judged, totals[x] + totals[y], abs(rate[x] - rate[y]), x, y)
             if best is None or score < best:
@@ -91,6 +95,29 @@ def pair_next(
     if participant is not None and len(judged) % 2 == 1:
         first, second = second, first
     return statements[first], statements[second]
+
+
+def _near_duplicate_pairs(space: Space, texts: dict[int, str]) -> set[frozenset[int]]:
+    """Pairs among these statements (number -> text) that say the same (stored embeddings)."""
+    from aggregation.engine.embedding import MODEL_NAME
+    from aggregation.engine.similar import same_statement
+
+    rows = list(
+        StatementEmbedding.objects.filter(
+            statement__space=space, statement__number__in=list(texts), model=MODEL_NAME
+        ).values_list("statement__number", "vector")
+    )
+    if len(rows) < 2:
+        return set()
+    numbers = [n for n, _v in rows]
+    matrix = np.frombuffer(b"".join(bytes(v) for _n, v in rows), dtype="<f4").reshape(len(rows), -1)
+    sims = matrix @ matrix.T
+    return {
+        frozenset((numbers[i], numbers[j]))
+        for i in range(len(numbers))
+        for j in range(i + 1, len(numbers))
+        if same_statement(float(sims[i, j]), texts[numbers[i]], texts[numbers[j]])
+    }
 
 
 def ranking_for(*, participant: Participant | None) -> list[Statement]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from aggregation.naming import group_label
+from aggregation.results import StoredResult
 from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote
 from elicitation.selectors.analysis import latest_analysis_result
 
@@ -31,18 +32,6 @@ class Standing:
 
 
 STANDING_MIN_VOTES = 7
-
-
-def _numbers(raw: Any) -> list[int]:
-    if not isinstance(raw, list):
-        return []
-    out = []
-    for item in raw:
-        try:
-            out.append(int(item))
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 def where_you_stand(*, space: Space, participant: Participant | None) -> Standing:
@@ -69,47 +58,27 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
             )
             .order_by("number")
         )
-    result = latest_analysis_result(space=space)
-    groups = result.get("groups") if result else None
-    assignments = result.get("participants") if result else None
-    consensus = result.get("consensus") if result else None
-    usable = isinstance(groups, list) and isinstance(assignments, dict)
+    result = StoredResult.from_json(latest_analysis_result(space=space))
     standing = Standing(
-        votes=votes, needs_votes=STANDING_MIN_VOTES, analysis=usable, own_statements=own
+        votes=votes, needs_votes=STANDING_MIN_VOTES, analysis=result.has_groups, own_statements=own
     )
-    if not usable or participant is None or votes < STANDING_MIN_VOTES:
+    if not result.has_groups or participant is None or votes < STANDING_MIN_VOTES:
         return standing
-    assert isinstance(groups, list)
-    assert isinstance(assignments, dict)
     wanted: set[int] = set()
     parsed: list[dict[str, Any]] = []
-    for index, group in enumerate(groups):
-        if not isinstance(group, dict):
-            continue
-        agree: list[int] = []
-        disagree: list[int] = []
-        for rep in group.get("representative") or []:
-            if not isinstance(rep, dict):
-                continue
-            try:
-                number = int(rep["statement"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            (agree if rep.get("direction") == "agree" else disagree).append(number)
-            wanted.add(number)
-        gid = group.get("id", index)
+    for found in result.groups:
+        wanted.update(found.agree, found.disagree)
         parsed.append(
             {
-                "index": index,
-                "id": gid,
-                "label": group_label(index),
-                "size": group.get("size"),
-                "agree": agree,
-                "disagree": disagree,
+                "index": found.index,
+                "id": found.id,
+                "label": group_label(found.index),
+                "size": found.size,
+                "agree": list(found.agree),
+                "disagree": list(found.disagree),
             }
         )
-    c_agree = _numbers(consensus.get("agree")) if isinstance(consensus, dict) else []
-    c_disagree = _numbers(consensus.get("disagree")) if isinstance(consensus, dict) else []
+    c_agree, c_disagree = result.consensus_agree, result.consensus_disagree
     wanted.update(c_agree, c_disagree)
     texts = {
         s.number: s
@@ -122,7 +91,7 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
         group["disagree"] = [texts[n] for n in group["disagree"] if n in texts]
     standing.consensus_agree = [texts[n] for n in c_agree if n in texts]
     standing.consensus_disagree = [texts[n] for n in c_disagree if n in texts]
-    mine = assignments.get(str(participant.number), assignments.get(participant.number))
+    mine = result.participants.get(participant.number)
     for group in parsed:
         if mine is not None and (mine == group["index"] or mine == group["id"]):
             standing.group = group

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from collections.abc import Sequence
 
 from django.db.models import Exists, OuterRef, Q
 
 from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote
 from elicitation.selectors.counts import _statement_vote_counts
-
-
-def _priorities(result: dict[str, Any] | None) -> dict[int, float]:
-    """`result["priorities"]` as {statement number: priority}; {} when missing or malformed."""
-    raw = result.get("priorities") if result else None
-    if not isinstance(raw, dict):
-        return {}
-    priorities: dict[int, float] = {}
-    for key, value in raw.items():
-        try:
-            priorities[int(key)] = float(value)
-        except (TypeError, ValueError):
-            continue
-    return priorities
 
 
 def _not_voted_by(participant: Participant | None) -> Q:
@@ -32,7 +17,7 @@ def _not_voted_by(participant: Participant | None) -> Q:
 
 
 def statement_next(
-    *, space: Space, participant: Participant | None, result: dict[str, Any] | None = None
+    *, space: Space, participant: Participant | None, routing: Sequence[int] = ()
 ) -> Statement | None:
     """The next statement to vote on, never one `participant` already voted on or wrote.
 
@@ -41,26 +26,29 @@ def statement_next(
     Someone who has voted on nothing yet never gets a meta statement (one
     about the conversation itself) first while any other is left.
 
-    With an analysis, the highest routing priority (aggregation/engine/routing.py, computed by the
-    engine) wins, ties broken by the lower number; statements newer than the
-    analysis have no priority yet and go first (they need votes most). Without
-    one, the statement with the fewest votes, then the lowest number.
+    `routing` is the latest analysis's statement numbers by routing priority
+    (aggregation/engine/routing.py; selectors.latest_routing): the first one still open to the
+    participant wins; statements newer than the analysis are not in it and go
+    first (they need votes most), lowest number first. Without an analysis,
+    the statement with the fewest votes, then the lowest number.
     """
     candidates = Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED).filter(
         _not_voted_by(participant)
     )
     if participant is not None:
         candidates = candidates.exclude(author=participant)
-    rows = list(candidates.values_list("pk", "number", "is_meta"))
-    if not rows:
+    found = list(candidates.values_list("number", "pk", "is_meta"))
+    if not found:
         return None
     newcomer = participant is None or not Vote.objects.filter(participant=participant).exists()
-    if newcomer and not all(meta for _pk, _n, meta in rows):
-        rows = [r for r in rows if not r[2]]
-    priorities = _priorities(result)
-    if priorities:
-        pk = min(rows, key=lambda r: (-priorities.get(r[1], math.inf), r[1]))[0]
-        return Statement.objects.get(pk=pk)
+    if newcomer and not all(meta for _n, _pk, meta in found):
+        found = [r for r in found if not r[2]]
+    rows = {number: pk for number, pk, _meta in found}
+    if routing:
+        ranked = set(routing)
+        unranked = [number for number in rows if number not in ranked]
+        number = min(unranked) if unranked else next(n for n in routing if n in rows)
+        return Statement.objects.get(pk=rows[number])
     counts = _statement_vote_counts(space)
-    pk = min(rows, key=lambda r: (counts.get(r[0], 0), r[1]))[0]
-    return Statement.objects.get(pk=pk)
+    number = min(rows, key=lambda n: (counts.get(rows[n], 0), n))
+    return Statement.objects.get(pk=rows[number])

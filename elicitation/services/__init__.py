@@ -3,23 +3,24 @@
 spaces (create, edit, phase), participants, statements (propose, seed),
 votes (the vote writers), preferences (pairwise comparisons, rankings),
 debate (arguments), moderation (statement/argument decisions, flags);
-common holds the refusal, the input rule and the decision-log writer.
+common holds the input rule and per-space counters; decisions the one
+writer of the public decision log (`decision_log_append`).
 Callers use `services.<entity>_<action>`; the names are re-exported here.
 
 Permission checks happen in the callers through `elicitation.selectors`
 (who may act); these services enforce the domain rules (what may happen):
 the space accepts input, the activity is on, the statement is accepted, the
 text is long enough, and so on. Rule violations raise `ValidationError`
-(bad input, keyed by field) or `Refused` (the space's state forbids it).
+(bad input, keyed by field) or an application error from `config.exceptions`
+(`Conflict`: the space's state forbids it; `Forbidden`: the activity is off).
 """
 
 from elicitation.services.common import (
     ACTIVITY_LABELS,
     MAX_STATEMENT_NUMBER,
-    REASON_MAX_LENGTH,
-    Refused,
 )
 from elicitation.services.debate import ARGUMENT_MIN_LENGTH, argument_post
+from elicitation.services.decisions import REASON_MAX_LENGTH, decision_log_append
 from elicitation.services.moderation import (
     FLAG_REASON_MAX_LENGTH,
     MODERATION_DECISIONS,
@@ -30,6 +31,15 @@ from elicitation.services.moderation import (
 )
 from elicitation.services.participants import new_anon_token, participant_get_or_create
 from elicitation.services.preferences import comparison_record, ranking_submit
+from elicitation.services.similarity import (
+    SimilarStatement,
+    SimilarStatements,
+    duplicate_clusters,
+    near_duplicates,
+    statement_merge,
+    statements_embed_missing,
+    statements_similar,
+)
 from elicitation.services.spaces import SPACE_FIELDS, space_create, space_set_phase, space_update
 from elicitation.services.statements import (
     DuplicateStatement,
@@ -55,15 +65,19 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "SPACE_FIELDS",
     "DuplicateStatement",
-    "Refused",
+    "SimilarStatement",
+    "SimilarStatements",
     "TokenVote",
     "TokenVoteInput",
     "VoteOutcome",
     "argument_moderate",
     "argument_post",
     "comparison_record",
+    "decision_log_append",
+    "duplicate_clusters",
     "flag_create",
     "flag_dismiss",
+    "near_duplicates",
     "new_anon_token",
     "participant_get_or_create",
     "ranking_submit",
@@ -71,9 +85,12 @@ __all__ = [
     "space_set_phase",
     "space_update",
     "statement_find_duplicate",
+    "statement_merge",
     "statement_moderate",
     "statement_propose",
     "statement_seed",
+    "statements_embed_missing",
+    "statements_similar",
     "vote_cast",
     "vote_store",
     "votes_cast_for_anon_tokens",

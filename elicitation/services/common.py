@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
 
-from communities.models import Membership
-from elicitation.models import Argument, ModerationAction, Space, Statement
+from config.exceptions import Conflict, Forbidden
+from elicitation.models import Space
 
-REASON_MAX_LENGTH = 1000
 # Statement numbers are PositiveIntegerFields: a larger number names no
 # statement, and the database overflows on it (the audit's 500s).
 MAX_STATEMENT_NUMBER = 2**31 - 1
@@ -22,18 +19,6 @@ def statement_number_in_range(number: int) -> bool:
 
 
 User = AbstractBaseUser
-
-
-class Refused(Exception):
-    """The space's state forbids the action (closed, outside its schedule, activity off).
-
-    `status` is the HTTP status callers should answer with.
-    """
-
-    def __init__(self, message: str, *, status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 ACTIVITY_LABELS = {
@@ -47,15 +32,21 @@ ACTIVITY_LABELS = {
 def _require_input(space: Space, activity: str | None = None) -> None:
     if not space.accepts_input():
         if space.phase == Space.Phase.CLOSED:
-            raise Refused("This space is closed; it accepts no new input.")
+            raise Conflict("This space is closed; it accepts no new input.", code="space_closed")
         if space.phase == Space.Phase.DRAFT:
-            raise Refused("This space is not open yet.")
+            raise Conflict("This space is not open yet.", code="space_not_open")
         now = timezone.now()
         if space.opens_at and now < space.opens_at:
-            raise Refused(f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.")
-        raise Refused("This space's schedule has ended; it accepts no new input.")
+            raise Conflict(
+                f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.", code="space_not_open"
+            )
+        raise Conflict(
+            "This space's schedule has ended; it accepts no new input.", code="space_closed"
+        )
     if activity and not getattr(space, f"{activity}_enabled"):
-        raise Refused(f"{ACTIVITY_LABELS[activity]} is switched off in this space.", status=403)
+        raise Forbidden(
+            f"{ACTIVITY_LABELS[activity]} is switched off in this space.", code="activity_off"
+        )
 
 
 def _next_counter(space_id: int, field: str) -> int:
@@ -68,41 +59,3 @@ def _next_counter(space_id: int, field: str) -> int:
     """
     Space.objects.filter(pk=space_id).update(**{field: F(field) + 1})
     return int(Space.objects.filter(pk=space_id).values_list(field, flat=True).get())
-
-
-def _actor_role(actor: Any, community_id: int) -> str:
-    if actor is None or not actor.is_authenticated:
-        return ""
-    return (
-        Membership.objects.filter(
-            user=actor, community_id=community_id, status=Membership.Status.ACTIVE
-        )
-        .values_list("role", flat=True)
-        .first()
-        or ""
-    )
-
-
-def _log(
-    *,
-    space: Space,
-    actor: Any,
-    action: str,
-    reason: str = "",
-    statement: Statement | None = None,
-    argument: Argument | None = None,
-    detail: dict[str, Any] | None = None,
-) -> ModerationAction:
-    entry = ModerationAction(
-        space=space,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_role=_actor_role(actor, space.community_id),
-        action=action,
-        statement=statement,
-        argument=argument,
-        reason=reason[:REASON_MAX_LENGTH],
-        detail=detail or {},
-    )
-    entry.full_clean(exclude=["space", "actor", "statement", "argument"])
-    entry.save()
-    return entry

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +15,7 @@ from elicitation.models import (
     Participant,
     Statement,
 )
-from elicitation.services.common import _log
+from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text
 
 FLAG_REASON_MAX_LENGTH = 500
@@ -59,7 +58,7 @@ def _moderation_transition(current: str, decision: str, reason: str) -> tuple[st
 def statement_moderate(
     *,
     statement: Statement,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     decision: str,
     reason: str = "",
     is_meta: bool | None = None,
@@ -81,7 +80,7 @@ def statement_moderate(
         Flag.objects.filter(statement=locked, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
-    _log(
+    decision_log_append(
         space=locked.space,
         actor=actor,
         action=action,
@@ -94,7 +93,7 @@ def statement_moderate(
 
 @transaction.atomic
 def argument_moderate(
-    *, argument: Argument, actor: Any, decision: str, reason: str = ""
+    *, argument: Argument, actor: User | AnonymousUser | None, decision: str, reason: str = ""
 ) -> Argument:
     """Approve, reject or restore an argument; logged publicly. The caller checked MODERATE."""
     reason = clean_text(reason)
@@ -108,7 +107,7 @@ def argument_moderate(
         Flag.objects.filter(argument=locked, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
-    _log(
+    decision_log_append(
         space=locked.statement.space,
         actor=actor,
         action=action,
@@ -155,7 +154,7 @@ def flag_create(
 
 
 @transaction.atomic
-def flag_dismiss(*, flag: Flag, actor: Any, reason: str = "") -> Flag:
+def flag_dismiss(*, flag: Flag, actor: User | AnonymousUser | None, reason: str = "") -> Flag:
     """Close a flag without removing its target; logged publicly. The caller checked MODERATE."""
     locked = (
         # Lock only the flag row: PostgreSQL cannot lock the nullable side of the joins.
@@ -169,7 +168,7 @@ def flag_dismiss(*, flag: Flag, actor: Any, reason: str = "") -> Flag:
     locked.save(update_fields=["resolved_at"])
     statement = locked.statement or (locked.argument.statement if locked.argument else None)
     assert statement is not None  # the check constraint guarantees one target
-    _log(
+    decision_log_append(
         space=statement.space,
         actor=actor,
         action=ModerationAction.Action.DISMISS_FLAG,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from communities.models import Community
 from elicitation.models import ModerationAction, Space
-from elicitation.services.common import _log
+from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text
 
 SPACE_FIELDS = (
@@ -26,6 +27,7 @@ SPACE_FIELDS = (
     "moderation",
     "participation",
     "ranking_size",
+    "trust_unsigned_xids",
     "min_voters",
 )
 
@@ -43,6 +45,7 @@ LOGGED_SETTINGS = (
     "participation",
     "ranking_size",
     "min_voters",
+    "trust_unsigned_xids",
 )
 
 
@@ -52,7 +55,7 @@ def _loggable(value: Any) -> Any:
 
 
 @transaction.atomic
-def space_create(*, community: Community, actor: Any, **fields: Any) -> Space:
+def space_create(*, community: Community, actor: User, **fields: Any) -> Space:
     """Create a draft space; the caller checked that `actor` may CREATE_SPACE."""
     unknown = set(fields) - set(SPACE_FIELDS)
     if unknown:
@@ -64,7 +67,7 @@ def space_create(*, community: Community, actor: Any, **fields: Any) -> Space:
 
 
 @transaction.atomic
-def space_update(*, space: Space, actor: Any, **fields: Any) -> Space:
+def space_update(*, space: Space, actor: User | AnonymousUser | None, **fields: Any) -> Space:
     """Change a space's settings (not its phase: see space_set_phase).
 
     A change of a setting in LOGGED_SETTINGS is logged publicly, one entry
@@ -86,7 +89,7 @@ def space_update(*, space: Space, actor: Any, **fields: Any) -> Space:
         if name in LOGGED_SETTINGS and before[name] != getattr(space, name)
     }
     if changes:
-        _log(
+        decision_log_append(
             space=space,
             actor=actor,
             action=ModerationAction.Action.SETTINGS,
@@ -95,7 +98,7 @@ def space_update(*, space: Space, actor: Any, **fields: Any) -> Space:
     return space
 
 
-def _request_final_analysis(space: Space, actor: Any) -> None:
+def _request_final_analysis(space: Space, actor: User | AnonymousUser | None) -> None:
     # Local import: the aggregation app imports elicitation's models, so
     # elicitation imports aggregation only where it needs it.
     from aggregation.services import run_request
@@ -110,7 +113,9 @@ def _request_final_analysis(space: Space, actor: Any) -> None:
 
 
 @transaction.atomic
-def space_set_phase(*, space: Space, phase: str, actor: Any, reason: str = "") -> Space:
+def space_set_phase(
+    *, space: Space, phase: str, actor: User | AnonymousUser | None, reason: str = ""
+) -> Space:
     """Move a space to `phase`, log it publicly, and ask for a final analysis on closing."""
     if phase not in Space.Phase.values:
         raise ValidationError(
@@ -125,7 +130,7 @@ def space_set_phase(*, space: Space, phase: str, actor: Any, reason: str = "") -
     locked.phase = phase
     locked.save(update_fields=["phase", "updated_at"])
     space.phase = phase
-    _log(
+    decision_log_append(
         space=locked,
         actor=actor,
         action=ModerationAction.Action.PHASE,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
 
+from config.exceptions import Conflict
 from elicitation.models import (
     STATEMENT_MAX_LENGTH,
     ModerationAction,
@@ -17,7 +19,13 @@ from elicitation.models import (
     Statement,
     VoteValue,
 )
-from elicitation.services.common import Refused, _log, _next_counter, _require_input
+from elicitation.services.common import _next_counter, _require_input
+from elicitation.services.decisions import decision_log_append
+from elicitation.services.similarity import (
+    SimilarStatements,
+    statement_embedding_store,
+    statements_similar,
+)
 from elicitation.services.votes import vote_store
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
@@ -27,20 +35,28 @@ from elicitation.text import (
     is_near_duplicate,
 )
 
+logger = logging.getLogger(__name__)
 
-class DuplicateStatement(ValidationError):
+
+class DuplicateStatement(Conflict):
     """A statement with the same or nearly the same text exists in the space."""
 
     def __init__(self, existing: Statement) -> None:
+        message = (
+            f"This says the same as statement #{existing.number}: “{existing.text}”. "
+            "Vote on that one instead."
+        )
         super().__init__(
-            {
-                "text": ValidationError(
-                    "This says the same as statement #%(number)s: “%(text)s”. "
-                    "Vote on that one instead.",
-                    code="duplicate",
-                    params={"number": existing.number, "text": existing.text},
-                )
-            }
+            message,
+            code="duplicate",
+            fields={"text": [message]},
+            extra={
+                "duplicate_of": {
+                    "number": existing.number,
+                    "text": existing.text,
+                    "url": existing.get_absolute_url(),
+                }
+            },
         )
         self.existing = existing
 
@@ -121,11 +137,19 @@ def _statement_create(
     return statement
 
 
-@transaction.atomic
 def statement_propose(
-    *, space: Space, participant: Participant, text: str, is_meta: bool = False
+    *,
+    space: Space,
+    participant: Participant,
+    text: str,
+    is_meta: bool = False,
+    distinct: bool = False,
 ) -> Statement:
     """A participant proposes a statement; pending under pre-moderation, else accepted.
+
+    Raises DuplicateStatement for the same text (spelling rules, always) and
+    SimilarStatements when accepted statements say the same by meaning,
+    unless the proposer confirmed it says something different (`distinct`).
 
     The author agrees with what they wrote (Pol.is's implied agree): the
     proposal stores their agree vote, with its history event at proposal
@@ -137,17 +161,36 @@ def statement_propose(
         if space.moderation == Space.Moderation.PRE
         else ModerationStatus.ACCEPTED
     )
-    statement = _statement_create(
-        space=space, text=text, author=participant, is_seed=False, is_meta=is_meta, status=status
-    )
-    vote_store(participant_id=participant.pk, statement_id=statement.pk, value=VoteValue.AGREE)
+    cleaned = _validated_statement_text(text)
+    # The spelling rules first: a copy is a "duplicate", never merely "similar".
+    duplicate = statement_find_duplicate(space=space, folded=fold_text(cleaned))
+    if duplicate is not None:
+        raise DuplicateStatement(duplicate)
+    # The model runs outside the transaction that locks the space's counter.
+    matches, vector = statements_similar(space=space, text=cleaned)
+    if matches and not distinct:
+        raise SimilarStatements(matches, space_id=space.pk)
+    with transaction.atomic():
+        statement = _statement_create(
+            space=space,
+            text=text,
+            author=participant,
+            is_seed=False,
+            is_meta=is_meta,
+            status=status,
+        )
+        if vector is not None:
+            statement_embedding_store(statement=statement, vector=vector)
+        vote_store(participant_id=participant.pk, statement_id=statement.pk, value=VoteValue.AGREE)
     return statement
 
 
-def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False) -> Statement:
+def statement_seed(
+    *, space: Space, actor: User | AnonymousUser | None, text: str, is_meta: bool = False
+) -> Statement:
     """A facilitator adds a seed statement (accepted at once, also in draft spaces)."""
     if space.phase == Space.Phase.CLOSED:
-        raise Refused("This space is closed; it accepts no new statements.")
+        raise Conflict("This space is closed; it accepts no new statements.", code="space_closed")
     with transaction.atomic():
         statement = _statement_create(
             space=space,
@@ -157,11 +200,29 @@ def statement_seed(*, space: Space, actor: Any, text: str, is_meta: bool = False
             is_meta=is_meta,
             status=ModerationStatus.ACCEPTED,
         )
-        _log(
+        decision_log_append(
             space=space,
             actor=actor,
             action=ModerationAction.Action.APPROVE,
             statement=statement,
             reason="Seed statement added by a facilitator.",
         )
+        _embed_later(space.pk)
     return statement
+
+
+def _embed_later(space_id: int) -> None:
+    """Have the worker embed the space's new statements once this transaction commits.
+
+    Best effort: with the broker down nothing is lost, since every analysis
+    run embeds what is still missing before it reads the space.
+    """
+    from elicitation.tasks import statements_embed
+
+    def send() -> None:
+        try:
+            statements_embed.delay(space_id)
+        except Exception:  # the broker is down; the next analysis run catches up
+            logger.warning("Could not queue the embedding of space %s's statements", space_id)
+
+    transaction.on_commit(send)

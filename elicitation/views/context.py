@@ -16,10 +16,10 @@ from elicitation.views.common import _can_participate, _login_url, _roles
 def _vote_context(
     request: HttpRequest, space: Space, participant: Any, error: str = ""
 ) -> dict[str, Any]:
-    result = selectors.latest_analysis_result(space=space)
+    routing = selectors.latest_routing(space=space)
     return {
         "space": space,
-        "statement": selectors.statement_next(space=space, participant=participant, result=result)
+        "statement": selectors.statement_next(space=space, participant=participant, routing=routing)
         if space.statements_enabled
         else None,
         "progress": selectors.vote_progress(space=space, participant=participant),

@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.models import Argument, ModerationStatus
 from elicitation.throttles import form_throttle
@@ -44,8 +46,8 @@ def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
             text=request.POST.get("text", ""),
             parent=parent,
         )
-    except services.Refused as exc:
-        error, status = exc.message, exc.status
+    except ApplicationError as exc:
+        error, status = exc.message, http_status(exc)
     except ValidationError as exc:
         error, status = "; ".join(_errors(exc)), 400
     else:

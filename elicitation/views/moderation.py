@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from communities.roles import Action
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.models import Argument, Flag, ModerationStatus, Space
+from elicitation.services.common import statement_number_in_range
 from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _errors, _participate, _roles, _space
 from elicitation.views.context import _int, statement_url
@@ -67,6 +69,7 @@ def moderation_queue(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
         {
             "space": space,
             "queue": selectors.moderation_queue(space=space),
+            "duplicate_clusters": services.duplicate_clusters(space=space),
             "tab": "moderation",
             **_roles(request, space),
         },
@@ -100,6 +103,41 @@ def statement_moderate(request: HtmxHttpRequest, space_id: int, number: int) -> 
         messages.success(request, f"Statement #{number}: {decision} recorded in the decision log.")
     back = request.POST.get("next", "")
     return redirect(back if back.startswith(f"/s/{space.pk}/") else _moderation_url(space))
+
+
+@login_required
+@require_POST
+def statement_merge(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
+    """Merge statement `number` into the one named by the form's `into`."""
+    space = selectors.space_get_for_user(
+        user=request.user, space_id=space_id, action=Action.MODERATE
+    )
+    source = selectors.statement_get_visible(
+        space=space, number=number, participant=None, moderator=True
+    )
+    into = request.POST.get("into", "")
+    if not into.isdigit() or not statement_number_in_range(int(into)):
+        messages.error(request, f"Statement #{number}: choose the statement to merge it into.")
+        return redirect(_moderation_url(space))
+    target = selectors.statement_get_visible(
+        space=space, number=int(into), participant=None, moderator=True
+    )
+    try:
+        carried = services.statement_merge(
+            space=space, source=source, target=target, actor=request.user
+        )
+    except ApplicationError as exc:
+        messages.error(request, f"Statement #{number}: {exc.message}")
+    except ValidationError as exc:
+        messages.error(request, f"Statement #{number}: " + "; ".join(_errors(exc)))
+    else:
+        messages.success(
+            request,
+            f"Statement #{number} merged into #{target.number}: {carried} vote"
+            f"{'' if carried == 1 else 's'} now count for #{target.number}; "
+            "the decision log records it.",
+        )
+    return redirect(_moderation_url(space))
 
 
 @login_required
@@ -159,11 +197,10 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             text=request.POST.get("text", ""),
             is_meta=request.POST.get("is_meta") == "on",
         )
-    except (ValidationError, services.Refused) as exc:
-        messages.error(
-            request,
-            exc.message if isinstance(exc, services.Refused) else "; ".join(_errors(exc)),
-        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(_errors(exc)))
     else:
         messages.success(request, f"Seed statement #{statement.number} added.")
     return redirect(_moderation_url(space))

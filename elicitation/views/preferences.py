@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.identity import find_participant
 from elicitation.models import Space
@@ -60,8 +62,8 @@ def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             reason=request.POST.get("reason", ""),
         )
         message = "Thank you, recorded." if created else "Updated your last answer."
-    except services.Refused as exc:
-        participant, error, status = None, exc.message, exc.status
+    except ApplicationError as exc:
+        participant, error, status = None, exc.message, http_status(exc)
     except ValidationError as exc:
         participant, error, status = None, "; ".join(_errors(exc)), 400
     participant = participant or find_participant(request, space)
@@ -117,8 +119,8 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         participant = identity.participant()
         services.ranking_submit(participant=participant, statement_numbers=numbers)
         message = "Your ranking is saved. You can change it until the space closes."
-    except services.Refused as exc:
-        error, status = exc.message, exc.status
+    except ApplicationError as exc:
+        error, status = exc.message, http_status(exc)
     except ValidationError as exc:
         error, status = "; ".join(_errors(exc)), 400
     if request.htmx or error:

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,13 @@ from django.views.decorators.vary import vary_on_headers
 from communities.roles import Action, role_allows
 from elicitation import selectors, services
 from elicitation.forms import SpaceForm
-from elicitation.identity import find_participant, remember_link, remember_xid
+from elicitation.identity import (
+    XID_SIGNATURE_FIELD,
+    find_participant,
+    remember_link,
+    remember_xid,
+    xid_secret,
+)
 from elicitation.models import Space
 from elicitation.views.common import HtmxHttpRequest, _errors, _space
 from elicitation.views.context import _space_page_context
@@ -49,6 +56,7 @@ def space_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_for_user(
         user=request.user, slug=slug, action=Action.CREATE_SPACE
     )
+    assert isinstance(request.user, User)  # login_required
     form = SpaceForm(request.POST or None, initial={"ranking_size": 5, "min_voters": 5})
     status = 200
     if request.method == "POST":
@@ -101,7 +109,12 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
     return render(
         request,
         "elicitation/space_form.html",
-        {"form": form, "community": space.community, "space": space},
+        {
+            "form": form,
+            "community": space.community,
+            "space": space,
+            "xid_secret": xid_secret(space),
+        },
         status=status,
     )
 
@@ -134,7 +147,10 @@ def space_join(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     url = space.get_absolute_url()
     xid = (request.GET.get("xid") or "").strip()
     if xid and space.participation == Space.Participation.LINK:
-        url += "?" + urlencode({"xid": xid})
+        signature = (request.GET.get(XID_SIGNATURE_FIELD) or "").strip()
+        url += "?" + urlencode(
+            {"xid": xid, XID_SIGNATURE_FIELD: signature} if signature else {"xid": xid}
+        )
     response = redirect(url)
     # The pages of the space (and their htmx requests) carry no token: this
     # grant is how they know, in a private community, that the visitor has the link.

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.identity import Identity, find_participant
 from elicitation.models import ModerationStatus, Space
@@ -27,15 +28,20 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
             space=space,
             participant=identity.participant(),
             text=text,
+            distinct=request.POST.get("distinct") == "1",
+        )
+    except services.SimilarStatements as exc:
+        similar = [
+            {**match, "percent": round(match["similarity"] * 100)} for match in exc.extra["similar"]
+        ]
+        return _propose_error(
+            request, space, identity, exc.message, http_status(exc), text, similar=similar
         )
     except services.DuplicateStatement as exc:
-        url = reverse(
-            "elicitation:statement",
-            kwargs={"space_id": space.pk, "number": exc.existing.number},
-        )
-        return _propose_error(request, space, identity, "; ".join(_errors(exc)), 409, text, url)
-    except services.Refused as exc:
-        return _propose_error(request, space, identity, exc.message, exc.status, text)
+        url = exc.existing.get_absolute_url()
+        return _propose_error(request, space, identity, exc.message, http_status(exc), text, url)
+    except ApplicationError as exc:
+        return _propose_error(request, space, identity, exc.message, http_status(exc), text)
     except ValidationError as exc:
         return _propose_error(request, space, identity, "; ".join(_errors(exc)), 400, text)
     if statement.status == ModerationStatus.PENDING:
@@ -61,12 +67,14 @@ def _propose_error(
     status: int,
     text: str,
     duplicate_url: str = "",
+    similar: list[dict[str, object]] | None = None,
 ) -> HttpResponseBase:
     context = {
         "space": space,
         "propose_error": error,
         "propose_text": text,
         "duplicate_url": duplicate_url,
+        "similar": similar or [],
         "accepts_input": space.accepts_input(),
     }
     if request.htmx:

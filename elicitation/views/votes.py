@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation import services
 from elicitation.identity import find_participant
 from elicitation.throttles import form_throttle
@@ -32,8 +34,8 @@ def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             statement_number=number if number is not None else request.POST.get("statement"),
             value=value if value is not None else request.POST.get("value"),
         )
-    except services.Refused as exc:
-        participant, error, status = None, exc.message, exc.status
+    except ApplicationError as exc:
+        participant, error, status = None, exc.message, http_status(exc)
     except ValidationError as exc:
         participant, error, status = None, "; ".join(_errors(exc)), 400
     if participant is None:

@@ -77,7 +77,12 @@ def test_without_a_version_the_latest_published_one_is_compared(
     assert body["b"]["version"] == 2
 
 
-def test_two_spaces_are_matched_by_their_text(client: Client) -> None:
+def test_without_the_embedding_model_two_spaces_are_matched_by_their_text(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aggregation.engine import embedding
+
+    monkeypatch.setattr(embedding, "available", lambda: False)
     one, other = SpaceFactory.create(), SpaceFactory.create()
     populate(one, seed=1)
     populate(other, seed=2, statements=6)
@@ -183,3 +188,31 @@ def test_the_comparison_page_shows_the_differences_and_offers_readable_versions(
     bad = client.get(url, {"a": "x", "b": "1"})
     assert bad.status_code == 400
     assert "First profile: expected a space id" in bad.content.decode()
+
+
+def test_two_spaces_are_matched_by_meaning_with_the_stored_embeddings(client: Client) -> None:
+    from elicitation.models import Statement
+    from tests.elicitation.similar_pairs import SAME
+
+    one, other = SpaceFactory.create(), SpaceFactory.create()
+    first = populate(one, seed=1, statements=6)
+    second = populate(other, seed=2, statements=6)
+    pairs = [SAME[i] for i in (0, 1, 3, 4, 5)]  # #2 is one the model misses
+    opposite = ("Voting should be possible online.", "Voting should not be possible online.")
+    texts_one = [a for a, _b in pairs] + [opposite[0]]
+    texts_two = [b for _a, b in pairs] + [opposite[1]]
+    for d, texts in ((first, texts_one), (second, texts_two)):
+        for statement, text in zip(d.statements, texts, strict=True):
+            Statement.objects.filter(pk=statement.pk).update(text=text)
+    published(one)
+    published(other)
+
+    body = client.get(API, {"a": str(one.pk), "b": str(other.pk)}).json()
+
+    assert body["matched_by"] == "meaning"
+    matched = {(p["a"]["text"], p["b"]["text"]) for p in body["pairs"]}
+    assert matched == set(pairs)
+    assert all(0.72 <= p["similarity"] <= 1 for p in body["pairs"])
+    # A statement and its negation are never matched.
+    assert [v["text"] for v in body["only_in_a"]] == [opposite[0]]
+    assert [v["text"] for v in body["only_in_b"]] == [opposite[1]]

@@ -346,3 +346,52 @@ def test_every_ai_format_of_an_imported_real_conversation(client: Client) -> Non
             pytest.approx(g["agree_rate"]) if g["agree_rate"] is not None else None
             for g in value["groups"]
         ]
+
+
+def test_a_facilitators_wording_of_a_principle_is_used_and_on_the_record(
+    client: Client, deliberation: Deliberation
+) -> None:
+    from aggregation import services
+    from aggregation.models import AnalysisRun
+    from elicitation.models import ModerationAction
+    from tests.aggregation.conftest import analysed
+
+    space = deliberation.space
+    facilitator = member_of(space, Role.FACILITATOR)
+    run: AnalysisRun = analysed(space)
+    draft = ValueProfile.objects.get(run=run)
+    agreed = next(
+        v for v in draft.content["values"] if v["classification"] in ("consensus", "bridging")
+    )
+    number = agreed["statement"]
+    editor = Client()
+    editor.force_login(facilitator)
+    wording = "Everyone here cares about this thing, and so should any model."
+
+    edited = editor.patch(
+        f"/api/v1/profiles/{draft.pk}/editorial/",
+        {"principles": {str(number): wording}},
+        content_type="application/json",
+    )
+    services.profile_publish(profile=draft, actor=facilitator)
+
+    assert edited.status_code == 200, edited.content
+    assert edited.json()["principle_wordings"] == {str(number): wording}
+    doc = export(client, space.pk, "constitution").json()
+    principle = next(p for p in doc["principles"] if p["source"]["statement"] == number)
+    assert principle["text"] == wording
+    assert principle["wording"] == "edited"
+    assert principle["statement_text"] == agreed["text"]
+    others = [p for p in doc["principles"] if p["source"]["statement"] != number]
+    assert all(p["wording"] == "as_written" for p in others)
+    profile_json = export(client, space.pk, "json").json()
+    value = next(v for v in profile_json["values"] if v["statement"] == number)
+    assert value["text"] == agreed["text"]
+    assert value["principle"] == {"text": wording}
+    entry = ModerationAction.objects.get(
+        space=space, action=ModerationAction.Action.REWORD_PRINCIPLE
+    )
+    assert entry.profile_version == 1
+    assert wording in entry.reason
+    assert entry.detail["statement_text"] == agreed["text"]
+    assert "edited by a facilitator" in export(client, space.pk, "constitution-md").content.decode()

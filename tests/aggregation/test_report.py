@@ -87,11 +87,13 @@ def test_the_report_has_every_section_in_reading_order(deliberation: Deliberatio
     ids = [s.attrs["id"] for s in tree.find_all("section", class_="report-section")]
     assert ids == [
         "overview",
+        "summary",
         "map",
         "consensus",
         "bridging",
         "divisive",
         "groups",
+        "topics",
         "uncertain",
         "choices",
         "activity",

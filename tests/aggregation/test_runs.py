@@ -2,14 +2,21 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from io import StringIO
 from typing import Any
+from unittest import mock
 
 import pytest
-from django.db import IntegrityError
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aggregation import analysis, services
+from aggregation.analysis import routing_order
 from aggregation.models import AnalysisRun, ValueProfile
+from elicitation import selectors
+from elicitation.models import Vote
 from tests.aggregation.conftest import analysed, celery_broker
 from tests.aggregation.data import Deliberation, cast_vote, populate
 from tests.factories import SpaceFactory
@@ -473,3 +480,59 @@ def test_the_beat_schedule_runs_auto_requests_and_the_reaper() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "aggregation.tasks.request_auto_runs" in tasks
     assert "aggregation.tasks.reap_stale_runs" in tasks
+
+
+def test_a_run_stores_the_routing_order_the_vote_card_reads_instead_of_the_result(
+    deliberation: Deliberation,
+) -> None:
+    run = analysed(deliberation.space)
+    assert run.result is not None
+    priorities = {int(n): p for n, p in run.result["priorities"].items()}
+    assert run.routing == routing_order(priorities)
+    assert sorted(run.routing) == list(range(1, 9))
+
+    person = deliberation.participants[0]
+    Vote.objects.filter(participant=person).delete()
+    with CaptureQueriesContext(connection) as captured:
+        statement = selectors.statement_next(
+            space=deliberation.space,
+            participant=person,
+            routing=selectors.latest_routing(space=deliberation.space),
+        )
+    assert statement is not None
+    assert statement.number == run.routing[0]
+    assert not any('"result"' in query["sql"] for query in captured.captured_queries)
+
+
+def test_analyze_space_runs_the_task_in_this_process_and_prints_the_stages(
+    deliberation: Deliberation,
+) -> None:
+    out = StringIO()
+    with mock.patch("aggregation.services.run_enqueue") as enqueue:
+        call_command("analyze_space", str(deliberation.space.pk), stdout=out)
+    enqueue.assert_not_called()  # no worker may claim it first
+    run = AnalysisRun.objects.get(space=deliberation.space)
+    assert run.status == AnalysisRun.Status.SUCCEEDED
+    assert run.trigger == AnalysisRun.Trigger.COMMAND
+    assert ValueProfile.objects.filter(run=run, status=ValueProfile.Status.DRAFT).exists()
+    text = out.getvalue()
+    assert f"Run {run.pk} of space {deliberation.space.pk} succeeded" in text
+    for stage in ("reading", "groups", "bridging", "bootstrap", "saving"):
+        assert stage in text
+
+
+def test_analyze_space_exits_non_zero_with_the_reason(
+    deliberation: Deliberation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(snapshot: Any, **kwargs: Any) -> Any:
+        raise ValueError("the engine broke")
+
+    monkeypatch.setattr(analysis, "analyze_snapshot", broken)
+    with pytest.raises(CommandError, match="failed: Failed in stage reading: ValueError"):
+        call_command("analyze_space", str(deliberation.space.pk), stdout=StringIO())
+    with pytest.raises(CommandError, match="No space with id 0"):
+        call_command("analyze_space", "0")
+    run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+    assert run is not None
+    with pytest.raises(CommandError, match=f"run {run.pk} is queued"):
+        call_command("analyze_space", str(deliberation.space.pk))

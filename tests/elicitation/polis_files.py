@@ -6,8 +6,9 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Required, TypedDict
 
-from elicitation import polis_io
+from elicitation import polis
 
 COMMENTS_HEADER = [
     "timestamp",
@@ -54,19 +55,28 @@ def votes_rows() -> list[list[object]]:
     ]
 
 
-def good_files() -> polis_io.PolisFiles:
+class Files(TypedDict, total=False):
+    """Export files as bytes, as space_import_polis keyword arguments."""
+
+    comments: Required[bytes]
+    votes: bytes | None
+    participants_votes: bytes | None
+    summary: bytes | None
+
+
+def good_files() -> Files:
     return {"comments": csv_bytes(comments_rows()), "votes": csv_bytes(votes_rows())}
 
 
-def read_folder(folder: Path) -> polis_io.PolisFiles:
+def read_folder(folder: Path) -> Files:
     """An export folder as service keyword arguments (absent files are None)."""
 
     def read(name: str) -> bytes | None:
         return (folder / name).read_bytes() if (folder / name).exists() else None
 
     return {
-        "comments": (folder / polis_io.COMMENTS).read_bytes(),
-        "votes": read(polis_io.VOTES),
-        "participants_votes": read(polis_io.PARTICIPANTS_VOTES),
-        "summary": read(polis_io.SUMMARY),
+        "comments": (folder / polis.COMMENTS).read_bytes(),
+        "votes": read(polis.VOTES),
+        "participants_votes": read(polis.PARTICIPANTS_VOTES),
+        "summary": read(polis.SUMMARY),
     }

@@ -8,6 +8,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from communities.roles import Role
+from elicitation.identity import xid_signature
 from elicitation.models import (
     Argument,
     Comparison,
@@ -100,12 +101,9 @@ def test_a_forged_token_gets_a_new_identity_not_someone_elses(api: APIClient, sp
 def test_an_xid_in_the_body_maps_the_embedding_sites_user(api: APIClient, space: Space) -> None:
     StatementFactory.create(space=space, number=1)
     StatementFactory.create(space=space, number=2)
-    APIClient().post(
-        f"{base(space)}/votes/", {"statement": 1, "value": 1, "xid": "u-9"}, format="json"
-    )
-    APIClient().post(
-        f"{base(space)}/votes/", {"statement": 2, "value": 1, "xid": "u-9"}, format="json"
-    )
+    signed = {"xid": "u-9", "xid_sig": xid_signature(space, "u-9")}
+    APIClient().post(f"{base(space)}/votes/", {"statement": 1, "value": 1, **signed}, format="json")
+    APIClient().post(f"{base(space)}/votes/", {"statement": 2, "value": 1, **signed}, format="json")
     participant = Participant.objects.get()
     assert participant.xid == "u-9"
     assert participant.votes.count() == 2
@@ -457,8 +455,9 @@ def test_moderators_work_the_queue_over_the_api(
 def test_joining_twice_with_the_same_xid_finds_the_same_participant(
     api: APIClient, space: Space
 ) -> None:
-    first = api.post(f"{base(space)}/participants/", {"xid": "site-1"}, format="json")
-    second = APIClient().post(f"{base(space)}/participants/", {"xid": "site-1"}, format="json")
+    signed = {"xid": "site-1", "xid_sig": xid_signature(space, "site-1")}
+    first = api.post(f"{base(space)}/participants/", signed, format="json")
+    second = APIClient().post(f"{base(space)}/participants/", signed, format="json")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.data["number"] == second.data["number"]
 

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from communities.models import Community, Membership
 from communities.roles import Role
-from elicitation.identity import link_cookie_name, sign_token
+from elicitation.identity import link_cookie_name, sign_token, xid_signature
 from elicitation.models import (
     Argument,
     Comparison,
@@ -386,9 +386,10 @@ def test_through_the_link_a_logged_in_non_member_votes_as_themselves(
 def test_an_embedding_site_passes_the_link_and_its_user_id_in_the_iframe_url(
     client: Client, link_space: Space
 ) -> None:
-    joined = client.get(join_url(link_space) + "?xid=ext-42")
+    signature = xid_signature(link_space, "ext-42")
+    joined = client.get(join_url(link_space) + f"?xid=ext-42&xid_sig={signature}")
     assert joined.status_code == 302
-    assert joined["Location"] == link_space.get_absolute_url() + "?xid=ext-42"
+    assert joined["Location"] == link_space.get_absolute_url() + f"?xid=ext-42&xid_sig={signature}"
     assert client.get(joined["Location"]).status_code == 200
     response = client.post(page("vote", link_space), {"statement": 1, "value": 1}, headers=HX)
     assert response.status_code == 200
@@ -509,6 +510,7 @@ def test_over_the_api_an_embedding_sites_server_votes_for_its_users_with_the_lin
         api_url(link_space, "votes/"),
         {"statement": 1, "value": 1, "xid": "ext-9"},
         format="json",
+        HTTP_X_XID_SIGNATURE=xid_signature(link_space, "ext-9"),
         **link,
     )
     assert voted.status_code == 201

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from communities.models import Community
 from communities.roles import Role
-from elicitation import polis_io
+from elicitation import polis
 from elicitation.models import Space
 from tests.elicitation.polis_files import good_files
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
@@ -69,21 +69,21 @@ def test_the_checkbox_is_not_offered_before_a_duplicate_is_found() -> None:
 
 def test_the_same_export_in_another_community_is_not_a_duplicate() -> None:
     first, second = CommunityFactory.create(), CommunityFactory.create()
-    polis_io.space_import_polis(community=first, actor=None, **good_files())
+    polis.space_import_polis(community=first, actor=None, **good_files())
 
-    polis_io.space_import_polis(community=second, actor=None, **good_files())
+    polis.space_import_polis(community=second, actor=None, **good_files())
 
     assert Space.objects.filter(community=second).count() == 1
 
 
 def test_a_changed_comment_is_another_conversation() -> None:
     community = CommunityFactory.create()
-    polis_io.space_import_polis(community=community, actor=None, **good_files())
+    polis.space_import_polis(community=community, actor=None, **good_files())
     files = good_files()
     files["comments"] = files["comments"].replace(b"Rivers", b"Streams", 1)
     assert files["comments"] != good_files()["comments"]
 
-    polis_io.space_import_polis(community=community, actor=None, **files)
+    polis.space_import_polis(community=community, actor=None, **files)
 
     assert Space.objects.filter(community=community).count() == 2
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError
 
 from communities.models import Community
 from communities.roles import Role
-from elicitation import polis_io
+from elicitation import polis
 from elicitation.models import (
     ModerationAction,
     ModerationStatus,
@@ -20,6 +20,7 @@ from elicitation.models import (
     Vote,
     VoteEvent,
 )
+from elicitation.polis import importer
 from tests.elicitation.polis_files import (
     COMMENTS_HEADER,
     comments_rows,
@@ -44,7 +45,7 @@ def test_it_imports_statements_participants_history_and_moderation_into_a_new_sp
     community = CommunityFactory.create()
     MembershipFactory.create(user=user, community=community, role=Role.FACILITATOR)
 
-    space = polis_io.space_import_polis(
+    space = polis.space_import_polis(
         community=community, actor=user, title="Rivers", **good_files()
     )
 
@@ -98,13 +99,13 @@ def test_it_takes_the_title_question_and_description_from_summary_csv() -> None:
     )
     files = good_files()
     files["summary"] = summary
-    space = polis_io.space_import_polis(community=community, actor=None, **files)
+    space = polis.space_import_polis(community=community, actor=None, **files)
     assert space.title == "Clean rivers"
     assert space.question == "Clean rivers"
     assert space.description == "What should we do?\nTell us."
     assert space.slug == "clean-rivers"
     # A second copy, confirmed, gets a slug of its own.
-    again = polis_io.space_import_polis(community=community, actor=None, second_copy=True, **files)
+    again = polis.space_import_polis(community=community, actor=None, second_copy=True, **files)
     assert again.slug == "clean-rivers-2"
 
 
@@ -118,7 +119,7 @@ def test_it_imports_latest_votes_and_xids_from_participants_votes_csv_alone() ->
             [5, "ext-b", "", 0, 0, "", "", ""],
         ]
     )
-    space = polis_io.space_import_polis(
+    space = polis.space_import_polis(
         community=community,
         actor=None,
         comments=csv_bytes(comments_rows()),
@@ -240,8 +241,8 @@ def test_it_refuses_a_malformed_file_naming_file_line_and_column_and_saves_nothi
     files: dict[str, bytes | None] = {**good_files(), **changes}  # type: ignore[dict-item]
     before = _counts()
 
-    with pytest.raises(polis_io.PolisFormatError) as caught:
-        polis_io.space_import_polis(
+    with pytest.raises(polis.PolisFormatError) as caught:
+        polis.space_import_polis(
             community=community,
             actor=None,
             comments=files.get("comments") or b"",
@@ -261,16 +262,16 @@ def test_a_failure_while_writing_leaves_no_partial_space(
 ) -> None:
     community = CommunityFactory.create()
     before = _counts()
-    real_insert = polis_io._insert_vote_rows
+    real_insert = importer.insert_vote_rows
 
-    def insert_then_fail(model: type[Vote] | type[VoteEvent], rows: list) -> None:
-        real_insert(model, rows)
+    def insert_then_fail(model: type[Vote] | type[VoteEvent], **columns: Any) -> None:
+        real_insert(model, **columns)
         if model is Vote:
             raise IntegrityError("simulated failure after the vote events were written")
 
-    monkeypatch.setattr(polis_io, "_insert_vote_rows", insert_then_fail)
+    monkeypatch.setattr(importer, "insert_vote_rows", insert_then_fail)
     with pytest.raises(IntegrityError):
-        polis_io.space_import_polis(community=community, actor=None, **good_files())
+        polis.space_import_polis(community=community, actor=None, **good_files())
     assert _counts() == before
     assert Community.objects.filter(pk=community.pk).exists()
 
@@ -282,20 +283,20 @@ def test_the_export_costs_the_same_few_queries_whatever_the_size_of_the_space(
     from tests.requirements import polis_folder
 
     community = CommunityFactory.create()
-    small = polis_io.space_import_polis(community=community, actor=None, **good_files())
-    large = polis_io.space_import_polis(
+    small = polis.space_import_polis(community=community, actor=None, **good_files())
+    large = polis.space_import_polis(
         community=community, actor=None, **read_folder(polis_folder("brexit-consensus"))
     )
     for space in (small, large):
         with django_assert_max_num_queries(5):
-            polis_io.polis_export_files(space=space)
+            polis.polis_export_files(space=space)
 
 
 def test_a_proposal_repeating_an_imported_comment_is_refused_as_a_duplicate() -> None:
     from elicitation import services
 
     community = CommunityFactory.create()
-    space = polis_io.space_import_polis(community=community, actor=None, **good_files())
+    space = polis.space_import_polis(community=community, actor=None, **good_files())
     space.phase = Space.Phase.OPEN
     space.save(update_fields=["phase"])
     participant = Participant.objects.get(space=space, number=3)

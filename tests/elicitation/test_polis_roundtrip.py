@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from elicitation import polis_io
+from elicitation import polis
 from elicitation.models import Statement
 from tests.elicitation.polis_files import read_folder
 from tests.factories import CommunityFactory
@@ -63,12 +63,12 @@ def test_import_then_export_gives_back_the_same_votes_comments_and_history(name:
     assert votes is not None
     community = CommunityFactory.create()
 
-    space = polis_io.space_import_polis(community=community, actor=None, **source)
-    exported = polis_io.polis_export_files(space=space)
+    space = polis.space_import_polis(community=community, actor=None, **source)
+    exported = polis.polis_export_files(space=space)
 
-    assert _latest_votes(exported[polis_io.PARTICIPANTS_VOTES]) == _latest_votes(participants_votes)
-    assert _comments(exported[polis_io.COMMENTS]) == _comments(source["comments"])
-    assert _history(exported[polis_io.VOTES]) == _history(votes)
+    assert _latest_votes(exported[polis.PARTICIPANTS_VOTES]) == _latest_votes(participants_votes)
+    assert _comments(exported[polis.COMMENTS]) == _comments(source["comments"])
+    assert _history(exported[polis.VOTES]) == _history(votes)
     assert Statement.objects.filter(space=space).count() == len(_comments(source["comments"]))
 
 
@@ -77,23 +77,23 @@ def test_import_then_export_gives_back_the_same_votes_comments_and_history(name:
 @pytest.mark.parametrize("name", ["15-per-hour-seattle", "bg2050-volunteers"])
 def test_an_export_imports_back_into_a_space_that_exports_identically(name: str) -> None:
     community = CommunityFactory.create()
-    space = polis_io.space_import_polis(
+    space = polis.space_import_polis(
         community=community, actor=None, **read_folder(polis_folder(name))
     )
-    exported = polis_io.polis_export_files(space=space)
+    exported = polis.polis_export_files(space=space)
 
-    again = polis_io.space_import_polis(
+    again = polis.space_import_polis(
         community=community,
         actor=None,
-        comments=exported[polis_io.COMMENTS],
-        votes=exported[polis_io.VOTES],
-        participants_votes=exported[polis_io.PARTICIPANTS_VOTES],
-        summary=exported[polis_io.SUMMARY],
+        comments=exported[polis.COMMENTS],
+        votes=exported[polis.VOTES],
+        participants_votes=exported[polis.PARTICIPANTS_VOTES],
+        summary=exported[polis.SUMMARY],
         second_copy=True,  # the same conversation, on purpose
     )
 
     assert again.title == space.title
-    assert polis_io.polis_export_files(space=again) == exported
+    assert polis.polis_export_files(space=again) == exported
 
 
 def test_import_from_participants_votes_alone_gives_the_same_latest_votes() -> None:
@@ -102,11 +102,11 @@ def test_import_from_participants_votes_alone_gives_the_same_latest_votes() -> N
     participants_votes = source["participants_votes"]
     assert participants_votes is not None
     community = CommunityFactory.create()
-    space = polis_io.space_import_polis(
+    space = polis.space_import_polis(
         community=community,
         actor=None,
         comments=source["comments"],
         participants_votes=participants_votes,
     )
-    exported = polis_io.polis_export_files(space=space)
-    assert _latest_votes(exported[polis_io.PARTICIPANTS_VOTES]) == _latest_votes(participants_votes)
+    exported = polis.polis_export_files(space=space)
+    assert _latest_votes(exported[polis.PARTICIPANTS_VOTES]) == _latest_votes(participants_votes)

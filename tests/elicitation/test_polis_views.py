@@ -13,7 +13,7 @@ from django.urls import reverse
 from aggregation.models import AnalysisRun
 from communities.models import Community, Membership
 from communities.roles import Role
-from elicitation import polis_io
+from elicitation import polis
 from elicitation.models import ModerationAction, Space, Statement, Vote, VoteEvent
 from tests.elicitation.polis_files import (
     comments_rows,
@@ -210,7 +210,7 @@ def test_a_private_community_is_hidden_from_outsiders_and_anonymous_users_must_l
 
 
 def _imported_space(community: Community) -> Space:
-    return polis_io.space_import_polis(community=community, actor=None, **good_files())
+    return polis.space_import_polis(community=community, actor=None, **good_files())
 
 
 def _zip_files(content: bytes) -> dict[str, bytes]:
@@ -296,7 +296,7 @@ def test_exports_hold_no_usernames_emails_account_ids_or_xids() -> None:
     wide = csv_bytes(
         [["participant", "xid", "0", "1", "2"], [0, "embed-xid-777", 1, "", ""], [1, "", -1, 1, ""]]
     )
-    space = polis_io.space_import_polis(
+    space = polis.space_import_polis(
         community=community,
         actor=user,
         comments=csv_bytes(comments_rows()),

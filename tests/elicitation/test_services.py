@@ -9,6 +9,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from aggregation.analysis import routing_order
+from config.api_errors import http_status
+from config.exceptions import Conflict, Forbidden
 from elicitation import selectors, services
 from elicitation.models import (
     Comparison,
@@ -26,8 +29,8 @@ from tests.factories import SpaceFactory, StatementFactory
 pytestmark = pytest.mark.django_db
 
 
-def _next_number(space: Space, participant: Participant, result: Any = None) -> int | None:
-    statement = selectors.statement_next(space=space, participant=participant, result=result)
+def _next_number(space: Space, participant: Participant, routing: Any = ()) -> int | None:
+    statement = selectors.statement_next(space=space, participant=participant, routing=routing)
     return statement.number if statement else None
 
 
@@ -150,14 +153,14 @@ def test_html_is_stored_as_plain_text(space: Space) -> None:
 def test_a_closed_or_out_of_schedule_space_accepts_no_input(space: Space) -> None:
     participant = _participant(space)
     space.phase = Space.Phase.CLOSED
-    with pytest.raises(services.Refused, match="closed"):
+    with pytest.raises(Conflict, match="closed"):
         services.statement_propose(
             space=space, participant=participant, text="A fine statement here"
         )
     space.phase = Space.Phase.OPEN
     space.closes_at = timezone.now() - timedelta(minutes=1)
     space.opens_at = timezone.now() - timedelta(days=1)
-    with pytest.raises(services.Refused, match="schedule has ended"):
+    with pytest.raises(Conflict, match="schedule has ended"):
         services.statement_propose(
             space=space, participant=participant, text="A fine statement here"
         )
@@ -166,11 +169,11 @@ def test_a_closed_or_out_of_schedule_space_accepts_no_input(space: Space) -> Non
 
 def test_a_switched_off_activity_is_refused_with_403(space: Space) -> None:
     space.pairwise_enabled = False
-    with pytest.raises(services.Refused) as caught:
+    with pytest.raises(Forbidden) as caught:
         services.comparison_record(
             participant=_participant(space), statement_a=1, statement_b=2, choice="a"
         )
-    assert caught.value.status == 403
+    assert http_status(caught.value) == 403
 
 
 def test_changing_a_vote_keeps_history_and_replays_change_nothing(space: Space) -> None:
@@ -227,13 +230,18 @@ def test_next_statement_follows_the_analysis_priorities_with_a_stable_tie_break(
 ) -> None:
     for n in (1, 2, 3, 4):
         StatementFactory.create(space=space, number=n)
-    result = {"priorities": {"1": 0.5, "2": 3.0, "3": 3.0, "4": 1.0}}
+    routing = routing_order({1: 0.5, 2: 3.0, 3: 3.0, 4: 1.0})
+    assert routing == [2, 3, 4, 1]
     me = _participant(space)
-    assert _next_number(space, me, result) == 2
+    assert _next_number(space, me, routing) == 2
     services.vote_cast(participant=me, statement_number=2, value=1)
-    assert _next_number(space, me, result) == 3
+    assert _next_number(space, me, routing) == 3
     services.vote_cast(participant=me, statement_number=3, value=1)
-    assert _next_number(space, me, result) == 4
+    assert _next_number(space, me, routing) == 4
+    # Statements newer than the analysis come first, lowest number first.
+    StatementFactory.create(space=space, number=9)
+    StatementFactory.create(space=space, number=7)
+    assert _next_number(space, me, routing) == 7
 
 
 def test_pairs_prefer_little_compared_statements_and_never_repeat_the_last_pair(

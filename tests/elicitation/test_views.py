@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from communities.models import Community
 from communities.roles import Role
+from elicitation.identity import xid_signature
 from elicitation.models import (
     Argument,
     Comparison,
@@ -421,10 +422,12 @@ def test_members_cannot_create_spaces_and_drafts_stay_hidden(
 
 def test_the_link_url_leads_to_the_space_and_keeps_an_xid(client: Client, space: Space) -> None:
     StatementFactory.create(space=space, number=1)
+    signature = xid_signature(space, "ext-42")
     response = client.get(
-        reverse("elicitation:join", kwargs={"token": space.link_token}) + "?xid=ext-42"
+        reverse("elicitation:join", kwargs={"token": space.link_token})
+        + f"?xid=ext-42&xid_sig={signature}"
     )
-    assert response["Location"] == space.get_absolute_url() + "?xid=ext-42"
+    assert response["Location"] == space.get_absolute_url() + f"?xid=ext-42&xid_sig={signature}"
     client.get(response["Location"])
     client.post(url("vote", space), {"statement": 1, "value": 1})
     assert Participant.objects.get().xid == "ext-42"

@@ -135,3 +135,18 @@ def test_an_unknown_era_fails_with_the_list_of_eras(tmp_path: Path) -> None:
             "2015",
         )
     assert not (tmp_path / "x.json").exists()
+
+
+def test_auto_dates_an_export_without_vote_times_by_its_comments(tmp_path: Path) -> None:
+    source = BIODIVERSITY.parent / "brexit-consensus"
+    require_data(source)
+    folder = tmp_path / "brexit-without-votes"
+    folder.mkdir()
+    for name in ("comments.csv", "participants-votes.csv"):
+        (folder / name).write_bytes((source / name).read_bytes())
+    out = tmp_path / "out.json"
+    call_command("analyze_polis", str(folder), "--out", str(out), "--polis-rules", "auto")
+    rules = json.loads(out.read_text())["polis_rules"]
+    assert rules["era"] == "2017-04-14"
+    assert "last comment" in rules["why"]
+    assert "no vote times" in rules["why"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aggregation.engine.polis import PolisResult, analyze_votes, result_to_dict
-from aggregation.engine.polis_io import PolisExportError, read_polis_export
+from aggregation.engine.polis_io import PolisFormatError, read_polis_export
 from aggregation.engine.votes import EngineInputError
 
 
@@ -102,7 +102,12 @@ def test_duplicated_rows_change_nothing() -> None:
     assert once == twice
 
 
-def _export(tmp_path: Path, votes: str, comments: str = "comment-id,moderated\n0,1\n1,1\n") -> Path:
+COMMENTS_HEADER = "timestamp,comment-id,author-id,moderated,comment-body"
+
+
+def _export(
+    tmp_path: Path, votes: str, comments: str = f"{COMMENTS_HEADER}\n1,0,,1,A\n1,1,,1,B\n"
+) -> Path:
     (tmp_path / "comments.csv").write_text(comments)
     (tmp_path / "votes.csv").write_text(votes)
     return tmp_path
@@ -110,40 +115,45 @@ def _export(tmp_path: Path, votes: str, comments: str = "comment-id,moderated\n0
 
 def test_malformed_vote_value_names_file_line_and_column(tmp_path: Path) -> None:
     folder = _export(tmp_path, "timestamp,comment-id,voter-id,vote\n1,0,0,1\n2,1,0,agree\n")
-    with pytest.raises(PolisExportError, match=r"votes\.csv, line 3, column vote: 'agree'"):
+    with pytest.raises(
+        PolisFormatError,
+        match=r"votes\.csv, line 3, column 4 \(vote\): 'agree' is not a whole number",
+    ):
         read_polis_export(folder)
 
 
 def test_out_of_range_vote_in_csv_is_rejected(tmp_path: Path) -> None:
     folder = _export(tmp_path, "timestamp,comment-id,voter-id,vote\n1,0,0,5\n")
-    with pytest.raises(PolisExportError, match="line 2, column vote: vote 5"):
+    with pytest.raises(PolisFormatError, match=r"line 2, column 4 \(vote\): vote '5'"):
         read_polis_export(folder)
 
 
 def test_missing_column_and_extra_fields_are_reported(tmp_path: Path) -> None:
     folder = _export(tmp_path, "timestamp,comment-id,vote\n1,0,1\n")
-    with pytest.raises(PolisExportError, match="line 1: missing column"):
+    with pytest.raises(PolisFormatError, match="line 1, column voter-id: missing column"):
         read_polis_export(folder)
     folder = _export(tmp_path, "timestamp,comment-id,voter-id,vote\n1,0,0,1,9\n")
-    with pytest.raises(PolisExportError, match="line 2: more fields"):
+    with pytest.raises(PolisFormatError, match="line 2, column 5: 5 fields where the header has 4"):
         read_polis_export(folder)
 
 
 def test_bad_comments_file_and_missing_votes_are_reported(tmp_path: Path) -> None:
     folder = _export(
-        tmp_path, "timestamp,comment-id,voter-id,vote\n", "comment-id,moderated\nx,1\n"
+        tmp_path, "timestamp,comment-id,voter-id,vote\n", f"{COMMENTS_HEADER}\n1,x,,1,A\n"
     )
-    with pytest.raises(PolisExportError, match=r"comments\.csv, line 2, column comment-id"):
+    with pytest.raises(
+        PolisFormatError, match=r"comments\.csv, line 2, column 2 \(comment-id\): 'x' is not"
+    ):
         read_polis_export(folder)
     (tmp_path / "votes.csv").unlink()
-    (tmp_path / "comments.csv").write_text("comment-id,moderated\n0,1\n")
-    with pytest.raises(PolisExportError, match=r"neither votes\.csv nor participants-votes\.csv"):
+    (tmp_path / "comments.csv").write_text(f"{COMMENTS_HEADER}\n1,0,,1,A\n")
+    with pytest.raises(PolisFormatError, match=r"neither votes\.csv nor participants-votes\.csv"):
         read_polis_export(folder)
 
 
 def test_participants_votes_csv_is_read_when_there_is_no_history(tmp_path: Path) -> None:
     (tmp_path / "comments.csv").write_text(
-        "comment-id,moderated,is-meta\n0,1,false\n1,-1,false\n2,1,true\n"
+        f"{COMMENTS_HEADER},is-meta\n1,0,,1,A,false\n1,1,,-1,B,false\n1,2,,1,C,true\n"
     )
     (tmp_path / "participants-votes.csv").write_text(
         "participant,group-id,n-comments,0,1,2\n5,,0,1,-1,\n7,,0,,,\n"

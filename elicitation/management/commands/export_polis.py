@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from elicitation import polis_io
 from elicitation.models import Space
+from elicitation.polis.folders import space_export_polis_folder
 
 
 class Command(BaseCommand):
@@ -28,8 +28,5 @@ class Command(BaseCommand):
         out: Path = options["out_dir"]
         if out.exists() and not out.is_dir():
             raise CommandError(f"{out} exists and is not a folder")
-        out.mkdir(parents=True, exist_ok=True)
-        files = polis_io.polis_export_files(space=space)
-        for name, content in files.items():
-            (out / name).write_bytes(content)
-        self.stdout.write(f"Wrote {', '.join(sorted(files))} of space {space.pk} to {out}")
+        names = space_export_polis_folder(space=space, out=out)
+        self.stdout.write(f"Wrote {', '.join(names)} of space {space.pk} to {out}")

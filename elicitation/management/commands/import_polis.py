@@ -9,31 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from communities.models import Community
-from elicitation import polis_io
-
-
-def read_export_folder(folder: Path) -> polis_io.PolisFiles:
-    """The export's files as service arguments; absent optional files are None."""
-    if not folder.is_dir():
-        raise CommandError(f"{folder} is not a folder")
-
-    def read(name: str) -> bytes | None:
-        path = folder / name
-        return path.read_bytes() if path.is_file() else None
-
-    comments = read(polis_io.COMMENTS)
-    if comments is None:
-        raise CommandError(f"{folder} has no {polis_io.COMMENTS}")
-    if read(polis_io.VOTES) is None and read(polis_io.PARTICIPANTS_VOTES) is None:
-        raise CommandError(
-            f"{folder} has neither {polis_io.VOTES} nor {polis_io.PARTICIPANTS_VOTES}"
-        )
-    return {
-        "comments": comments,
-        "votes": read(polis_io.VOTES),
-        "participants_votes": read(polis_io.PARTICIPANTS_VOTES),
-        "summary": read(polis_io.SUMMARY),
-    }
+from elicitation.polis import PolisFormatError
+from elicitation.polis.folders import space_import_polis_folder
+from elicitation.polis.importer import DuplicateImport
 
 
 class Command(BaseCommand):
@@ -64,18 +42,17 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=options["actor"]).first()
             if actor is None:
                 raise CommandError(f"No user named {options['actor']!r}")
-        files = read_export_folder(options["path"])
         try:
-            space = polis_io.space_import_polis(
+            space = space_import_polis_folder(
+                folder=options["path"],
                 community=community,
                 actor=actor,
                 title=options["title"],
                 second_copy=options["second_copy"],
-                **files,
             )
-        except polis_io.PolisFormatError as exc:
+        except PolisFormatError as exc:
             raise CommandError(f"Nothing imported. {exc}") from None
-        except polis_io.DuplicateImport as exc:
+        except DuplicateImport as exc:
             raise CommandError(f"{exc} (--second-copy)") from None
         detail = space.decisions.get().detail
         self.stdout.write(

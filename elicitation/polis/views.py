@@ -12,11 +12,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from aggregation.engine.polis_csv import PolisFormatError
 from communities.roles import Action, role_allows
 from communities.selectors import community_get_visible, membership_for
-from elicitation import polis_io
-from elicitation.forms_polis import FIELD_FOR_FILE, PolisImportForm
 from elicitation.models import Space
+from elicitation.polis.exporter import polis_export_folder_name, polis_export_zip
+from elicitation.polis.forms import FIELD_FOR_FILE, PolisImportForm
+from elicitation.polis.importer import DuplicateImport, space_import_polis
 from elicitation.selectors import space_get_for_user
 
 TEMPLATE = "elicitation/polis_import.html"
@@ -39,16 +41,16 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         form = PolisImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                space = polis_io.space_import_polis(
+                space = space_import_polis(
                     community=community,
                     actor=request.user,  # type: ignore[arg-type]  # login_required
                     title=form.cleaned_data["title"],
                     second_copy=bool(form.cleaned_data.get("second_copy")),
-                    **form.file_bytes(),
+                    **form.export_files(),
                 )
-            except polis_io.PolisFormatError as exc:
+            except PolisFormatError as exc:
                 form.add_error(FIELD_FOR_FILE.get(exc.file, None), f"Nothing imported. {exc}")
-            except polis_io.DuplicateImport as exc:
+            except DuplicateImport as exc:
                 form = PolisImportForm(request.POST, request.FILES, offer_second_copy=True)
                 form.is_valid()
                 form.add_error(None, str(exc))
@@ -76,7 +78,7 @@ def polis_export(request: HttpRequest, space_id: int) -> HttpResponse:
 
 
 def polis_zip_response(space: Space) -> HttpResponse:
-    response = HttpResponse(polis_io.polis_export_zip(space=space), content_type="application/zip")
-    name = polis_io.polis_export_folder_name(space)
+    response = HttpResponse(polis_export_zip(space=space), content_type="application/zip")
+    name = polis_export_folder_name(space)
     response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return response

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from elicitation import polis_io
+from aggregation.engine.polis_csv import (
+    COMMENTS,
+    PARTICIPANTS_VOTES,
+    SUMMARY,
+    VOTES,
+    PolisFiles,
+)
 
 # Larger than any real export we know (vTaiwan's votes.csv is about 3 MB),
 # small enough that a mistaken upload cannot tie up a worker.
@@ -15,10 +21,10 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # Which form field a PolisFormatError about a file belongs next to.
 FIELD_FOR_FILE = {
-    polis_io.COMMENTS: "comments",
-    polis_io.VOTES: "votes",
-    polis_io.PARTICIPANTS_VOTES: "participants_votes",
-    polis_io.SUMMARY: "summary",
+    COMMENTS: "comments",
+    VOTES: "votes",
+    PARTICIPANTS_VOTES: "participants_votes",
+    SUMMARY: "summary",
 }
 
 
@@ -81,16 +87,19 @@ class PolisImportForm(forms.Form):
             self.add_error("votes", "Upload votes.csv or participants-votes.csv (or both).")
         return data
 
-    def file_bytes(self) -> polis_io.PolisFiles:
-        """The uploads as the import service's keyword arguments."""
+    def export_files(self) -> PolisFiles:
+        """The uploads as the import service's keyword arguments, read as streams."""
 
-        def read(name: str) -> bytes | None:
+        def stream(name: str) -> IO[bytes] | None:
             upload: UploadedFile | None = self.cleaned_data.get(name)
-            return upload.read() if upload is not None else None
+            if upload is None:
+                return None
+            upload.seek(0)
+            return upload.file
 
         return {
-            "comments": read("comments") or b"",
-            "votes": read("votes"),
-            "participants_votes": read("participants_votes"),
-            "summary": read("summary"),
+            "comments": stream("comments") or b"",
+            "votes": stream("votes"),
+            "participants_votes": stream("participants_votes"),
+            "summary": stream("summary"),
         }

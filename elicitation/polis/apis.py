@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from communities.roles import Action
 from config.api_errors import ErrorOutputSerializer, error_responses
+from elicitation.polis.views import polis_zip_response
 from elicitation.selectors import space_get_for_user
-from elicitation.views_polis import polis_zip_response
 
 
 class ZipRenderer(BaseRenderer):
