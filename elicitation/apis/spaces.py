@@ -56,7 +56,7 @@ class SpaceOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_accepts_input(self, space: Space) -> bool:
-        return space.accepts_input()
+        return selectors.takes_input(space)
 
     def get_url(self, space: Space) -> str:
         return space.get_absolute_url()

@@ -19,7 +19,7 @@ from elicitation.models import Space
 from elicitation.polis.exporter import polis_export_folder_name, polis_export_zip
 from elicitation.polis.forms import FIELD_FOR_FILE, PolisImportForm
 from elicitation.polis.importer import DuplicateImport, space_import_polis
-from elicitation.selectors import space_get_for_user
+from elicitation.selectors import space_access
 
 TEMPLATE = "elicitation/polis_import.html"
 
@@ -73,7 +73,7 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def polis_export(request: HttpRequest, space_id: int) -> HttpResponse:
-    space = space_get_for_user(user=request.user, space_id=space_id, action=Action.CREATE_SPACE)
+    space = space_access(user=request.user, space_id=space_id, action=Action.CREATE_SPACE).space
     return polis_zip_response(space)
 
 

@@ -26,7 +26,10 @@ from elicitation.services.similarity import (
     statement_embedding_store,
     statements_similar,
 )
-from elicitation.services.votes import vote_store
+
+# The one vote writer: the implied agree is checked by construction (the
+# author belongs to the space, the statement was just created in it).
+from elicitation.services.votes import _vote_store as vote_store
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
