@@ -345,6 +345,11 @@ SPECTACULAR_SETTINGS = {
         "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
     },
+    # 400, 415 and 503 come from layers in front of every endpoint.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi_hooks.add_shared_error_responses",
+    ],
 }
 
 # --- Celery ----------------------------------------------------------------

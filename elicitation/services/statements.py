@@ -17,6 +17,7 @@ from elicitation.models import (
     Participant,
     Space,
     Statement,
+    VoteValue,
 )
 from elicitation.services.common import _next_counter, _require_input
 from elicitation.services.decisions import decision_log_append
@@ -25,6 +26,10 @@ from elicitation.services.similarity import (
     statement_embedding_store,
     statements_similar,
 )
+
+# The one vote writer: the implied agree is checked by construction (the
+# author belongs to the space, the statement was just created in it).
+from elicitation.services.votes import _vote_store as vote_store
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
@@ -152,6 +157,10 @@ def statement_propose(
     Raises DuplicateStatement for the same text (spelling rules, always) and
     SimilarStatements when accepted statements say the same by meaning,
     unless the proposer confirmed it says something different (`distinct`).
+
+    The author agrees with what they wrote (Pol.is's implied agree): the
+    proposal stores their agree vote, with its history event at proposal
+    time, so they are never asked to vote on it and it counts once accepted.
     """
     _require_input(space, "statements")
     status = (
@@ -179,6 +188,7 @@ def statement_propose(
         )
         if vector is not None:
             statement_embedding_store(statement=statement, vector=vector)
+        vote_store(participant_id=participant.pk, statement_id=statement.pk, value=VoteValue.AGREE)
     return statement
 
 

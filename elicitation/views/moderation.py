@@ -200,13 +200,23 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 def decision_log(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
     access = _access(request, space_id)
     space = access.space
+    decisions = list(selectors.decision_log(space=space)[:500])
+    for d in decisions:
+        # A removed statement or argument is logged by number and reason for
+        # everyone; its words only for those who moderate (decided here, not
+        # in the template, so no partial or export can skip the rule).
+        target = d.argument or d.statement
+        visible = target is not None and (
+            access.may_moderate or target.status == ModerationStatus.ACCEPTED
+        )
+        d.shown_text = target.text if visible else None  # type: ignore[attr-defined,union-attr]
     return render(
         request,
         "elicitation/decisions.html",
         {
             "space": space,
             "access": access,
-            "decisions": selectors.decision_log(space=space)[:500],
+            "decisions": decisions,
             "tab": "decisions",
         },
     )

@@ -50,7 +50,7 @@ def space_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         user=request.user, slug=slug, action=Action.CREATE_SPACE
     )
     assert isinstance(request.user, User)  # login_required
-    form = SpaceForm(request.POST or None, initial={"ranking_size": 5})
+    form = SpaceForm(request.POST or None, initial={"ranking_size": 5, "min_voters": 5})
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -255,7 +255,9 @@ def test_facilitators_create_update_open_and_moderate_over_the_api(
     assert ok.status_code == 200
     assert ok.data["status"] == "accepted"
     log = anon.get(f"{base(space)}/decisions/").data["results"]
-    assert [entry["action"] for entry in log] == ["approve", "phase"]
+    # Changing ranking_size is a settings decision in the public log too.
+    assert [entry["action"] for entry in log] == ["approve", "phase", "settings"]
+    assert log[2]["detail"] == {"changes": {"ranking_size": {"from": 5, "to": 3}}}
     listed = anon.get(f"/api/v1/communities/{community.slug}/spaces/").data["results"]
     assert [s["slug"] for s in listed] == ["t"]
 
