@@ -287,83 +287,6 @@ def _initial_params(d: RatingDesign, seed: int) -> Params:
     )
 
 
-@dataclass(frozen=True, eq=False)
-class _Problem:
-    """One weighting's fixed quantities: sides, ridge terms, who counts."""
-
-    user_side: _Side
-    stmt_side: _Side
-    user_w: NDArray[np.float64]
-    stmt_rated: NDArray[np.bool_]
-    n_w: float
-    ru_i: float
-    ru_f: float
-    rs_i: float
-    rs_f: float
-    r_mu: float
-    copies: NDArray[np.float64]
-
-
-def _problem(d: RatingDesign, participant_weight: NDArray[np.float64]) -> _Problem | None:
-    """The fixed part of a fit on a design with weights already set; None
-    when there is nothing to fit (no weighted rating)."""
-    n_w = float(d.w.sum())
-    if n_w <= 0:
-        return None
-    user_side, stmt_side = _sides(d)
-    user_w = participant_weight * (user_side.n > 0)
-    stmt_rated = stmt_side.n > 0
-    u_total = float(user_w.sum())
-    n_s = int(stmt_rated.sum())
-    # Ridge terms of the loss multiplied by N (see the module docstring).
-    # m copies of a participant share one optimum: the copies' summed
-    # objective is m times one copy's, so its ridge scales with m like its
-    # ratings do. (Weight-0 rows have no ratings; any positive ridge keeps
-    # their solve at 0.)
-    return _Problem(
-        user_side=user_side,
-        stmt_side=stmt_side,
-        user_w=user_w,
-        stmt_rated=stmt_rated,
-        n_w=n_w,
-        ru_i=USER_INTERCEPT_LAMBDA * n_w / u_total,
-        ru_f=USER_FACTOR_LAMBDA * n_w / u_total,
-        rs_i=STATEMENT_INTERCEPT_LAMBDA * n_w / n_s,
-        rs_f=STATEMENT_FACTOR_LAMBDA * n_w / n_s,
-        r_mu=GLOBAL_INTERCEPT_LAMBDA * n_w,
-        copies=np.where(participant_weight > 0, participant_weight, 1.0),
-    )
-
-
-def _sweep(
-    pb: _Problem, statement_intercept: NDArray[np.float64], statement_factor: NDArray[np.float64]
-) -> tuple[Params, float]:
-    """One alternating sweep (participants, then statements with mu) from the
-    given statement parameters; returns the new parameters and the loss."""
-    users = _half_step(
-        pb.user_side,
-        pb.stmt_side,
-        statement_intercept,
-        statement_factor,
-        pb.ru_i * pb.copies,
-        pb.ru_f * pb.copies,
-        pb.r_mu,
-    )
-    iu, fu = users.intercept, users.factor
-    stmts = _half_step(pb.stmt_side, pb.user_side, iu, fu, pb.rs_i, pb.rs_f, pb.r_mu)
-    is_, fs, mu = stmts.intercept, stmts.factor, stmts.mu
-    rated = pb.stmt_rated
-    reg = (
-        pb.ru_f * float(pb.user_w @ (fu * fu))
-        + pb.ru_i * float(pb.user_w @ (iu * iu))
-        + pb.rs_f * float(fs[rated] @ fs[rated])
-        + pb.rs_i * float(is_[rated] @ is_[rated])
-        + pb.r_mu * mu * mu
-    )
-    # Rows without ratings solve to exactly 0, as in an unrated embedding.
-    return Params(float(mu), iu, fu, is_, fs), (stmts.sse + reg) / pb.n_w
-
-
 def _als(
     d: RatingDesign,
     participant_weight: NDArray[np.float64],
@@ -378,80 +301,54 @@ def _als(
     resampling): copies share one optimum, so their ratings and their share
     of the participant means are weighted by m.
     """
-    pb = _problem(d, participant_weight)
-    if pb is None:
+    n_w = float(d.w.sum())
+    if n_w <= 0:
         # A resample that drew only participants without ratings (passes
         # only): nothing to fit. Callers mask such resamples out.
         return Fit(init, 0.0, 0, False)
-    params = init
+    user_side, stmt_side = _sides(d)
+    user_w = participant_weight * (user_side.n > 0)
+    stmt_rated = stmt_side.n > 0
+    u_total = float(user_w.sum())
+    n_s = int(stmt_rated.sum())
+    # Ridge terms of the loss multiplied by N (see the module docstring).
+    ru_i = USER_INTERCEPT_LAMBDA * n_w / u_total
+    ru_f = USER_FACTOR_LAMBDA * n_w / u_total
+    rs_i = STATEMENT_INTERCEPT_LAMBDA * n_w / n_s
+    rs_f = STATEMENT_FACTOR_LAMBDA * n_w / n_s
+    r_mu = GLOBAL_INTERCEPT_LAMBDA * n_w
+    # m copies of a participant share one optimum: the copies' summed
+    # objective is m times one copy's, so its ridge scales with m like its
+    # ratings do. (Weight-0 rows have no ratings; any positive ridge keeps
+    # their solve at 0.)
+    copies = np.where(participant_weight > 0, participant_weight, 1.0)
+
+    iu, fu = init.user_intercept, init.user_factor
+    is_, fs = init.statement_intercept, init.statement_factor
+    mu = init.mu
     prev = np.inf
     loss = np.inf
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
-        params, loss = _sweep(pb, params.statement_intercept, params.statement_factor)
+        users = _half_step(user_side, stmt_side, is_, fs, ru_i * copies, ru_f * copies, r_mu)
+        iu, fu = users.intercept, users.factor
+        stmts = _half_step(stmt_side, user_side, iu, fu, rs_i, rs_f, r_mu)
+        is_, fs, mu = stmts.intercept, stmts.factor, stmts.mu
+        reg = (
+            ru_f * float(user_w @ (fu * fu))
+            + ru_i * float(user_w @ (iu * iu))
+            + rs_f * float(fs[stmt_rated] @ fs[stmt_rated])
+            + rs_i * float(is_[stmt_rated] @ is_[stmt_rated])
+            + r_mu * mu * mu
+        )
+        loss = (stmts.sse + reg) / n_w
         if abs(prev - loss) <= tol * max(abs(loss), 1e-12):
             converged = True
             break
         prev = loss
-    return Fit(params, float(loss), it, converged)
-
-
-def _als_accelerated(
-    d: RatingDesign,
-    participant_weight: NDArray[np.float64],
-    init: Params,
-    *,
-    step_tol: float,
-    max_sweeps: int,
-) -> Fit:
-    """The same fixed point as _als, reached in far fewer sweeps (SQUAREM).
-
-    Plain alternating sweeps converge linearly, and slowly on sparse data:
-    a bootstrap refit warm-started from the full fit needed about 50 sweeps
-    on the synthetic 100k-vote conversation to meet _als's loss tolerance
-    and still stood up to 0.08 away from its optimum in some statement's
-    score. SQUAREM (Varadhan and Roland, 2008) treats one sweep as a map F
-    of the statement parameters x: from x0, x1 = F(x0) and x2 = F(x1) it
-    extrapolates along the squared step, x0 - 2a r + a^2 v with r = x1 - x0,
-    v = x2 - 2 x1 + x0 and a = -|r|/|v| (at most -1), then sweeps once from
-    there. The extrapolated point is kept only when its loss is no higher
-    than x2's, so the loss still never increases. Stops when a cycle moves
-    no statement parameter by more than `step_tol`.
-    """
-    pb = _problem(d, participant_weight)
-    if pb is None:
-        return Fit(init, 0.0, 0, False)
-    n_s = init.statement_intercept.size
-    cur, loss = _sweep(pb, init.statement_intercept, init.statement_factor)
-    sweeps = 1
-    converged = False
-    while sweeps < max_sweeps:
-        p1, _ = _sweep(pb, cur.statement_intercept, cur.statement_factor)
-        p2, loss2 = _sweep(pb, p1.statement_intercept, p1.statement_factor)
-        sweeps += 2
-        x0 = np.concatenate([cur.statement_intercept, cur.statement_factor])
-        x1 = np.concatenate([p1.statement_intercept, p1.statement_factor])
-        x2 = np.concatenate([p2.statement_intercept, p2.statement_factor])
-        r, v = x1 - x0, x2 - 2.0 * x1 + x0
-        best, best_loss = p2, loss2
-        norm_v = float(np.linalg.norm(v))
-        if norm_v > 0:
-            a = min(-float(np.linalg.norm(r)) / norm_v, -1.0)
-            x = x0 - 2.0 * a * r + a * a * v
-            p3, loss3 = _sweep(pb, x[:n_s], x[n_s:])
-            sweeps += 1
-            if loss3 <= loss2:
-                best, best_loss = p3, loss3
-        step = max(
-            float(np.abs(best.statement_intercept - cur.statement_intercept).max(initial=0.0)),
-            float(np.abs(best.statement_factor - cur.statement_factor).max(initial=0.0)),
-        )
-        cur, loss = best, best_loss
-        if step <= step_tol:
-            converged = True
-            break
-    return Fit(cur, float(loss), sweeps, converged)
+    # Rows without ratings solve to exactly 0, as in an unrated embedding.
+    return Fit(Params(float(mu), iu, fu, is_, fs), float(loss), it, converged)
 
 
 def _flip_sign_for_identification(prm: Params, rated: NDArray[np.bool_]) -> Params:
@@ -577,20 +474,6 @@ def refit_weighted(
     """Refit with participant multiplicities (bootstrap), warm-started."""
     d.set_weights(participant_weight[d.p].astype(np.float64))
     return _als(d, participant_weight, init, tol=tol, max_iter=max_iter)
-
-
-def refit_accelerated(
-    d: RatingDesign,
-    participant_weight: NDArray[np.float64],
-    init: Params,
-    *,
-    step_tol: float = 1e-4,
-    max_sweeps: int = 60,
-) -> Fit:
-    """Refit with participant multiplicities, warm-started and accelerated
-    (see _als_accelerated); `iterations` counts sweeps."""
-    d.set_weights(participant_weight[d.p].astype(np.float64))
-    return _als_accelerated(d, participant_weight, init, step_tol=step_tol, max_sweeps=max_sweeps)
 
 
 def fit_bridging(

@@ -39,25 +39,13 @@ from aggregation.engine.bridging import (
     RatingDesign,
     fit_bridging,
     ratings_from_votes,
-    refit_accelerated,
+    refit_weighted,
 )
 from aggregation.engine.consensus import group_aware_consensus
 from aggregation.engine.votes import AGREE, DISAGREE, EngineInputError, VoteTable
 
 N_RESAMPLES = 200
 LEVEL = 0.95
-# Bridging refits: warm-started from the full fit and accelerated (SQUAREM,
-# see bridging._als_accelerated), stopped when a cycle moves no statement
-# parameter by more than REFIT_STEP_TOL, and after REFIT_MAX_SWEEPS sweeps
-# at most. Measured on 1 December (10-20 resamples, against refits run to a
-# loss tolerance of 1e-12): the earlier plain refits (loss tolerance 1e-6)
-# took 48 sweeps on the synthetic 100k-vote conversation and 13 on vTaiwan,
-# and their interval ends were up to 0.029 from the exact ones; these take
-# at most 19 and 12, with interval ends within 0.0003 (median) of the exact
-# ones, though up to 0.13 on a few sparsely rated statements of the
-# synthetic conversation whose slowest direction is not yet converged.
-REFIT_STEP_TOL = 1e-3
-REFIT_MAX_SWEEPS = 19
 
 
 @dataclass(frozen=True)
@@ -268,13 +256,7 @@ def bootstrap(
             factors = np.zeros((n_s, n_resamples))
             ref = full.params.statement_factor
             for b in range(n_resamples):
-                fit = refit_accelerated(
-                    design,
-                    weights[:, b],
-                    full.params,
-                    step_tol=REFIT_STEP_TOL,
-                    max_sweeps=REFIT_MAX_SWEEPS,
-                )
+                fit = refit_weighted(design, weights[:, b], full.params)
                 f = fit.params.statement_factor
                 sign = -1.0 if float(f @ ref) < 0 else 1.0
                 scores[:, b] = fit.params.statement_intercept
