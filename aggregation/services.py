@@ -23,7 +23,7 @@ from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
-from elicitation.services import decision_log_append
+from elicitation.services.decisions import decision_log_append
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,10 @@
    then --repeat timed ones. "Server time" is the wall time of one request.
    Queries are counted on one extra request, apart from the timed ones.
 
-Prints one table row per page: median, p95 and max milliseconds, queries and
-response size. The target is a dashboard under 300 ms for 2,000 participants
+Prints one table row per page: median, p95 and max milliseconds, the CPU
+time per request of this process and of its PostgreSQL backend (read from
+/proc, so only when the server runs on this machine), queries and response
+size. The target is a dashboard under 300 ms for 2,000 participants
 and 200,000 votes.
 """
 
@@ -199,9 +201,27 @@ def analyse(space_id: int, resamples: int) -> float:
     return time.perf_counter() - started
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine only).
+
+    Wall time on a busy machine mostly measures waiting for a core; CPU time
+    is what a request costs whatever else runs.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine, or not allowed to read it
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
     space_id: int, user_id: int, repeat: int, slowest: int = 0
-) -> list[tuple[str, list[float], int, int]]:
+) -> list[tuple[str, list[float], int, int, float, float | None]]:
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
@@ -217,18 +237,28 @@ def measure(
         ("map API", f"/api/v1/spaces/{space_id}/map/", {}),
     ]
     rows = []
+    cpu: list[tuple[float, float | None]] = []
     for name, path, headers in pages:
         for _ in range(3):  # warm-up: template loading, connection, caches
             response = client.get(path, headers=headers)
             assert response.status_code == 200, (path, response.status_code)
         times = []
+        app_before, db_before = time.process_time(), _backend_cpu()
         for _ in range(repeat):
             started = time.perf_counter()
             response = client.get(path, headers=headers)
             times.append((time.perf_counter() - started) * 1000)
+        app_cpu = (time.process_time() - app_before) * 1000 / repeat
+        db_after = _backend_cpu()
+        db_cpu = (
+            (db_after - db_before) * 1000 / repeat
+            if db_before is not None and db_after is not None
+            else None
+        )
+        cpu.append((app_cpu, db_cpu))
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path, headers=headers)
-        rows.append((name, times, len(queries), len(response.content)))
+        rows.append((name, times, len(queries), len(response.content), *cpu[-1]))
         if slowest:
             print(f"slowest queries of {name}:")
             ranked = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
@@ -320,14 +350,17 @@ def main() -> None:
         f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
     )
     print()
-    print("| page | median ms | p95 ms | max ms | queries | response kB |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, times, queries, size in rows:
+    print(
+        "| page | median ms | p95 ms | max ms | CPU ms/request (app + db) | queries | response kB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, times, queries, size, app_cpu, db_cpu in rows:
         ordered = sorted(times)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        db = f"{db_cpu:.0f}" if db_cpu is not None else "?"
         print(
             f"| {name} | {statistics.median(times):.1f} | {p95:.1f} | {max(times):.1f} | "
-            f"{queries} | {size / 1024:.0f} |"
+            f"{app_cpu:.0f} + {db} | {queries} | {size / 1024:.0f} |"
         )
 
 
