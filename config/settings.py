@@ -337,10 +337,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name the aggregation ones explicitly.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_errors.document_unauthorized",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
     },
+    # 400, 415 and 503 come from layers in front of every endpoint.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi_hooks.add_shared_error_responses",
+    ],
 }
 
 # --- Celery ----------------------------------------------------------------

@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 
 from config import views
 from config.security import csp_update
+from elicitation.apis.votes import vote_cast_api
 
 # The API documentation pages serve Swagger UI and Redoc from our own static
 # files (drf-spectacular-sidecar), so they work without internet. The split
@@ -16,9 +17,11 @@ from config.security import csp_update
 _docs_csp = csp_update(style_src=["'unsafe-inline'"], worker_src=["blob:"])
 
 urlpatterns = [
+    # The hottest path first: Django tries patterns in order (26 were tried
+    # before it, 9% of a vote's app CPU). Documented under VoteCastApi.
+    path("api/v1/spaces/<int:space_id>/votes/", vote_cast_api, name="api-votes"),
     path("", views.home, name="home"),
-    # The API first: Django tries patterns in order, and the vote endpoint is
-    # the hottest path (about 75 page patterns were tried before it).
+    # The API next: the page patterns are many.
     path("api/v1/", include("communities.api_urls")),
     path("api/v1/", include("elicitation.api_urls")),
     path("api/v1/", include("aggregation.api_urls")),
