@@ -343,8 +343,9 @@ SPECTACULAR_SETTINGS = {
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
         "WebhookEventEnum": "webhooks.models.Event",
     },
-    # 400, 415 and 503 come from layers in front of every endpoint; 401 from
-    # the authentication in front of every endpoint that accepts a token.
+    # 400, 401, 415 and 503 that layers in front of every endpoint give. Both
+    # hooks landed from two branches at once; the second only fills in what
+    # the first left out.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api_errors.document_unauthorized",
