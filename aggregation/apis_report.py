@@ -173,7 +173,7 @@ class SpaceDashboardApi(APIView):
         responses={200: OutputSerializer, **error_responses(401, 404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
-        space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id)
+        space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id).space
         board = report_selectors.dashboard(space=space)
         run = board.latest_run
         data = {

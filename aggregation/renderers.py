@@ -24,6 +24,10 @@ def _is_profile(data: Any) -> bool:
     return isinstance(data, Mapping) and data.get("schema") == profiles.SCHEMA
 
 
+def _is_constitution(data: Any) -> bool:
+    return isinstance(data, Mapping) and data.get("schema") == exports.CONSTITUTION_SCHEMA
+
+
 def _error_text(data: Any) -> str:
     """Errors (404, 403, 406 ...) rendered as plain lines in the text formats."""
     if isinstance(data, Mapping):
@@ -31,34 +35,47 @@ def _error_text(data: Any) -> str:
     return f"{data}\n" if data is not None else ""
 
 
-class ProfileCSVRenderer(BaseRenderer):
+class _TextRenderer(BaseRenderer):
+    """A text format of one kind of document; anything else (an error) as plain lines."""
+
+    charset = "utf-8"
+
+    def is_document(self, data: Any) -> bool:
+        raise NotImplementedError
+
+    def to_text(self, data: Any) -> str:
+        raise NotImplementedError
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        text = self.to_text(data) if self.is_document(data) else _error_text(data)
+        return text.encode("utf-8")
+
+
+class ProfileCSVRenderer(_TextRenderer):
     media_type = "text/csv"
     format = "csv"
-    charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        text = profiles.to_csv(data) if _is_profile(data) else _error_text(data)
-        return text.encode("utf-8")
+    def is_document(self, data: Any) -> bool:
+        return _is_profile(data)
+
+    def to_text(self, data: Any) -> str:
+        return profiles.to_csv(data)
 
 
-class ProfileMarkdownRenderer(BaseRenderer):
+class ProfileMarkdownRenderer(_TextRenderer):
     media_type = "text/markdown"
     format = "md"
-    charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        text = profiles.to_markdown(data) if _is_profile(data) else _error_text(data)
-        return text.encode("utf-8")
+    def is_document(self, data: Any) -> bool:
+        return _is_profile(data)
+
+    def to_text(self, data: Any) -> str:
+        return profiles.to_markdown(data)
 
 
 class ProfileMarkdownAliasRenderer(ProfileMarkdownRenderer):
@@ -73,22 +90,17 @@ class ConstitutionRenderer(JSONRenderer):
     format = "constitution"
 
 
-class ConstitutionMarkdownRenderer(BaseRenderer):
+class ConstitutionMarkdownRenderer(_TextRenderer):
     """`?format=constitution-md`: the constitution as a readable text."""
 
     media_type = "text/markdown"
     format = "constitution-md"
-    charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        is_doc = isinstance(data, Mapping) and data.get("schema") == exports.CONSTITUTION_SCHEMA
-        text = exports.constitution_markdown(data) if is_doc else _error_text(data)
-        return text.encode("utf-8")
+    def is_document(self, data: Any) -> bool:
+        return _is_constitution(data)
+
+    def to_text(self, data: Any) -> str:
+        return exports.constitution_markdown(data)
 
 
 class JSONLinesRenderer(BaseRenderer):

@@ -35,13 +35,14 @@ from elicitation.models import (
     Vote,
     VoteEvent,
 )
-from elicitation.selectors import space_get_for_user
+from elicitation.selectors import SpaceAccess, space_access
 
 
-def space_for_dashboard(*, user: User | AnonymousUser, space_id: int) -> Space:
-    """The space if the user facilitates it; 404 for everyone else (the page is not advertised)."""
+def space_for_dashboard(*, user: User | AnonymousUser, space_id: int) -> SpaceAccess:
+    """The space as the user may use it, if they facilitate it; 404 for everyone else (the
+    page is not advertised)."""
     try:
-        return space_get_for_user(user=user, space_id=space_id, action=Action.RUN_ANALYSIS)
+        return space_access(user=user, space_id=space_id, action=Action.RUN_ANALYSIS)
     except PermissionDenied as exc:
         raise Http404("No such dashboard.") from exc
 

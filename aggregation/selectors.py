@@ -31,7 +31,7 @@ from elicitation.models import (
     Vote,
     VoteEvent,
 )
-from elicitation.selectors import space_get_for_user, space_role
+from elicitation.selectors import space_access, space_role
 
 
 def _ms(us: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -303,7 +303,7 @@ def statement_vectors(*, space_id: int, numbers: list[int]) -> NDArray[np.float3
 
 def space_for_analysis(*, user: User | AnonymousUser, space_id: int) -> Space:
     """The space if the user may run and watch its analysis (facilitators); 404/403 otherwise."""
-    return space_get_for_user(user=user, space_id=space_id, action=Action.RUN_ANALYSIS)
+    return space_access(user=user, space_id=space_id, action=Action.RUN_ANALYSIS).space
 
 
 def run_get_for_user(*, user: User | AnonymousUser, run_id: int) -> AnalysisRun:
@@ -311,7 +311,7 @@ def run_get_for_user(*, user: User | AnonymousUser, run_id: int) -> AnalysisRun:
     run = AnalysisRun.objects.select_related("space__community").filter(pk=run_id).first()
     if run is None:
         raise Http404("No such analysis run.")
-    space_get_for_user(user=user, space_id=run.space_id, action=Action.RUN_ANALYSIS)
+    space_access(user=user, space_id=run.space_id, action=Action.RUN_ANALYSIS)
     return run
 
 
@@ -325,12 +325,12 @@ def may_manage_profiles(*, user: User | AnonymousUser, space: Space) -> bool:
 
 def space_get_for_publishing(*, user: User | AnonymousUser, space_id: int) -> Space:
     """The space if the user may review, publish and retract its profiles."""
-    return space_get_for_user(user=user, space_id=space_id, action=Action.PUBLISH_PROFILE)
+    return space_access(user=user, space_id=space_id, action=Action.PUBLISH_PROFILE).space
 
 
 def space_for_results(*, user: User | AnonymousUser, space_id: int) -> Space:
     """The space if the user may read its published profiles (anyone for public communities)."""
-    return space_get_for_user(user=user, space_id=space_id, action=Action.VIEW_RESULTS)
+    return space_access(user=user, space_id=space_id, action=Action.VIEW_RESULTS).space
 
 
 def profiles_visible(*, user: User | AnonymousUser, space: Space) -> QuerySet[ValueProfile]:
@@ -366,7 +366,7 @@ def profile_get_for_publisher(*, user: User | AnonymousUser, profile_id: int) ->
     found = profile.first()
     if found is None:
         raise Http404("No such profile.")
-    space_get_for_user(user=user, space_id=found.space_id, action=Action.PUBLISH_PROFILE)
+    space_access(user=user, space_id=found.space_id, action=Action.PUBLISH_PROFILE)
     return found
 
 

@@ -16,10 +16,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import report_selectors, selectors, sensemaking
 from aggregation.report import build_report
-from communities.roles import Action, role_allows
+from communities.roles import Action
 from elicitation import moderation_bulk
-from elicitation.models import Space
-from elicitation.selectors import space_role
+from elicitation.identity import request_access
 
 
 @dataclass(frozen=True)
@@ -47,28 +46,19 @@ REPORT_SECTIONS = [
 ]
 
 
-def _tabs(request: HttpRequest, space: Space) -> dict[str, Any]:
-    """What the space's tab bar shows this person (base_space.html)."""
-    role = space_role(user=request.user, space=space)
-    return {
-        "role": role,
-        "can_manage": role_allows(role, Action.CREATE_SPACE),
-        "can_moderate": role_allows(role, Action.MODERATE),
-    }
-
-
 @require_GET
 def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
     """The public report of the latest analysis, for whoever may see the space's results."""
-    space = selectors.space_for_results(user=request.user, space_id=space_id)
+    access = request_access(request, space_id, Action.VIEW_RESULTS)
+    space = access.space
     run = report_selectors.latest_succeeded_run(space=space)
     context: dict[str, Any] = {
         "space": space,
+        "access": access,
         "run": run,
         "report": None,
         "sections": REPORT_SECTIONS,
         "tab": "report",
-        **_tabs(request, space),
     }
     if run is not None and isinstance(run.result, dict):
         context["report"] = build_report(
@@ -91,15 +81,18 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def dashboard_page(request: HttpRequest, space_id: int) -> HttpResponse:
     """Facilitators' view of a space: participation, moderation, the latest run, the draft."""
-    space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id)
+    access = report_selectors.space_for_dashboard(user=request.user, space_id=space_id)
+    space = access.space
     if request.htmx:  # type: ignore[attr-defined]
         # The glance refreshes itself every few seconds while the space is open.
         board = report_selectors.dashboard_glance(space=space)
         return render(
-            request, "aggregation/dashboard.html#glance", {"space": space, "board": board}
+            request,
+            "aggregation/dashboard.html#glance",
+            {"space": space, "access": access, "board": board},
         )
     board = report_selectors.dashboard(space=space)
-    context = {"space": space, "board": board, "tab": "dashboard", **_tabs(request, space)}
+    context = {"space": space, "access": access, "board": board, "tab": "dashboard"}
     return render(request, "aggregation/dashboard.html", context)
 
 
@@ -107,7 +100,7 @@ def dashboard_page(request: HttpRequest, space_id: int) -> HttpResponse:
 @require_POST
 def dashboard_moderate(request: HttpRequest, space_id: int) -> HttpResponse:
     """Approve, reject or mark as meta the ticked pending statements, in one transaction."""
-    space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id)
+    space = report_selectors.space_for_dashboard(user=request.user, space_id=space_id).space
     selectors_ok = request.POST.getlist("statement")
     try:
         done = moderation_bulk.statements_moderate_bulk(

@@ -4,6 +4,10 @@
     REDIS_URL=redis://127.0.0.1:6379/5 \\
         .venv/bin/python benchmarks/votes_load.py --clients 1,10,50 --duration 20
 
+    # Two vote paths side by side, in one run on the same data: today's code
+    # and the lane of an older commit (any git revision with the same schema).
+    ... benchmarks/votes_load.py --paths view=config.wsgi:application,lane=config.wsgi:application@<commit>
+
 What it does:
 
 1. Creates (drops first) a dedicated database `<DATABASE_URL's name>_votes_bench`
@@ -15,7 +19,11 @@ What it does:
 3. Starts the app under gunicorn with the production settings
    (config/gunicorn.conf.py: gevent workers that keep the clients' connections
    alive; DEBUG off, persistent database connections) on
-   127.0.0.1, waits for /healthz.
+   127.0.0.1, waits for /healthz. With several --paths (WSGI applications,
+   optionally from another git revision, extracted with `git archive`), each
+   client count runs every path in turn on a space of its own, the order
+   alternating from one count to the next, each with a fresh server (so no
+   more than one server's connections are open on the shared PostgreSQL).
 4. Runs N asyncio clients for --duration seconds. Each holds one raw HTTP/1.1
    keep-alive connection (no HTTP library: the client must not eat the cores
    the server needs) and casts votes back to back through the real endpoint
@@ -61,8 +69,29 @@ class ClientStats:
     error_samples: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class VotePath:
+    """A WSGI application to measure: `module:attribute`, from the working tree or a git revision."""
+
+    name: str
+    app: str
+    ref: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> VotePath:
+        name, _, rest = spec.partition("=")
+        app, _, ref = rest.partition("@")
+        if not name or ":" not in app:
+            sys.exit(f"--paths: {spec!r} is not NAME=MODULE:APP[@GITREF]")
+        return cls(name.strip(), app.strip(), ref.strip())
+
+    def label(self) -> str:
+        return f"{self.name} ({self.app}{'@' + self.ref if self.ref else ''})"
+
+
 @dataclass
 class Row:
+    path: str
     space_id: int
     clients: int
     duration: float
@@ -133,8 +162,12 @@ def server_env(url: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
-        # One connection per gunicorn thread, kept across requests.
-        "DB_CONN_MAX_AGE": "600",
+        # One connection per greenlet, kept across requests, for every path
+        # compared (older revisions know no pool): the paths differ only in
+        # how a vote reaches the writer. Production pools connections
+        # (DB_POOL_MAX_SIZE); set it here to measure that instead.
+        "DB_POOL_MAX_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "0"),
+        "DB_CONN_MAX_AGE": "0" if os.environ.get("DB_POOL_MAX_SIZE", "0") != "0" else "600",
         # The benchmark measures the vote path, not the throttle: keep the
         # per-participant vote limit far above what a client can send.
         "API_THROTTLE_VOTES": os.environ.get("API_THROTTLE_VOTES", "1000000/minute"),
@@ -264,8 +297,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def source_tree(ref: str, keep: list[Any]) -> Path:
+    """The project's files at git revision `ref`, extracted to a temporary folder (kept in `keep`)."""
+    import tempfile
+
+    folder = tempfile.TemporaryDirectory(prefix="votes-bench-")
+    keep.append(folder)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=REPO, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", folder.name], input=archive, check=True)
+    return Path(folder.name)
+
+
 def start_gunicorn(
-    env: dict[str, str], port: int, args: argparse.Namespace
+    env: dict[str, str], port: int, args: argparse.Namespace, app: str, cwd: Path
 ) -> subprocess.Popen[bytes]:
     # The production settings (config/gunicorn.conf.py), on loopback, with
     # whatever the command line overrides.
@@ -273,7 +319,7 @@ def start_gunicorn(
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
+        app,
         "--config",
         "config/gunicorn.conf.py",
         "--bind",
@@ -288,7 +334,8 @@ def start_gunicorn(
     ):
         if value is not None:
             command += [flag, str(value)]
-    process = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
+    env = {**env, "PYTHONPATH": str(cwd)}
+    process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -467,11 +514,11 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     header = (
-        "| clients | duration (s) | votes acknowledged | votes/s | p50 (ms) | p99 (ms) "
+        "| path | clients | duration (s) | votes acknowledged | votes/s | p50 (ms) | p99 (ms) "
         "| errors | stored = acknowledged | CPU ms/vote (app + db + client) |"
     )
     print(header)
-    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in rows:
         stored = (
             f"yes ({r.events_stored} events, {r.votes_stored} votes)"
@@ -486,7 +533,7 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
             else "-"
         )
         print(
-            f"| {r.clients} | {r.duration:.1f} | {r.acknowledged} | {r.per_second:.0f} "
+            f"| {r.path} | {r.clients} | {r.duration:.1f} | {r.acknowledged} | {r.per_second:.0f} "
             f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {stored} | {per_vote} |"
         )
     print(
@@ -494,6 +541,21 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         "serving the benchmark database and of this load generator, per acknowledged "
         "vote (Redis not included). 2 cores allow at most 2000 / (app + db + client) votes/s."
     )
+    names = list(dict.fromkeys(r.path for r in rows))
+    if len(names) > 1:
+        print()
+        print("| clients | " + " | ".join(f"{n} votes/s" for n in names) + " | ratio |")
+        print("|---:|" + "---:|" * len(names) + "---|")
+        for clients in dict.fromkeys(r.clients for r in rows):
+            rates = []
+            for name in names:
+                runs = [r.per_second for r in rows if r.clients == clients and r.path == name]
+                rates.append(sum(runs) / len(runs) if runs else float("nan"))
+            ratio = ", ".join(
+                f"{n} / {names[0]} = {x / rates[0]:.2f}"
+                for n, x in zip(names[1:], rates[1:], strict=True)
+            )
+            print(f"| {clients} | " + " | ".join(f"{x:.0f}" for x in rates) + f" | {ratio} |")
 
 
 def main() -> None:
@@ -501,6 +563,12 @@ def main() -> None:
     parser.add_argument("--clients", default="1,10,50", help="comma-separated client counts")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per client count")
     parser.add_argument("--statements", type=int, default=200)
+    parser.add_argument(
+        "--paths",
+        default="view=config.wsgi:application",
+        help="comma-separated NAME=MODULE:APP[@GITREF]: the WSGI applications to compare",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every path and count")
     parser.add_argument("--workers", type=int, help="default: config/gunicorn.conf.py's")
     parser.add_argument("--threads", type=int, help="gthread workers only")
     parser.add_argument("--worker-class", help="default: config/gunicorn.conf.py's (gevent)")
@@ -508,8 +576,11 @@ def main() -> None:
     args = parser.parse_args()
     args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     levels = [int(x) for x in args.clients.split(",") if x.strip()]
+    paths = [VotePath.parse(spec) for spec in args.paths.split(",") if spec.strip()]
     if not levels or min(levels) < 1 or args.duration <= 0 or args.statements < 1:
         sys.exit("--clients must list positive numbers; --duration and --statements be positive")
+    if not paths or len({p.name for p in paths}) != len(paths) or args.rounds < 1:
+        sys.exit("--paths needs distinct names; --rounds must be positive")
 
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url:
@@ -524,16 +595,23 @@ def main() -> None:
     setup_django(env)
     from django.db import connection
 
-    spaces = [(n, create_space(n, args.statements)) for n in levels]
+    temporary: list[Any] = []
+    trees = {p.name: source_tree(p.ref, temporary) if p.ref else REPO for p in paths}
+    # Every path gets the same data: a space of its own per round and count.
+    plan = []
+    for round_ in range(args.rounds):
+        for i, clients in enumerate(levels):
+            order = paths if (round_ + i) % 2 == 0 else paths[::-1]
+            plan += [(path, clients, create_space(clients, args.statements)) for path in order]
     connection.close()  # nothing of ours holds a connection while gunicorn runs
 
-    port = free_port()
-    server = start_gunicorn(env, port, args)
     rows: list[Row] = []
-    try:
-        for clients, space_id in spaces:
+    for path, clients, space_id in plan:
+        port = free_port()
+        server = start_gunicorn(env, port, args, path.app, trees[path.name])
+        try:
             headers = run_loop(join_all(port, space_id, clients))
-            print(f"{clients} clients for {args.duration:.0f} s ...", flush=True)
+            print(f"{path.label()}: {clients} clients for {args.duration:.0f} s ...", flush=True)
             app_before, db_before = app_cpu(server), db_cpu(url)
             client_before = time.process_time()
             stats, elapsed = run_loop(
@@ -542,33 +620,38 @@ def main() -> None:
             client_used = time.process_time() - client_before
             app_used = cpu_delta(app_before, app_cpu(server))
             db_used = cpu_delta(db_before, db_cpu(url))
-            latencies = sorted(x for s in stats for x in s.latencies)
-            last_values = {k: v for s in stats for k, v in s.last_value.items()}
-            samples = [e for s in stats for e in s.error_samples][:5]
-            for sample in samples:
-                print(f"  error: {sample}", flush=True)
-            rows.append(
-                Row(
-                    space_id=space_id,
-                    clients=clients,
-                    duration=elapsed,
-                    acknowledged=sum(s.acknowledged for s in stats),
-                    errors=sum(s.errors for s in stats),
-                    p50_ms=1000 * percentile(latencies, 0.50),
-                    p99_ms=1000 * percentile(latencies, 0.99),
-                    last_values=last_values,
-                    app_cpu_s=app_used,
-                    db_cpu_s=db_used,
-                    client_cpu_s=client_used,
-                )
+        finally:
+            stop_gunicorn(server)
+        latencies = sorted(x for s in stats for x in s.latencies)
+        last_values = {k: v for s in stats for k, v in s.last_value.items()}
+        samples = [e for s in stats for e in s.error_samples][:5]
+        for sample in samples:
+            print(f"  error: {sample}", flush=True)
+        rows.append(
+            Row(
+                path=path.name,
+                space_id=space_id,
+                clients=clients,
+                duration=elapsed,
+                acknowledged=sum(s.acknowledged for s in stats),
+                errors=sum(s.errors for s in stats),
+                p50_ms=1000 * percentile(latencies, 0.50),
+                p99_ms=1000 * percentile(latencies, 0.99),
+                last_values=last_values,
+                app_cpu_s=app_used,
+                db_cpu_s=db_used,
+                client_cpu_s=client_used,
             )
-    finally:
-        stop_gunicorn(server)
-    # Count only after the server is gone: nothing can still be in flight.
+        )
+    # Count only once each server is gone: nothing can still be in flight.
     for row in rows:
         row.votes_stored, row.events_stored, row.values_match = stored_counts(
             row.space_id, row.last_values
         )
+    rows.sort(key=lambda r: (levels.index(r.clients), [p.name for p in paths].index(r.path)))
+    print()
+    for path in paths:
+        print(f"path {path.label()}")
     print_table(rows, args)
     connection.close()
     if not args.keep_database:

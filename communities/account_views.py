@@ -107,7 +107,12 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
-            token, key = services.api_token_create(user=user, name=form.cleaned_data["name"])
+            token, key = services.api_token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.expires_at(),
+            )
         except ValidationError as error:
             for field, errors in (
                 error.message_dict.items()

@@ -1,4 +1,5 @@
-"""`Authorization: Token <key>` for the REST API, with the personal API tokens."""
+"""`Authorization: Token <key>` (or `Bearer <key>`) for the REST API, with the personal
+API tokens: their expiry is checked here, and a read-only token is refused any write."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.auth.models import User
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from communities.models import ApiToken
@@ -16,14 +18,17 @@ from communities.services import api_token_hash, api_token_touch
 
 class ApiTokenAuthentication(BaseAuthentication):
     keyword = "Token"
+    # RFC 6750's scheme, which many HTTP clients send by default.
+    keywords = (b"token", b"bearer")
 
     def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
+        if not parts or parts[0].lower() not in self.keywords:
             return None  # not ours: let session authentication try
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                "Invalid token header: use `Authorization: Token <key>` with no spaces in the key."
+                "Invalid token header: use `Authorization: Token <key>` (or `Bearer <key>`) "
+                "with no spaces in the key."
             )
         try:
             key = parts[1].decode()
@@ -36,8 +41,20 @@ class ApiTokenAuthentication(BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if token.is_expired:
+            assert token.expires_at is not None
+            raise exceptions.AuthenticationFailed(
+                f"This token expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; "
+                "create a new one on your account page."
+            )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This account is deactivated.")
+        if token.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
+            # Raised here, so it holds for every endpoint whatever its permissions.
+            raise exceptions.PermissionDenied(
+                f"This token has the read-only scope “{token.scope}”: it may not "
+                f"{request.method}. Use a token with the “{ApiToken.Scope.READ_WRITE}” scope."
+            )
         api_token_touch(token=token)
         return token.user, token
 
@@ -56,5 +73,6 @@ class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "Personal API token from your account page, sent as "
-            "`Authorization: Token <key>`.",
+            "`Authorization: Token <key>` or `Authorization: Bearer <key>`. A token with the "
+            "`read` scope may only read (writes get 403); an expired token gets 401.",
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from communities import ratelimit
-from communities.models import Community, SegmentQuestion
+from communities.models import ApiToken, Community, SegmentQuestion
 from communities.roles import Role, role_may_assign
 from communities.services import MAX_INVITATION_USES
 
@@ -160,6 +160,35 @@ class SegmentAnswersForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [
+        ("", "Never"),
+        ("7", "In 7 days"),
+        ("30", "In 30 days"),
+        ("90", "In 90 days"),
+        ("365", "In a year"),
+    ]
+
     name = forms.CharField(
         max_length=80, label="Token name", help_text="What will use it, e.g. “nightly export”."
     )
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ_WRITE,
+        required=False,  # a form without the field (older clients) gets read and write
+        label="Scope",
+        help_text="A read-only token can fetch data but never change anything.",
+    )
+    expires_in = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Expires",
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or ApiToken.Scope.READ_WRITE
+
+    def expires_at(self) -> datetime | None:
+        days = self.cleaned_data.get("expires_in")
+        return timezone.now() + timedelta(days=days) if days else None

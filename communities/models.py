@@ -159,10 +159,18 @@ class ApiToken(models.Model):
     so people can tell their tokens apart.
     """
 
+    class Scope(models.TextChoices):
+        READ_WRITE = "read_write", "Read and write"
+        READ = "read", "Read only"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=80)
+    # A read-only token is refused every unsafe method (403 naming the scope).
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ_WRITE)
+    # After this moment the token authenticates nobody (401 saying it expired).
+    expires_at = models.DateTimeField(null=True, blank=True)
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -184,5 +192,9 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired

@@ -122,3 +122,52 @@ def error_responses(
     """{code: documented response} for `codes`, `specific` wording first."""
     specific = specific or {}
     return {code: specific.get(code) or STANDARD_ERRORS[code] for code in codes}
+
+
+def document_unauthorized(
+    result: dict[str, object], generator: object, request: object, public: bool
+) -> dict[str, object]:
+    """drf-spectacular hook: every operation may answer 401 and 400.
+
+    An `Authorization: Token` header that is invalid or revoked is refused by
+    authentication before any view runs (401), and a NUL character in the
+    query string or the path by the input guard (400), on every endpoint.
+    The answer comes in the operation's own media types where it has several.
+    """
+    detail = {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    }
+    paths = result.get("paths")
+    if not isinstance(paths, dict):
+        return result
+    for operations in paths.values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            media = {"application/json"}
+            for code, response in responses.items():
+                if str(code).startswith("2") and isinstance(response, dict):
+                    media.update(response.get("content", {}))
+            content = {
+                kind: {"schema": detail if "json" in kind else {"type": "string"}}
+                for kind in sorted(media)
+            }
+            responses.setdefault(
+                "401",
+                {
+                    "description": "Not logged in, or an invalid or revoked token "
+                    "(the answer carries `WWW-Authenticate: Token`).",
+                    "content": content,
+                },
+            )
+            responses.setdefault(
+                "400",
+                {
+                    "description": "A NUL character in the query string or the path.",
+                    "content": {"application/json": {"schema": BAD_REQUEST_SCHEMA}},
+                },
+            )
+    return result

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and Redoc as static files of our own: the API docs work offline.
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "communities",
@@ -330,12 +332,24 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name the aggregation ones explicitly.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_errors.document_unauthorized",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
     },
+    # 400, 415 and 503 come from layers in front of every endpoint.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi_hooks.add_shared_error_responses",
+    ],
 }
 
 # --- Celery ----------------------------------------------------------------

@@ -38,7 +38,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         debate.ArgumentListCreateApi.as_view(),
         name="api-arguments",
     ),
-    path("spaces/<int:space_id>/votes/", votes.VoteCastApi.as_view(), name="api-votes"),
     path(
         "spaces/<int:space_id>/pairs/next/", preferences.PairNextApi.as_view(), name="api-pair-next"
     ),

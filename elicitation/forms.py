@@ -27,12 +27,15 @@ class SpaceForm(forms.ModelForm):
             "moderation": "Moderation",
             "participation": "Who may take part",
             "ranking_size": "How many statements a ballot ranks (k)",
+            "min_voters": "Fewest voters for a value to be ranked",
             "trust_unsigned_xids": "Trust unsigned xids from embedding sites",
             "embed_origins": "Sites that may embed this space",
         }
         help_texts = {
             "slug": "Letters, digits and hyphens; unique in the community.",
             "question": "The question participants answer with value statements.",
+            "min_voters": "A statement fewer people voted on is listed in the value profile "
+            "as “too few votes to say”, never ranked among the values.",
             "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
             "space's secret (below, once the space exists). On: anyone who knows or guesses "
             "an xid can vote as that person.",
@@ -53,6 +56,12 @@ class SpaceForm(forms.ModelForm):
             "embed_origins": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Older clients and scripts post the form without it: left out, the
+        # space keeps its minimum (or gets the default of 5).
+        self.fields["min_voters"].required = False
+
     def validate_unique(self) -> None:
         # The service runs full_clean (with the community set); the form alone
         # cannot check uniqueness per community.
@@ -64,4 +73,7 @@ class SpaceForm(forms.ModelForm):
         return None
 
     def service_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if fields.get("min_voters") is None:
+            fields.pop("min_voters", None)
+        return fields

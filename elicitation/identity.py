@@ -9,7 +9,8 @@ How a visitor came matters in a private community: there a non-member may
 see or join a link space only through its link. Visiting /j/<token>/ leaves a
 signed grant cookie for that space (`remember_link`); API clients send the
 link token in `X-Space-Link`, or their participant token, which only the link
-hands out. `link_proof` collects all three for `selectors.space_get_for_user`.
+hands out. `link_proof` collects all three for `selectors.space_access`, and
+`request_access` asks it about the person behind a request.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework.exceptions import Throttled
 
+from communities.roles import Action
 from elicitation import selectors, services
 from elicitation.models import Participant, Space
 
@@ -213,6 +215,19 @@ def find_participant(request: HttpRequest, space: Space) -> Participant | None:
         user=request.user,
         anon_token=anon_token_from(request, space),
         xid=xid_from(request, space),
+    )
+
+
+def request_access(
+    request: HttpRequest, space_id: int, action: Action = Action.VIEW
+) -> selectors.SpaceAccess:
+    """`selectors.space_access` for the person behind `request`: user, link proof, participant."""
+    return selectors.space_access(
+        user=request.user,
+        space_id=space_id,
+        action=action,
+        link=link_proof(request, space_id),
+        find_participant=lambda space: find_participant(request, space),
     )
 
 

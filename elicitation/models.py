@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,7 +10,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community
+from communities.models import Community, Membership
+from communities.roles import Action, Role, role_allows
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 STATEMENT_MAX_LENGTH = 280
 ARGUMENT_MAX_LENGTH = 1000
@@ -24,6 +28,22 @@ class SpaceQuerySet(models.QuerySet["Space"]):
     def without_drafts(self) -> SpaceQuerySet:
         """Spaces past their draft phase: drafts are seen only by those who manage spaces."""
         return self.exclude(phase=Space.Phase.DRAFT)
+
+    def visible_to(self, user: User | AnonymousUser) -> SpaceQuerySet:
+        """Spaces the user may find in lists: those of communities they may see, without
+        drafts except in communities where their role manages spaces.
+
+        A link space of a private community is open to non-members through its
+        link (`selectors.space_access`), but never listed for them.
+        """
+        spaces = self.filter(community__in=Community.objects.visible_to(user))
+        if not user.is_authenticated:
+            return spaces.without_drafts()
+        managers = [role for role in Role if role_allows(role, Action.CREATE_SPACE)]
+        managed = Membership.objects.filter(
+            user=user, status=Membership.Status.ACTIVE, role__in=managers
+        ).values("community_id")
+        return spaces.filter(~Q(phase=Space.Phase.DRAFT) | Q(community_id__in=managed))
 
 
 class Space(models.Model):
@@ -108,19 +128,6 @@ class Space(models.Model):
         from elicitation.embedding import embed_origins_parse
 
         embed_origins_parse(self.embed_origins)  # raises ValidationError naming the bad line
-
-    def accepts_input(self, now: datetime | None = None) -> bool:
-        """Open phase and inside the schedule, if one is set.
-
-        The vote statement for token holders (`_TOKEN_VOTES_POSTGRESQL` in `elicitation/services/votes.py`)
-        says the same in SQL.
-        """
-        if self.phase != Space.Phase.OPEN:
-            return False
-        now = now or timezone.now()
-        if self.opens_at and now < self.opens_at:
-            return False
-        return not (self.closes_at and now >= self.closes_at)
 
 
 class Participant(models.Model):

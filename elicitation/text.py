@@ -32,6 +32,25 @@ def clean_text(text: str) -> str:
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
 
 
+# Bidirectional overrides, embeddings and isolates: in a statement or an
+# argument they only serve to make text display other than it reads (an RTL
+# override turns "gnirts" into "string" on screen).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` (cleaned) cannot be a statement or an argument, or None.
+
+    Refuses bidirectional control characters and text with nothing visible
+    (only format characters such as zero-width spaces and joiners).
+    """
+    if any(ch in _BIDI_CONTROLS for ch in text):
+        return "Remove the right-to-left or left-to-right override characters from the text."
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in text):
+        return "The text has no visible characters."
+    return None
+
+
 def fold_text(text: str) -> str:
     """Case, accents, punctuation and whitespace folded: the key for duplicate checks."""
     # Compatibility forms first (mathematical or full-width letters become

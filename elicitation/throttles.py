@@ -88,7 +88,7 @@ class ParticipantFixedWindowThrottle(ParticipantScopedThrottle):
     def allow_participant_tokens(self, tokens: list[str], scope: str) -> list[bool]:
         """`allow_request` for anonymous requests carrying these tokens, signed and checked.
 
-        The vote lane (elicitation.vote_lane) counts a batch of votes here, in
+        The vote API's token path (elicitation.apis.votes) counts a batch of votes here, in
         the counters the API view counts in, with one Redis round trip.
         """
         self.scope = scope

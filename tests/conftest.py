@@ -132,12 +132,10 @@ class CeleryWorker:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(
+def celery_worker_process(
     django_db_setup: None, django_db_blocker: pytest.FixtureRequest
 ) -> Iterator[CeleryWorker]:
-    """Start one real worker for the session; tests using it need `transactional_db`."""
-    from config.celery import app
-
+    """One real worker for the session, on a queue of its own (see `celery_worker`)."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         database_url = _database_url_for_test_db()
@@ -148,13 +146,29 @@ def celery_worker(
         "CELERY_QUEUE": queue,
         "POLYPHONY_VAR_DIR": str(settings.VAR_DIR),
     }
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     worker = CeleryWorker(queue, env, settings.VAR_DIR / f"worker-{queue}.log")
     worker.start()
     yield worker
     worker.stop()
-    app.conf.task_default_queue = previous_queue
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process: CeleryWorker) -> Iterator[CeleryWorker]:
+    """The session's real worker; tests using it need `transactional_db`.
+
+    Only while a test uses it do the tasks this process sends go to the worker's
+    queue. Had the routing stayed for the rest of the session, a later test that
+    requests a run and executes it itself would race the worker for it (and find
+    the run claimed, still "running").
+    """
+    from config.celery import app
+
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = celery_worker_process.queue
+    try:
+        yield celery_worker_process
+    finally:
+        app.conf.task_default_queue = previous_queue
 
 
 def wait_for(predicate: object, *, timeout: float = 60.0, interval: float = 0.2) -> bool:

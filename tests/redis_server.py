@@ -62,6 +62,13 @@ class RedisServer:
                 time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
+    def kill(self) -> None:
+        """SIGKILL: the server vanishes mid-command, as in a crash or an OOM kill."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -9,6 +9,7 @@ import contextlib
 import http.client
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,9 @@ class WebServer:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            # SIGINT: gunicorn's quick shutdown. SIGTERM would wait up to 30 s for
+            # the keep-alive connections browsers and clients still hold.
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

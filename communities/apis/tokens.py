@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from communities import selectors, services
 from communities.apis.common import ServiceApi, _errors, _paginate, _user
+from communities.models import ApiToken
 from config.pagination import LimitOffsetPagination
 
 
@@ -22,6 +23,12 @@ class TokenOutput(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
+    scope = serializers.ChoiceField(
+        choices=ApiToken.Scope.choices, help_text="`read` tokens may only read (GET, HEAD)."
+    )
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="After this moment the token gets 401; null: never."
+    )
 
 
 class TokenCreatedOutput(TokenOutput):
@@ -37,6 +44,12 @@ class TokenListCreateApi(ServiceApi):
             ref_name = "TokenCreateInput"
 
         name = serializers.CharField(max_length=80)
+        scope = serializers.ChoiceField(
+            choices=ApiToken.Scope.choices, default=ApiToken.Scope.READ_WRITE
+        )
+        expires_at = serializers.DateTimeField(
+            required=False, allow_null=True, help_text="Optional; must be in the future."
+        )
 
     @extend_schema(
         operation_id="tokens_list",
@@ -56,7 +69,10 @@ class TokenListCreateApi(ServiceApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, key = services.api_token_create(
-            user=_user(request), name=data.validated_data["name"]
+            user=_user(request),
+            name=data.validated_data["name"],
+            scope=data.validated_data["scope"],
+            expires_at=data.validated_data.get("expires_at"),
         )
         body = {**TokenOutput(token).data, "key": key}
         return Response(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,11 +26,23 @@ def api_token_hash(key: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scope: str = ApiToken.Scope.READ_WRITE,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
     """A new token and its key. The key is returned only here; only its hash is kept."""
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Name the token (for example the script that uses it)."})
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError(
+            {"scope": f"Unknown scope “{scope}”: use one of {', '.join(ApiToken.Scope.values)}."}
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
     # Lock the user's row so two concurrent creations cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
@@ -38,7 +50,14 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
             f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.", code="too_many"
         )
     key = TOKEN_KEY_PREFIX + secrets.token_urlsafe(30)
-    token = ApiToken(user=user, name=name, prefix=key[:10], key_hash=api_token_hash(key))
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=key[:10],
+        key_hash=api_token_hash(key),
+        scope=scope,
+        expires_at=expires_at,
+    )
     token.full_clean()
     token.save()
     return token, key

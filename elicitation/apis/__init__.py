@@ -7,7 +7,7 @@ common holds the error documentation, the service-error mapping and the
 `SpaceApi` base class. `elicitation/api_urls.py` names the class per URL.
 
 Same permission rules as the pages: every view resolves the space through
-`selectors.space_get_for_user`. Anonymous participation in "anyone with the
+`selectors.space_access`. Anonymous participation in "anyone with the
 link" spaces: the first write returns an `X-Participant-Token` header (also
 set as a cookie); send it back in that header to act as the same participant.
 An embedding site may instead send `xid` (its own user id) in the body.

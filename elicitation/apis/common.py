@@ -20,7 +20,7 @@ from elicitation.identity import (
     TOKEN_HEADER,
     XID_SIGNATURE_FIELD,
     Identity,
-    link_proof,
+    request_access,
     xid_signature_from,
     xid_signed,
 )
@@ -123,15 +123,16 @@ class SpaceApi(APIView):
     throttle_scope = "space_reads"
     throttle_scopes: ClassVar[dict[str, str]] = {}
 
-    def space(self, request: Request, space_id: int, action: Action = Action.VIEW) -> Space:
+    def access(
+        self, request: Request, space_id: int, action: Action = Action.VIEW
+    ) -> selectors.SpaceAccess:
+        """What the caller may do in the space (`selectors.space_access`), if they may do `action`."""
         if action in (Action.CREATE_SPACE, Action.MODERATE) and not request.user.is_authenticated:
             raise NotAuthenticated()
-        return selectors.space_get_for_user(
-            user=request.user,
-            space_id=space_id,
-            action=action,
-            link=link_proof(request._request, space_id),
-        )
+        return request_access(request._request, space_id, action)
+
+    def space(self, request: Request, space_id: int, action: Action = Action.VIEW) -> Space:
+        return self.access(request, space_id, action).space
 
     def identity(self, request: Request, space: Space) -> Identity:
         data = request.data if isinstance(request.data, dict) else {}

@@ -18,7 +18,6 @@ from elicitation.apis.common import (
     number_field,
 )
 from elicitation.apis.statements import StatementOutputSerializer
-from elicitation.identity import find_participant
 from elicitation.models import Comparison, Statement
 from elicitation.throttles import ParticipantFixedWindowThrottle
 
@@ -35,14 +34,13 @@ class PairNextApi(SpaceApi):
         description="The next pair to compare (both null when fewer than two statements).",
     )
     def get(self, request: Request, space_id: int) -> Response:
-        space = self.space(request, space_id)
+        access = self.access(request, space_id)
+        space = access.space
         if not space.pairwise_enabled:
             raise Forbidden(
                 "Pairwise comparison is switched off in this space.", code="activity_off"
             )
-        pair = selectors.pair_next(
-            space=space, participant=find_participant(request._request, space)
-        )
+        pair = selectors.pair_next(space=space, participant=access.participant)
         return Response(
             {
                 "statement_a": StatementOutputSerializer(pair[0]).data if pair else None,
@@ -132,8 +130,9 @@ class RankingApi(SpaceApi):
         responses={200: OutputSerializer, **_errors(404, 429)},
     )
     def get(self, request: Request, space_id: int) -> Response:
-        space = self.space(request, space_id)
-        ballot = selectors.ranking_for(participant=find_participant(request._request, space))
+        access = self.access(request, space_id)
+        space = access.space
+        ballot = selectors.ranking_for(participant=access.participant)
         return Response(
             {"statements": [s.number for s in ballot], "ranking_size": space.ranking_size}
         )

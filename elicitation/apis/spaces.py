@@ -50,12 +50,13 @@ class SpaceOutputSerializer(serializers.ModelSerializer):
             "moderation",
             "participation",
             "ranking_size",
+            "min_voters",
             "url",
             "created_at",
         ]
 
     def get_accepts_input(self, space: Space) -> bool:
-        return space.accepts_input()
+        return selectors.takes_input(space)
 
     def get_url(self, space: Space) -> str:
         return space.get_absolute_url()
@@ -75,6 +76,13 @@ class SpaceInputSerializer(serializers.Serializer):
     moderation = serializers.ChoiceField(choices=Space.Moderation.choices, required=False)
     participation = serializers.ChoiceField(choices=Space.Participation.choices, required=False)
     ranking_size = serializers.IntegerField(min_value=2, max_value=20, required=False)
+    min_voters = serializers.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text="A statement fewer people voted on is listed in the value profile as "
+        "'too few votes to say', never ranked among the values (default 5).",
+    )
 
 
 class SpaceListCreateApi(SpaceApi):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from communities.roles import Action
 from config.api_errors import ErrorOutputSerializer, error_responses
 from elicitation.polis.views import polis_zip_response
-from elicitation.selectors import space_get_for_user
+from elicitation.selectors import space_access
 
 
 class ZipRenderer(BaseRenderer):
@@ -71,5 +71,5 @@ class SpacePolisExportApi(APIView):
         },
     )
     def get(self, request: Request, space_id: int) -> Any:
-        space = space_get_for_user(user=request.user, space_id=space_id, action=Action.CREATE_SPACE)
+        space = space_access(user=request.user, space_id=space_id, action=Action.CREATE_SPACE).space
         return polis_zip_response(space)

@@ -16,14 +16,21 @@ if TYPE_CHECKING:
 
 
 def space_import_polis_folder(
-    *, folder: Path, community: Community, actor: User | None, title: str = ""
+    *,
+    folder: Path,
+    community: Community,
+    actor: User | None,
+    title: str = "",
+    second_copy: bool = False,
 ) -> Space:
     """Import an export folder (see space_import_polis); its files are read as streams.
 
     Raises PolisFormatError for a missing folder or file as for a malformed one.
     """
     with open_export_folder(folder) as files:
-        return space_import_polis(community=community, actor=actor, title=title, **files)
+        return space_import_polis(
+            community=community, actor=actor, title=title, second_copy=second_copy, **files
+        )
 
 
 def space_export_polis_folder(*, space: Space, out: Path) -> list[str]:

@@ -48,6 +48,18 @@ class PolisImportForm(forms.Form):
     summary = forms.FileField(
         label="summary.csv", required=False, help_text="Optional: topic and description."
     )
+    second_copy = forms.BooleanField(
+        required=False,
+        label="Import a second copy anyway",
+        help_text="This conversation is already a space here; tick to import it again "
+        "(select the files again too).",
+    )
+
+    def __init__(self, *args: Any, offer_second_copy: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Asked only once an upload turned out to be a copy of an existing space.
+        if not offer_second_copy and not (self.data or {}).get("second_copy"):
+            del self.fields["second_copy"]
 
     def _clean_file(self, name: str) -> UploadedFile | None:
         upload: UploadedFile | None = self.cleaned_data.get(name)

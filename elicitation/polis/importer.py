@@ -13,12 +13,15 @@ that per-row Python took.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
 from numpy.typing import NDArray
@@ -204,6 +207,50 @@ def _binary_copy_blocks(
     return blocks
 
 
+class DuplicateImport(Exception):
+    """The export's conversation is already a space of the community (`existing`)."""
+
+    def __init__(self, existing: Space) -> None:
+        self.existing = existing
+        super().__init__(
+            f"This conversation is already space {existing.pk} (“{existing.title}”) of this "
+            "community: the same comments with the same numbers. Nothing imported; confirm "
+            "to import a second copy."
+        )
+
+
+def _content_fingerprint(comments: Iterable[tuple[int, str]]) -> str:
+    """sha256 of the (number, text) pairs in number order: what makes two copies the same."""
+    digest = hashlib.sha256()
+    for number, text in sorted(comments):
+        digest.update(f"{number}\t{text}\n".encode())
+    return digest.hexdigest()
+
+
+def space_matching_conversation(
+    *, community: Community, conversation: PolisConversation
+) -> Space | None:
+    """A space of the community whose statements are this conversation's comments.
+
+    Compared on statement numbers and texts, so a space imported before, or one
+    exported from here and uploaded again, is found whatever happened to its
+    votes since. Only spaces with as many statements are read.
+    """
+    comments = conversation.comments
+    wanted = _content_fingerprint(zip(comments.number.tolist(), comments.text, strict=True))
+    candidates = (
+        Space.objects.filter(community=community)
+        .annotate(n_statements=Count("statements"))
+        .filter(n_statements=len(comments.text))
+        .order_by("created_at", "id")
+    )
+    for space in candidates:
+        pairs = Statement.objects.filter(space=space).values_list("number", "text")
+        if _content_fingerprint(pairs) == wanted:
+            return space
+    return None
+
+
 def space_import_polis(
     *,
     community: Community,
@@ -213,6 +260,7 @@ def space_import_polis(
     participants_votes: Source | None = None,
     summary: Source | None = None,
     title: str = "",
+    second_copy: bool = False,
 ) -> Space:
     """Create a new space in `community` holding a Pol.is conversation.
 
@@ -221,7 +269,9 @@ def space_import_polis(
     Statements keep their Pol.is comment ids as `number`, participants their
     Pol.is participant ids. Raises PolisFormatError (file, line, column) on any
     malformed input, before anything is written; the writes happen in one
-    transaction, so a failure part-way leaves no space behind.
+    transaction, so a failure part-way leaves no space behind. Raises
+    DuplicateImport when the community already has a space with this
+    conversation's comments, unless `second_copy` says to import it anyway.
     """
     conversation = polis_parse(
         comments=comments,
@@ -230,6 +280,10 @@ def space_import_polis(
         summary=summary,
         max_text=STATEMENT_TEXT_LIMIT,
     )
+    if not second_copy:
+        existing = space_matching_conversation(community=community, conversation=conversation)
+        if existing is not None:
+            raise DuplicateImport(existing)
     actor_role = ""
     if actor is not None:
         membership = Membership.objects.filter(user=actor, community=community).first()

@@ -18,8 +18,8 @@ from communities.selectors import community_get_visible, membership_for
 from elicitation.models import Space
 from elicitation.polis.exporter import polis_export_folder_name, polis_export_zip
 from elicitation.polis.forms import FIELD_FOR_FILE, PolisImportForm
-from elicitation.polis.importer import space_import_polis
-from elicitation.selectors import space_get_for_user
+from elicitation.polis.importer import DuplicateImport, space_import_polis
+from elicitation.selectors import space_access
 
 TEMPLATE = "elicitation/polis_import.html"
 
@@ -45,10 +45,15 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     community=community,
                     actor=request.user,  # type: ignore[arg-type]  # login_required
                     title=form.cleaned_data["title"],
+                    second_copy=bool(form.cleaned_data.get("second_copy")),
                     **form.export_files(),
                 )
             except PolisFormatError as exc:
                 form.add_error(FIELD_FOR_FILE.get(exc.file, None), f"Nothing imported. {exc}")
+            except DuplicateImport as exc:
+                form = PolisImportForm(request.POST, request.FILES, offer_second_copy=True)
+                form.is_valid()
+                form.add_error(None, str(exc))
             else:
                 messages.success(
                     request,
@@ -68,7 +73,7 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def polis_export(request: HttpRequest, space_id: int) -> HttpResponse:
-    space = space_get_for_user(user=request.user, space_id=space_id, action=Action.CREATE_SPACE)
+    space = space_access(user=request.user, space_id=space_id, action=Action.CREATE_SPACE).space
     return polis_zip_response(space)
 
 

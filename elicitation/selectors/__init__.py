@@ -1,6 +1,6 @@
 """Reads of the elicitation app that cross a permission boundary, one module per domain.
 
-access (who may see or act in a space), votes (the next statement),
+access (who may see or act in a space, whether it takes input), votes (the next statement),
 counts (cached vote and participation counts), statements (visible
 statements, argument trees), preferences (the next pair, a ranking),
 standing (where a participant stands), moderation (queue, decision log),
@@ -9,12 +9,17 @@ names are re-exported here.
 """
 
 from elicitation.selectors.access import (
+    InputRefusal,
     LinkProof,
+    SpaceAccess,
     community_get_for_user,
+    community_role,
+    input_refusal,
     participant_find,
-    space_get_for_user,
+    space_access,
     space_list_for_user,
     space_role,
+    takes_input,
 )
 from elicitation.selectors.analysis import latest_analysis_result, latest_routing
 from elicitation.selectors.counts import (
@@ -37,27 +42,32 @@ __all__ = [
     "STANDING_MIN_VOTES",
     "VOTE_COUNTS_TTL_S",
     "ArgumentNode",
+    "InputRefusal",
     "LinkProof",
     "PairCandidate",
     "Progress",
+    "SpaceAccess",
     "Standing",
     "argument_tree",
     "community_get_for_user",
+    "community_role",
     "decision_log",
+    "input_refusal",
     "latest_analysis_result",
     "latest_routing",
     "moderation_queue",
     "pair_next",
     "participant_find",
     "ranking_for",
+    "space_access",
     "space_counts",
-    "space_get_for_user",
     "space_list_for_user",
     "space_role",
     "statement_counts",
     "statement_get_visible",
     "statement_next",
     "statements_with_counts",
+    "takes_input",
     "vote_progress",
     "where_you_stand",
 ]

@@ -19,7 +19,12 @@ def _not_voted_by(participant: Participant | None) -> Q:
 def statement_next(
     *, space: Space, participant: Participant | None, routing: Sequence[int] = ()
 ) -> Statement | None:
-    """The next statement to vote on, never one `participant` already voted on.
+    """The next statement to vote on, never one `participant` already voted on or wrote.
+
+    (Authors have their implied agree on what they wrote, so it is voted on;
+    the author filter also covers authors who have since changed that vote.)
+    Someone who has voted on nothing yet never gets a meta statement (one
+    about the conversation itself) first while any other is left.
 
     `routing` is the latest analysis's statement numbers by routing priority
     (aggregation/engine/routing.py; selectors.latest_routing): the first one still open to the
@@ -30,9 +35,15 @@ def statement_next(
     candidates = Statement.objects.filter(space=space, status=ModerationStatus.ACCEPTED).filter(
         _not_voted_by(participant)
     )
-    rows = dict(candidates.values_list("number", "pk"))
-    if not rows:
+    if participant is not None:
+        candidates = candidates.exclude(author=participant)
+    found = list(candidates.values_list("number", "pk", "is_meta"))
+    if not found:
         return None
+    newcomer = participant is None or not Vote.objects.filter(participant=participant).exists()
+    if newcomer and not all(meta for _n, _pk, meta in found):
+        found = [r for r in found if not r[2]]
+    rows = {number: pk for number, pk, _meta in found}
     if routing:
         ranked = set(routing)
         unranked = [number for number in rows if number not in ranked]

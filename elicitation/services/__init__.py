@@ -1,7 +1,7 @@
 """Every write of the elicitation app, one module per domain.
 
 spaces (create, edit, phase), participants, statements (propose, seed),
-votes (the vote writers), preferences (pairwise comparisons, rankings),
+votes (the one vote writer), preferences (pairwise comparisons, rankings),
 debate (arguments), moderation (statement/argument decisions, flags);
 common holds the input rule and per-space counters; decisions the one
 writer of the public decision log (`decision_log_append`).
@@ -50,9 +50,10 @@ from elicitation.services.statements import (
 from elicitation.services.votes import (
     TokenVote,
     TokenVoteInput,
+    VoteBatcher,
     VoteOutcome,
+    plain_vote,
     vote_cast,
-    vote_store,
     votes_cast_for_anon_tokens,
 )
 
@@ -69,6 +70,7 @@ __all__ = [
     "SimilarStatements",
     "TokenVote",
     "TokenVoteInput",
+    "VoteBatcher",
     "VoteOutcome",
     "argument_moderate",
     "argument_post",
@@ -80,6 +82,7 @@ __all__ = [
     "near_duplicates",
     "new_anon_token",
     "participant_get_or_create",
+    "plain_vote",
     "ranking_submit",
     "space_create",
     "space_set_phase",
@@ -92,6 +95,5 @@ __all__ = [
     "statements_embed_missing",
     "statements_similar",
     "vote_cast",
-    "vote_store",
     "votes_cast_for_anon_tokens",
 ]

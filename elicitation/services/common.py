@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
-from django.utils import timezone
 
 from config.exceptions import Conflict, Forbidden
 from elicitation.models import Space
+from elicitation.selectors.access import ACTIVITY_LABELS, input_refusal
+
+__all__ = ["ACTIVITY_LABELS"]
 
 # Statement numbers are PositiveIntegerFields: a larger number names no
 # statement, and the database overflows on it (the audit's 500s).
@@ -21,32 +23,15 @@ def statement_number_in_range(number: int) -> bool:
 User = AbstractBaseUser
 
 
-ACTIVITY_LABELS = {
-    "statements": "Statements and votes",
-    "pairwise": "Pairwise comparison",
-    "ranking": "Ranking",
-    "debate": "Debate",
-}
-
-
 def _require_input(space: Space, activity: str | None = None) -> None:
-    if not space.accepts_input():
-        if space.phase == Space.Phase.CLOSED:
-            raise Conflict("This space is closed; it accepts no new input.", code="space_closed")
-        if space.phase == Space.Phase.DRAFT:
-            raise Conflict("This space is not open yet.", code="space_not_open")
-        now = timezone.now()
-        if space.opens_at and now < space.opens_at:
-            raise Conflict(
-                f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.", code="space_not_open"
-            )
-        raise Conflict(
-            "This space's schedule has ended; it accepts no new input.", code="space_closed"
-        )
-    if activity and not getattr(space, f"{activity}_enabled"):
-        raise Forbidden(
-            f"{ACTIVITY_LABELS[activity]} is switched off in this space.", code="activity_off"
-        )
+    """Refuse unless `space` takes input now (and `activity`, if named, is on): the one rule,
+    `selectors.input_refusal`."""
+    refusal = input_refusal(space, activity)
+    if refusal is None:
+        return
+    if refusal.activity_off:
+        raise Forbidden(refusal.message, code=refusal.code)
+    raise Conflict(refusal.message, code=refusal.code)
 
 
 def _next_counter(space_id: int, field: str) -> int:

@@ -14,7 +14,7 @@ from elicitation.models import (
     Statement,
 )
 from elicitation.services.common import _require_input
-from elicitation.text import clean_text
+from elicitation.text import clean_text, text_problem
 
 ARGUMENT_MIN_LENGTH = 5
 
@@ -39,6 +39,9 @@ def argument_post(
     if stance not in Argument.Stance.values:
         raise ValidationError({"stance": "Choose for or against."})
     cleaned = clean_text(text)
+    problem = text_problem(cleaned)
+    if problem:
+        raise ValidationError({"text": problem})
     if len(cleaned) < ARGUMENT_MIN_LENGTH:
         raise ValidationError(
             {"text": f"An argument needs at least {ARGUMENT_MIN_LENGTH} characters."}

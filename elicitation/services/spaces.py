@@ -29,7 +29,30 @@ SPACE_FIELDS = (
     "embed_origins",
     "ranking_size",
     "trust_unsigned_xids",
+    "min_voters",
 )
+
+# Settings that decide who may take part or what is counted: every change of
+# one goes into the public decision log with its before and after (phase
+# changes are logged by space_set_phase).
+LOGGED_SETTINGS = (
+    "opens_at",
+    "closes_at",
+    "statements_enabled",
+    "pairwise_enabled",
+    "ranking_enabled",
+    "debate_enabled",
+    "moderation",
+    "participation",
+    "ranking_size",
+    "min_voters",
+    "trust_unsigned_xids",
+)
+
+
+def _loggable(value: Any) -> Any:
+    """A setting's value as JSON for the log (times in ISO 8601)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic
@@ -46,14 +69,33 @@ def space_create(*, community: Community, actor: User, **fields: Any) -> Space:
 
 @transaction.atomic
 def space_update(*, space: Space, actor: User | AnonymousUser | None, **fields: Any) -> Space:
-    """Change a space's settings (not its phase: see space_set_phase)."""
+    """Change a space's settings (not its phase: see space_set_phase).
+
+    A change of a setting in LOGGED_SETTINGS is logged publicly, one entry
+    for the whole update, with each changed setting's before and after.
+    """
     unknown = set(fields) - set(SPACE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    # Locked so the logged "before" is the value this update replaces.
+    locked = Space.objects.select_for_update().get(pk=space.pk)
+    before = {name: getattr(locked, name) for name in fields}
     for name, value in fields.items():
         setattr(space, name, value)
     space.full_clean()
     space.save(update_fields=[*fields.keys(), "updated_at"])
+    changes = {
+        name: {"from": _loggable(before[name]), "to": _loggable(getattr(space, name))}
+        for name in fields
+        if name in LOGGED_SETTINGS and before[name] != getattr(space, name)
+    }
+    if changes:
+        decision_log_append(
+            space=space,
+            actor=actor,
+            action=ModerationAction.Action.SETTINGS,
+            detail={"changes": changes},
+        )
     return space
 
 

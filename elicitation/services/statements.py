@@ -17,6 +17,7 @@ from elicitation.models import (
     Participant,
     Space,
     Statement,
+    VoteValue,
 )
 from elicitation.services.common import _next_counter, _require_input
 from elicitation.services.decisions import decision_log_append
@@ -25,12 +26,17 @@ from elicitation.services.similarity import (
     statement_embedding_store,
     statements_similar,
 )
+
+# The one vote writer: the implied agree is checked by construction (the
+# author belongs to the space, the statement was just created in it).
+from elicitation.services.votes import _vote_store as vote_store
 from elicitation.text import (
     NEAR_DUPLICATE_RATIO,
     STATEMENT_MIN_LENGTH,
     clean_text,
     fold_text,
     is_near_duplicate,
+    text_problem,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,6 +69,9 @@ def _validated_statement_text(text: str) -> str:
     cleaned = clean_text(text)
     if not cleaned:
         raise ValidationError({"text": "Write a statement first; it is empty."})
+    problem = text_problem(cleaned)
+    if problem:
+        raise ValidationError({"text": problem})
     if len(cleaned) < STATEMENT_MIN_LENGTH:
         raise ValidationError(
             {"text": f"A statement needs at least {STATEMENT_MIN_LENGTH} characters."}
@@ -148,6 +157,10 @@ def statement_propose(
     Raises DuplicateStatement for the same text (spelling rules, always) and
     SimilarStatements when accepted statements say the same by meaning,
     unless the proposer confirmed it says something different (`distinct`).
+
+    The author agrees with what they wrote (Pol.is's implied agree): the
+    proposal stores their agree vote, with its history event at proposal
+    time, so they are never asked to vote on it and it counts once accepted.
     """
     _require_input(space, "statements")
     status = (
@@ -175,6 +188,7 @@ def statement_propose(
         )
         if vector is not None:
             statement_embedding_store(statement=statement, vector=vector)
+        vote_store(participant_id=participant.pk, statement_id=statement.pk, value=VoteValue.AGREE)
     return statement
 
 

@@ -1,8 +1,7 @@
-"""What every space page shares: the htmx request type, error text, roles, the space lookup, redirects."""
+"""What every space page shares: the htmx request type, error text, the access lookup, redirects."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,10 +12,9 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django_htmx.middleware import HtmxDetails
 
-from communities.roles import Action, role_allows
+from communities.roles import Action
 from elicitation import selectors
-from elicitation.identity import Identity, link_proof
-from elicitation.models import Space
+from elicitation.identity import Identity, request_access
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -33,15 +31,6 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _roles(request: HttpRequest, space: Space) -> dict[str, Any]:
-    role = selectors.space_role(user=request.user, space=space)
-    return {
-        "role": role,
-        "can_manage": role_allows(role, Action.CREATE_SPACE),
-        "can_moderate": role_allows(role, Action.MODERATE),
-    }
-
-
 def _login_url(request: HttpRequest) -> str:
     try:
         base = resolve_url(settings.LOGIN_URL)
@@ -50,23 +39,16 @@ def _login_url(request: HttpRequest) -> str:
     return f"{base}?{urlencode({'next': request.get_full_path()})}"
 
 
-def _can_participate(request: HttpRequest, space: Space) -> bool:
-    if space.participation == Space.Participation.LINK:
-        return True
-    role = selectors.space_role(user=request.user, space=space)
-    return role_allows(role, Action.PARTICIPATE)
+def _access(
+    request: HttpRequest, space_id: int, action: Action = Action.VIEW
+) -> selectors.SpaceAccess:
+    """The space as the person behind `request` may use it (with how they arrived: the link)."""
+    return request_access(request, space_id, action)
 
 
-def _space(request: HttpRequest, space_id: int, action: Action = Action.VIEW) -> Space:
-    """The space for someone viewing or taking part, with how they arrived (the link grant)."""
-    return selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=action, link=link_proof(request, space_id)
-    )
-
-
-def _participate(request: HtmxHttpRequest, space_id: int) -> tuple[Space, Identity]:
-    space = _space(request, space_id, Action.PARTICIPATE)
-    return space, Identity(request, space)
+def _participate(request: HtmxHttpRequest, space_id: int) -> tuple[selectors.SpaceAccess, Identity]:
+    access = _access(request, space_id, Action.PARTICIPATE)
+    return access, Identity(request, access.space)
 
 
 def _done(

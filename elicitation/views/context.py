@@ -8,33 +8,42 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from elicitation import selectors
-from elicitation.identity import find_participant
-from elicitation.models import Space
-from elicitation.views.common import _can_participate, _login_url, _roles
+from elicitation.models import Participant, Space
+from elicitation.selectors import SpaceAccess
+from elicitation.views.common import _login_url
 
 
 def _vote_context(
-    request: HttpRequest, space: Space, participant: Any, error: str = ""
+    request: HttpRequest,
+    access: SpaceAccess,
+    error: str = "",
+    participant: Participant | None = None,
 ) -> dict[str, Any]:
+    """The vote card; `participant` when the request just made one, else `access`'s."""
+    space = access.space
+    participant = participant or access.participant
     routing = selectors.latest_routing(space=space)
     return {
         "space": space,
+        "access": access,
         "statement": selectors.statement_next(space=space, participant=participant, routing=routing)
         if space.statements_enabled
         else None,
         "progress": selectors.vote_progress(space=space, participant=participant),
-        "accepts_input": space.accepts_input(),
-        "can_participate": _can_participate(request, space),
         "vote_error": error,
         "login_url": _login_url(request),
     }
 
 
 def _space_page_context(
-    request: HttpRequest, space: Space, participant: Any, error: str = ""
+    request: HttpRequest,
+    access: SpaceAccess,
+    error: str = "",
+    participant: Participant | None = None,
 ) -> dict[str, Any]:
-    context = _vote_context(request, space, participant, error)
-    context.update(_roles(request, space))
+    context = _vote_context(request, access, error, participant)
+    space = access.space
+    participant = participant or access.participant
     context.update(
         {
             "counts": selectors.space_counts(space=space),
@@ -58,13 +67,10 @@ def _int(value: Any) -> int | None:
     return number if -(2**63) <= number < 2**63 else None
 
 
-def _statement_context(
-    request: HttpRequest, space: Space, number: int, **extra: Any
-) -> dict[str, Any]:
-    participant = find_participant(request, space)
-    roles = _roles(request, space)
+def _statement_context(access: SpaceAccess, number: int, **extra: Any) -> dict[str, Any]:
+    space, participant = access.space, access.participant
     statement = selectors.statement_get_visible(
-        space=space, number=number, participant=participant, moderator=roles["can_moderate"]
+        space=space, number=number, participant=participant, moderator=access.may_moderate
     )
     my_vote = (
         statement.votes.filter(participant=participant).values_list("value", flat=True).first()
@@ -77,10 +83,8 @@ def _statement_context(
         "counts": selectors.statement_counts(statement=statement),
         "arguments": selectors.argument_tree(statement=statement, participant=participant),
         "my_vote": my_vote,
-        "accepts_input": space.accepts_input(),
-        "can_participate": _can_participate(request, space),
+        "access": access,
         "tab": "statements",
-        **roles,
         **extra,
     }
 

@@ -22,7 +22,8 @@ from elicitation.views.context import _int, _statement_context, statement_url
 @vary_on_headers("HX-Request")
 @form_throttle("space_writes")
 def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
-    space, identity = _participate(request, space_id)
+    access, identity = _participate(request, space_id)
+    space = access.space
     participant = identity.participant()
     statement = selectors.statement_get_visible(
         space=space, number=number, participant=participant, moderator=False
@@ -59,9 +60,9 @@ def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
         )
         return _done(request, identity, statement_url(space, number) + "#debate", message)
     if request.htmx:
-        context = _statement_context(request, space, number, argument_error=error)
+        context = _statement_context(access, number, argument_error=error)
         return identity.attach(
             render(request, "elicitation/statement.html#debate", context, status=status)
         )
-    context = _statement_context(request, space, number, argument_error=error)
+    context = _statement_context(access, number, argument_error=error)
     return identity.attach(render(request, "elicitation/statement.html", context, status=status))

@@ -27,38 +27,37 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.security import csp_extend
 from elicitation.embedding import frame_ancestors
-from elicitation.identity import XID_SIGNATURE_FIELD, find_participant, xid_from
+from elicitation.identity import XID_SIGNATURE_FIELD, xid_from
 from elicitation.models import Space
+from elicitation.selectors import SpaceAccess
 from elicitation.views import statements, votes
-from elicitation.views.common import HtmxHttpRequest, _space
+from elicitation.views.common import HtmxHttpRequest, _access
 from elicitation.views.context import _vote_context
 
 _EMBED_SCRIPT = Path(settings.BASE_DIR) / "static" / "js" / "embed.js"
 
 
-def _embedded_space(request: HtmxHttpRequest, space_id: int) -> Space:
-    space = _space(request, space_id)
-    if space.participation != Space.Participation.LINK:
+def _embedded_access(request: HtmxHttpRequest, space_id: int) -> SpaceAccess:
+    access = _access(request, space_id)
+    if access.space.participation != Space.Participation.LINK:
         # Embedding is for spaces open to anyone with the link.
         raise Http404("This space cannot be embedded.")
-    return space
+    return access
 
 
 @require_GET
 def space_embed(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
     _strip_ambient_credentials(request)
-    space = _embedded_space(request, space_id)
-    participant = find_participant(request, space)
+    access = _embedded_access(request, space_id)
+    space = access.space
     xid = xid_from(request, space)
-    context = _vote_context(request, space, participant, "")
+    context = _vote_context(request, access)
     xid_sig = (request.GET.get(XID_SIGNATURE_FIELD) or "").strip() if xid else ""
     stand_url = reverse("elicitation:stand", kwargs={"space_id": space.pk})
     if xid:
         # The page opens outside the frame: the signed xid names the participant there too.
         stand_url += "?" + urlencode({"xid": xid, XID_SIGNATURE_FIELD: xid_sig})
-    context.update(
-        {"xid": xid, "xid_sig": xid_sig, "can_participate": True, "stand_url": stand_url}
-    )
+    context.update({"xid": xid, "xid_sig": xid_sig, "stand_url": stand_url})
     response = render(request, "elicitation/embed.html", context)
     ancestors = frame_ancestors(space)
     if ancestors:
@@ -77,7 +76,7 @@ def _strip_ambient_credentials(request: HtmxHttpRequest) -> None:
 @require_POST
 def embed_vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     _strip_ambient_credentials(request)
-    _embedded_space(request, space_id)
+    _embedded_access(request, space_id)
     return votes.vote(request, space_id)
 
 
@@ -85,7 +84,7 @@ def embed_vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 @require_POST
 def embed_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     _strip_ambient_credentials(request)
-    _embedded_space(request, space_id)
+    _embedded_access(request, space_id)
     return statements.statement_propose(request, space_id)
 
 

@@ -16,14 +16,15 @@ from elicitation import selectors, services
 from elicitation.models import Argument, Flag, ModerationStatus, Space
 from elicitation.services.common import statement_number_in_range
 from elicitation.throttles import form_throttle
-from elicitation.views.common import HtmxHttpRequest, _errors, _participate, _roles, _space
+from elicitation.views.common import HtmxHttpRequest, _access, _errors, _participate
 from elicitation.views.context import _int, statement_url
 
 
 @require_POST
 @form_throttle("space_writes")
 def flag_create(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
-    space, identity = _participate(request, space_id)
+    access, identity = _participate(request, space_id)
+    space = access.space
     participant = identity.participant()
     number = _int(request.POST.get("statement"))
     argument_id = _int(request.POST.get("argument"))
@@ -60,18 +61,17 @@ def flag_create(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 @login_required
 @require_GET
 def moderation_queue(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.MODERATE
-    )
+    access = _access(request, space_id, Action.MODERATE)
+    space = access.space
     return render(
         request,
         "elicitation/moderation.html",
         {
             "space": space,
+            "access": access,
             "queue": selectors.moderation_queue(space=space),
             "duplicate_clusters": services.duplicate_clusters(space=space),
             "tab": "moderation",
-            **_roles(request, space),
         },
     )
 
@@ -83,9 +83,7 @@ def _moderation_url(space: Space) -> str:
 @login_required
 @require_POST
 def statement_moderate(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.MODERATE
-    )
+    space = _access(request, space_id, Action.MODERATE).space
     statement = selectors.statement_get_visible(
         space=space, number=number, participant=None, moderator=True
     )
@@ -109,9 +107,7 @@ def statement_moderate(request: HtmxHttpRequest, space_id: int, number: int) -> 
 @require_POST
 def statement_merge(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
     """Merge statement `number` into the one named by the form's `into`."""
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.MODERATE
-    )
+    space = _access(request, space_id, Action.MODERATE).space
     source = selectors.statement_get_visible(
         space=space, number=number, participant=None, moderator=True
     )
@@ -145,9 +141,7 @@ def statement_merge(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
 def argument_moderate(
     request: HtmxHttpRequest, space_id: int, argument_id: int
 ) -> HttpResponseBase:
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.MODERATE
-    )
+    space = _access(request, space_id, Action.MODERATE).space
     argument = get_object_or_404(Argument, pk=argument_id, statement__space=space)
     decision = request.POST.get("decision", "")
     try:
@@ -167,9 +161,7 @@ def argument_moderate(
 @login_required
 @require_POST
 def flag_dismiss(request: HtmxHttpRequest, space_id: int, flag_id: int) -> HttpResponseBase:
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.MODERATE
-    )
+    space = _access(request, space_id, Action.MODERATE).space
     flag = get_object_or_404(
         Flag.objects.filter(statement__space=space)
         | Flag.objects.filter(argument__statement__space=space),
@@ -187,9 +179,7 @@ def flag_dismiss(request: HtmxHttpRequest, space_id: int, flag_id: int) -> HttpR
 @login_required
 @require_POST
 def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
-    space = selectors.space_get_for_user(
-        user=request.user, space_id=space_id, action=Action.MODERATE
-    )
+    space = _access(request, space_id, Action.MODERATE).space
     try:
         statement = services.statement_seed(
             space=space,
@@ -208,14 +198,25 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 
 @require_GET
 def decision_log(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = _space(request, space_id)
+    access = _access(request, space_id)
+    space = access.space
+    decisions = list(selectors.decision_log(space=space)[:500])
+    for d in decisions:
+        # A removed statement or argument is logged by number and reason for
+        # everyone; its words only for those who moderate (decided here, not
+        # in the template, so no partial or export can skip the rule).
+        target = d.argument or d.statement
+        visible = target is not None and (
+            access.may_moderate or target.status == ModerationStatus.ACCEPTED
+        )
+        d.shown_text = target.text if visible else None  # type: ignore[attr-defined,union-attr]
     return render(
         request,
         "elicitation/decisions.html",
         {
             "space": space,
-            "decisions": selectors.decision_log(space=space)[:500],
+            "access": access,
+            "decisions": decisions,
             "tab": "decisions",
-            **_roles(request, space),
         },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -14,28 +14,20 @@ from django.views.decorators.vary import vary_on_headers
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import selectors, services
-from elicitation.identity import find_participant
-from elicitation.models import Space
+from elicitation.models import Participant
+from elicitation.selectors import SpaceAccess
 from elicitation.throttles import form_throttle
-from elicitation.views.common import (
-    HtmxHttpRequest,
-    _can_participate,
-    _done,
-    _errors,
-    _participate,
-    _roles,
-    _space,
-)
+from elicitation.views.common import HtmxHttpRequest, _access, _done, _errors, _participate
 
 
 def _pair_context(
-    request: HttpRequest, space: Space, participant: Any, **extra: Any
+    access: SpaceAccess, participant: Participant | None = None, **extra: Any
 ) -> dict[str, Any]:
+    space = access.space
     return {
         "space": space,
-        "pair": selectors.pair_next(space=space, participant=participant),
-        "accepts_input": space.accepts_input(),
-        "can_participate": _can_participate(request, space),
+        "access": access,
+        "pair": selectors.pair_next(space=space, participant=participant or access.participant),
         "tab": "pairwise",
         **extra,
     }
@@ -46,11 +38,11 @@ def _pair_context(
 @form_throttle("space_votes")
 def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
-        space = _space(request, space_id)
-        participant = find_participant(request, space)
-        context = _pair_context(request, space, participant, **_roles(request, space))
+        context = _pair_context(_access(request, space_id))
         return render(request, "elicitation/pairwise.html", context)
-    space, identity = _participate(request, space_id)
+    access, identity = _participate(request, space_id)
+    space = access.space
+    participant: Participant | None
     error, status, message = "", 201, ""
     try:
         participant = identity.participant()
@@ -66,11 +58,8 @@ def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         participant, error, status = None, exc.message, http_status(exc)
     except ValidationError as exc:
         participant, error, status = None, "; ".join(_errors(exc)), 400
-    participant = participant or find_participant(request, space)
     if request.htmx or error:
-        context = _pair_context(request, space, participant, pair_error=error, pair_message=message)
-        if not request.htmx:
-            context.update(_roles(request, space))
+        context = _pair_context(access, participant, pair_error=error, pair_message=message)
         template = "elicitation/pairwise.html" + ("#pair" if request.htmx else "")
         return identity.attach(render(request, template, context, status=status))
     url = reverse("elicitation:pairwise", kwargs={"space_id": space.pk})
@@ -78,20 +67,20 @@ def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 
 
 def _ranking_context(
-    request: HttpRequest, space: Space, participant: Any, **extra: Any
+    access: SpaceAccess, participant: Participant | None = None, **extra: Any
 ) -> dict[str, Any]:
-    ballot = selectors.ranking_for(participant=participant)
+    space = access.space
+    ballot = selectors.ranking_for(participant=participant or access.participant)
     slots = [
         {"position": i, "current": ballot[i - 1].number if i <= len(ballot) else None}
         for i in range(1, space.ranking_size + 1)
     ]
     return {
         "space": space,
+        "access": access,
         "ballot": ballot,
         "slots": slots,
         "choices": list(selectors.statements_with_counts(space=space).only("number", "text")),
-        "accepts_input": space.accepts_input(),
-        "can_participate": _can_participate(request, space),
         "tab": "ranking",
         **extra,
     }
@@ -102,11 +91,10 @@ def _ranking_context(
 @form_throttle("space_writes")
 def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if request.method == "GET":
-        space = _space(request, space_id)
-        participant = find_participant(request, space)
-        context = _ranking_context(request, space, participant, **_roles(request, space))
+        context = _ranking_context(_access(request, space_id))
         return render(request, "elicitation/ranking.html", context)
-    space, identity = _participate(request, space_id)
+    access, identity = _participate(request, space_id)
+    space = access.space
     # Position selects: position_1 .. position_k; blanks are skipped, order kept.
     chosen = [
         request.POST.get(f"position_{i}", "").strip()
@@ -114,7 +102,7 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     ]
     numbers = [value for value in chosen if value]
     error, status, message = "", 200, ""
-    participant = None
+    participant: Participant | None = None
     try:
         participant = identity.participant()
         services.ranking_submit(participant=participant, statement_numbers=numbers)
@@ -124,12 +112,9 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     except ValidationError as exc:
         error, status = "; ".join(_errors(exc)), 400
     if request.htmx or error:
-        participant = participant or find_participant(request, space)
         context = _ranking_context(
-            request, space, participant, ranking_error=error, ranking_message=message
+            access, participant, ranking_error=error, ranking_message=message
         )
-        if not request.htmx:
-            context.update(_roles(request, space))
         template = "elicitation/ranking.html" + ("#ballot" if request.htmx else "")
         return identity.attach(render(request, template, context, status=status))
     url = reverse("elicitation:ranking", kwargs={"space_id": space.pk})

@@ -19,13 +19,12 @@ from elicitation import selectors, services
 from elicitation.forms import SpaceForm
 from elicitation.identity import (
     XID_SIGNATURE_FIELD,
-    find_participant,
     remember_link,
     remember_xid,
     xid_secret,
 )
 from elicitation.models import Space
-from elicitation.views.common import HtmxHttpRequest, _errors, _space
+from elicitation.views.common import HtmxHttpRequest, _access, _errors
 from elicitation.views.context import _space_page_context
 
 
@@ -33,13 +32,7 @@ from elicitation.views.context import _space_page_context
 def community_spaces(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_for_user(user=request.user, slug=slug)
     spaces = selectors.space_list_for_user(user=request.user, community=community)
-    role = (
-        community.memberships.filter(user=request.user, status="active")
-        .values_list("role", flat=True)
-        .first()
-        if request.user.is_authenticated
-        else None
-    )
+    role = selectors.community_role(user=request.user, community_id=community.pk)
     return render(
         request,
         "elicitation/community_spaces.html",
@@ -58,7 +51,7 @@ def space_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         user=request.user, slug=slug, action=Action.CREATE_SPACE
     )
     assert isinstance(request.user, User)  # login_required
-    form = SpaceForm(request.POST or None, initial={"ranking_size": 5})
+    form = SpaceForm(request.POST or None, initial={"ranking_size": 5, "min_voters": 5})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -91,9 +84,9 @@ def _add_form_errors(form: SpaceForm, exc: ValidationError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = selectors.space_get_for_user(
+    space = selectors.space_access(
         user=request.user, space_id=space_id, action=Action.CREATE_SPACE
-    )
+    ).space
     form = SpaceForm(request.POST or None, instance=space)
     status = 200
     if request.method == "POST":
@@ -127,9 +120,9 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def space_phase(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
-    space = selectors.space_get_for_user(
+    space = selectors.space_access(
         user=request.user, space_id=space_id, action=Action.CREATE_SPACE
-    )
+    ).space
     phase = request.POST.get("phase", "")
     try:
         services.space_set_phase(
@@ -146,9 +139,9 @@ def space_phase(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
 def space_join(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     """The "anyone with the link" URL; `?xid=` lets an embedding site name its user."""
     space = get_object_or_404(Space, link_token=token)
-    space = selectors.space_get_for_user(
+    space = selectors.space_access(
         user=request.user, space_id=space.pk, link=selectors.LinkProof(tokens=(token,))
-    )
+    ).space
     url = space.get_absolute_url()
     xid = (request.GET.get("xid") or "").strip()
     if xid and space.participation == Space.Participation.LINK:
@@ -166,18 +159,16 @@ def space_join(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
 @require_GET
 @vary_on_headers("HX-Request")
 def space_detail(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = _space(request, space_id)
-    participant = find_participant(request, space)
-    response = render(
-        request, "elicitation/space.html", _space_page_context(request, space, participant)
-    )
+    access = _access(request, space_id)
+    space = access.space
+    response = render(request, "elicitation/space.html", _space_page_context(request, access))
     remember_xid(request, space, response)
     return response
 
 
 @require_GET
 def space_live_counts(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = _space(request, space_id)
+    space = _access(request, space_id).space
     return render(
         request,
         "elicitation/space.html#counts",

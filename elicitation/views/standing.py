@@ -8,14 +8,13 @@ from django.views.decorators.http import require_GET
 
 from aggregation.report_selectors import standing_picture
 from elicitation import selectors
-from elicitation.identity import find_participant
-from elicitation.views.common import HtmxHttpRequest, _roles, _space
+from elicitation.views.common import HtmxHttpRequest, _access
 
 
 @require_GET
 def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = _space(request, space_id)
-    participant = find_participant(request, space)
+    access = _access(request, space_id)
+    space, participant = access.space, access.participant
     return render(
         request,
         "elicitation/stand.html",
@@ -25,6 +24,6 @@ def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "standing": selectors.where_you_stand(space=space, participant=participant),
             "picture": standing_picture(space=space, participant=participant),
             "tab": "stand",
-            **_roles(request, space),
+            "access": access,
         },
     )

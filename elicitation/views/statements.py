@@ -11,17 +11,19 @@ from django.views.decorators.http import require_GET, require_POST
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import selectors, services
-from elicitation.identity import Identity, find_participant
-from elicitation.models import ModerationStatus, Space
+from elicitation.identity import Identity
+from elicitation.models import ModerationStatus
+from elicitation.selectors import SpaceAccess
 from elicitation.throttles import form_throttle
-from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate, _roles, _space
+from elicitation.views.common import HtmxHttpRequest, _access, _done, _errors, _participate
 from elicitation.views.context import _statement_context, _vote_context
 
 
 @require_POST
 @form_throttle("space_writes")
 def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
-    space, identity = _participate(request, space_id)
+    access, identity = _participate(request, space_id)
+    space = access.space
     text = request.POST.get("text", "")
     try:
         statement = services.statement_propose(
@@ -35,15 +37,15 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
             {**match, "percent": round(match["similarity"] * 100)} for match in exc.extra["similar"]
         ]
         return _propose_error(
-            request, space, identity, exc.message, http_status(exc), text, similar=similar
+            request, access, identity, exc.message, http_status(exc), text, similar=similar
         )
     except services.DuplicateStatement as exc:
         url = exc.existing.get_absolute_url()
-        return _propose_error(request, space, identity, exc.message, http_status(exc), text, url)
+        return _propose_error(request, access, identity, exc.message, http_status(exc), text, url)
     except ApplicationError as exc:
-        return _propose_error(request, space, identity, exc.message, http_status(exc), text)
+        return _propose_error(request, access, identity, exc.message, http_status(exc), text)
     except ValidationError as exc:
-        return _propose_error(request, space, identity, "; ".join(_errors(exc)), 400, text)
+        return _propose_error(request, access, identity, "; ".join(_errors(exc)), 400, text)
     if statement.status == ModerationStatus.PENDING:
         message = f"Thank you. Statement #{statement.number} waits for a moderator's approval."
     else:
@@ -52,7 +54,7 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
         response = render(
             request,
             "elicitation/space.html#propose",
-            {"space": space, "propose_message": message, "accepts_input": True},
+            {"space": space, "access": access, "propose_message": message},
             status=201,
         )
         return identity.attach(response)
@@ -61,7 +63,7 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
 
 def _propose_error(
     request: HtmxHttpRequest,
-    space: Space,
+    access: SpaceAccess,
     identity: Identity,
     error: str,
     status: int,
@@ -69,22 +71,21 @@ def _propose_error(
     duplicate_url: str = "",
     similar: list[dict[str, object]] | None = None,
 ) -> HttpResponseBase:
+    space = access.space
     context = {
         "space": space,
+        "access": access,
         "propose_error": error,
         "propose_text": text,
         "duplicate_url": duplicate_url,
         "similar": similar or [],
-        "accepts_input": space.accepts_input(),
     }
     if request.htmx:
         return identity.attach(
             render(request, "elicitation/space.html#propose", context, status=status)
         )
     # Without JS: the whole page again, with the error next to the form and the text kept.
-    participant = find_participant(request, space)
-    full = _vote_context(request, space, participant)
-    full.update(_roles(request, space))
+    full = _vote_context(request, access)
     full.update(context)
     full.update({"counts": selectors.space_counts(space=space), "tab": "vote"})
     return identity.attach(render(request, "elicitation/space.html", full, status=status))
@@ -92,22 +93,23 @@ def _propose_error(
 
 @require_GET
 def statement_list(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
-    space = _space(request, space_id)
+    access = _access(request, space_id)
+    space = access.space
     return render(
         request,
         "elicitation/statement_list.html",
         {
             "space": space,
+            "access": access,
             "page": Paginator(selectors.statements_with_counts(space=space), 100).get_page(
                 request.GET.get("page")
             ),
             "tab": "statements",
-            **_roles(request, space),
         },
     )
 
 
 @require_GET
 def statement_detail(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponse:
-    space = _space(request, space_id)
-    return render(request, "elicitation/statement.html", _statement_context(request, space, number))
+    access = _access(request, space_id)
+    return render(request, "elicitation/statement.html", _statement_context(access, number))

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import services
-from elicitation.identity import find_participant
+from elicitation.models import Participant
 from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate
 from elicitation.views.context import _int, _space_page_context, _statement_context, _vote_context
@@ -21,12 +21,14 @@ from elicitation.views.context import _int, _space_page_context, _statement_cont
 @vary_on_headers("HX-Request")
 @form_throttle("space_votes")
 def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
-    space, identity = _participate(request, space_id)
+    access, identity = _participate(request, space_id)
+    space = access.space
     number = _int(request.POST.get("statement"))
     value = _int(request.POST.get("value"))
     back = request.POST.get("next") or ""
     back_url = back if back.startswith(f"/s/{space.pk}/") else space.get_absolute_url()
     error, status = "", 200
+    participant: Participant | None
     try:
         participant = identity.participant()
         outcome = services.vote_cast(
@@ -38,10 +40,9 @@ def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         participant, error, status = None, exc.message, http_status(exc)
     except ValidationError as exc:
         participant, error, status = None, "; ".join(_errors(exc)), 400
-    if participant is None:
-        participant = find_participant(request, space)
     if request.htmx:
-        context = _vote_context(request, space, participant, error)
+        # One access object for the whole card: the role was read once, above.
+        context = _vote_context(request, access, error, participant)
         if not error:
             context["last_vote"] = outcome
         response = render(request, "elicitation/space.html#vote-card", context, status=status)
@@ -49,11 +50,11 @@ def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     if error:
         # Without JS: the page again, the error on the card, the 4xx status kept.
         if back_url != space.get_absolute_url() and number is not None:
-            context = _statement_context(request, space, number, vote_error=error)
+            context = _statement_context(access, number, vote_error=error)
             return identity.attach(
                 render(request, "elicitation/statement.html", context, status=status)
             )
-        context = _space_page_context(request, space, participant, error)
+        context = _space_page_context(request, access, error, participant)
         return identity.attach(render(request, "elicitation/space.html", context, status=status))
     label = {1: "agree", -1: "disagree", 0: "pass"}[outcome.value]
     return _done(

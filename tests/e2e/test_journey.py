@@ -333,6 +333,9 @@ def test_a_community_deliberates_and_publishes_its_value_profile(
         run = AnalysisRun.objects.filter(space=space).last()
         pytest.fail(f"run never finished: {run and (run.status, run.stage, run.error)}")
     seen.page(ada, "run finished")
+    # The details came along with the polls: the finished run's, not the queued one's.
+    run = AnalysisRun.objects.get(space=space)
+    assert run.input_fingerprint in ada.locator("#run-details").inner_text()
     review.click()
     ada.get_by_role("heading", name="What publishing would change").wait_for()
     seen.page(ada, "review")
@@ -395,7 +398,10 @@ def test_a_community_deliberates_and_publishes_its_value_profile(
         "bea": Role.MEMBER,
         "cem": Role.MEMBER,
     }
-    assert Vote.objects.filter(statement__space=space).count() == 5 + 5 + 14 * 5
+    # Votes cast, plus each proposer's implied agree on their own statement.
+    proposals = Statement.objects.filter(space=space, author__isnull=False).count()
+    assert proposals == 2
+    assert Vote.objects.filter(statement__space=space).count() == 5 + 5 + 14 * 5 + proposals
     assert Comparison.objects.filter(participant__space=space).count() == 4
     assert RankingEntry.objects.filter(ranking__participant__space=space).count() == 4
     assert (

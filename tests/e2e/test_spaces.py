@@ -159,8 +159,9 @@ def test_in_a_private_community_only_the_link_opens_a_link_space(page: Any) -> N
     page.get_by_text("is now open for votes").wait_for()
     someone, _ = services.participant_get_or_create(space=space, anon_token="elsewhere")
     services.vote_cast(participant=someone, statement_number=2, value=1)
+    # One vote cast, the proposer's implied agree, and someone else's vote.
     page.wait_for_function(
-        "() => document.querySelector('[data-count=\"votes\"]').innerText === '2'", timeout=12_000
+        "() => document.querySelector('[data-count=\"votes\"]').innerText === '3'", timeout=12_000
     )
-    assert Vote.objects.count() == 2
+    assert Vote.objects.count() == 3
     assert Statement.objects.filter(text__startswith="Old trees").exists()

@@ -46,8 +46,8 @@ def test_an_anonymous_client_joins_a_link_space_and_votes_with_its_token(
         HTTP_X_PARTICIPANT_TOKEN=token,
     )
     assert first.status_code == 201
-    assert first.data["participant"] == joined.data["number"]
-    assert first.data["changed"]
+    assert first.json()["participant"] == joined.data["number"]
+    assert first.json()["changed"]
     nxt = client.get(f"{base(space)}/statements/next/", HTTP_X_PARTICIPANT_TOKEN=token)
     assert nxt.data["statement"]["number"] == 2
     assert (nxt.data["voted"], nxt.data["total"]) == (1, 2)
@@ -64,7 +64,7 @@ def test_an_anonymous_client_joins_a_link_space_and_votes_with_its_token(
         HTTP_X_PARTICIPANT_TOKEN=token,
     )
     assert (change.status_code, replay.status_code) == (200, 200)
-    assert not replay.data["changed"]
+    assert not replay.json()["changed"]
     assert Participant.objects.count() == 1
     assert list(VoteEvent.objects.order_by("id").values_list("value", flat=True)) == [1, -1]
 
@@ -255,7 +255,9 @@ def test_facilitators_create_update_open_and_moderate_over_the_api(
     assert ok.status_code == 200
     assert ok.data["status"] == "accepted"
     log = anon.get(f"{base(space)}/decisions/").data["results"]
-    assert [entry["action"] for entry in log] == ["approve", "phase"]
+    # Changing ranking_size is a settings decision in the public log too.
+    assert [entry["action"] for entry in log] == ["approve", "phase", "settings"]
+    assert log[2]["detail"] == {"changes": {"ranking_size": {"from": 5, "to": 3}}}
     listed = anon.get(f"/api/v1/communities/{community.slug}/spaces/").data["results"]
     assert [s["slug"] for s in listed] == ["t"]
 
@@ -511,8 +513,8 @@ def test_a_token_holders_vote_costs_one_query_on_postgresql(
     with django_assert_max_num_queries(limit):
         replay = _vote(space, token, 1, 1)
     assert (first.status_code, replay.status_code) == (201, 200)
-    assert (first.data["changed"], replay.data["changed"]) == (True, False)
-    assert replay.data["updated_at"] == first.data["updated_at"]
+    assert (first.json()["changed"], replay.json()["changed"]) == (True, False)
+    assert replay.json()["updated_at"] == first.json()["updated_at"]
     assert VoteEvent.objects.count() == 1
 
 

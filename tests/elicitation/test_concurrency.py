@@ -82,13 +82,17 @@ def test_concurrent_identical_votes_leave_one_latest_vote() -> None:
     assert Vote.objects.get().value == latest.value
 
 
-@needs_postgresql  # the vote lane runs on PostgreSQL
-def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
+@needs_postgresql  # token votes are one SQL statement on PostgreSQL only
+def test_concurrent_token_votes_are_batched_and_each_stored_once() -> None:
     import io
     import json
 
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from config.wsgi import application
+    from elicitation.apis import votes as vote_api
     from elicitation.identity import sign_token
-    from elicitation.vote_lane import VoteLane
 
     space = SpaceFactory.create(participation=Space.Participation.LINK)
     for number in range(3):
@@ -98,15 +102,16 @@ def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
         services.participant_get_or_create(space=space, anon_token=f"lane-{i}")
         tokens.append(sign_token(space, f"lane-{i}"))
     batches: list[int] = []
-    lane = VoteLane(lambda environ, start_response: [b"django"])
-    write = lane._write
+    write = vote_api._batcher._write
 
     def counting_write(batch: list[Any]) -> list[Any]:
         batches.append(len(batch))
         return write(batch)
 
-    lane.batcher._write = counting_write
     statuses: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        statuses.append(status)
 
     def vote(i: int) -> None:
         for number in range(3):
@@ -117,13 +122,24 @@ def test_concurrent_lane_votes_are_batched_and_each_stored_once() -> None:
                 "CONTENT_TYPE": "application/json",
                 "CONTENT_LENGTH": str(len(body)),
                 "HTTP_HOST": "testserver",
+                "SERVER_NAME": "testserver",
+                "SERVER_PORT": "80",
                 "HTTP_X_PARTICIPANT_TOKEN": tokens[i],
                 "wsgi.input": io.BytesIO(body),
                 "wsgi.url_scheme": "http",
             }
-            lane(environ, lambda status, headers: statuses.append(status))
+            application(environ, start_response)  # type: ignore[arg-type]
 
-    assert _race(12, vote) == []
+    vote_api._batcher._write = counting_write
+    # Each thread closes its own connection when done (`_race`); requests must not.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        assert _race(12, vote) == []
+    finally:
+        vote_api._batcher._write = write
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert sorted(set(statuses)) == ["201 Created"]
     assert len(statuses) == 36
     assert Vote.objects.filter(statement__space=space).count() == 36

@@ -345,7 +345,8 @@ def test_through_the_link_an_anonymous_visitor_views_votes_and_proposes(
     assert participant.user is None
     assert participant.anon_token
     votes = Vote.objects.filter(participant=participant).order_by("statement__number")
-    assert [(v.statement.number, v.value) for v in votes] == [(1, 1), (2, -1)]
+    # Statement 4 is the visitor's own: its author's implied agree.
+    assert [(v.statement.number, v.value) for v in votes] == [(1, 1), (2, -1), (4, 1)]
     statement = Statement.objects.get(space=link_space, number=4)
     assert statement.author == participant
     assert statement.text == "Rivers should be clean enough to swim in"
@@ -361,7 +362,8 @@ def test_through_the_link_every_activity_and_page_of_the_space_is_open(
     for name, kwargs, data in PAGE_WRITES:
         assert client.post(page(name, link_space, **kwargs), data).status_code == 302, name
     participant = Participant.objects.get(space=link_space)
-    assert Vote.objects.filter(participant=participant).count() == 1
+    # One vote cast, one implied by the statement proposed.
+    assert Vote.objects.filter(participant=participant).count() == 2
     assert Statement.objects.filter(author=participant).count() == 1
     assert Argument.objects.filter(author=participant).count() == 1
     assert Flag.objects.filter(reporter=participant).count() == 1
@@ -432,7 +434,8 @@ def test_over_the_api_an_outsider_joins_with_the_link_and_keeps_voting_with_the_
     assert proposed.status_code == 201, proposed.content
     nxt = client.get(api_url(link_space, "statements/next/"), **auth)
     assert nxt.status_code == 200
-    assert (nxt.data["voted"], nxt.data["total"]) == (2, 4)
+    # Two votes cast plus the implied agree on the statement proposed.
+    assert (nxt.data["voted"], nxt.data["total"]) == (3, 4)
     compared = client.post(
         api_url(link_space, "comparisons/"),
         {"statement_a": 1, "statement_b": 2, "choice": "b"},
@@ -453,7 +456,8 @@ def test_over_the_api_an_outsider_joins_with_the_link_and_keeps_voting_with_the_
     participant = Participant.objects.get()
     assert participant.number == joined.data["number"]
     votes = Vote.objects.filter(participant=participant).order_by("statement__number")
-    assert [(v.statement.number, v.value) for v in votes] == [(1, 1), (2, -1)]
+    # Statement 4 is the outsider's own: its author's implied agree.
+    assert [(v.statement.number, v.value) for v in votes] == [(1, 1), (2, -1), (4, 1)]
     assert Statement.objects.get(number=4).author == participant
     assert Comparison.objects.get().participant == participant
     assert Argument.objects.get().author == participant

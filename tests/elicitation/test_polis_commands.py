@@ -84,7 +84,14 @@ def test_export_polis_writes_the_four_files_which_import_back(tmp_path: Path) ->
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["comments.csv", "participants-votes.csv", "summary.csv", "votes.csv"]
     assert str(tmp_path / "out") in out.getvalue()
-    call_command("import_polis", str(tmp_path / "out"), "--community", "b", stdout=StringIO())
+    call_command(
+        "import_polis",
+        str(tmp_path / "out"),
+        "--community",
+        "b",
+        "--second-copy",
+        stdout=StringIO(),
+    )
     again = Space.objects.exclude(pk=space.pk).get(community=community)
     assert set(
         Vote.objects.filter(statement__space=again).values_list(

@@ -104,7 +104,8 @@ def test_it_takes_the_title_question_and_description_from_summary_csv() -> None:
     assert space.question == "Clean rivers"
     assert space.description == "What should we do?\nTell us."
     assert space.slug == "clean-rivers"
-    again = polis.space_import_polis(community=community, actor=None, **files)
+    # A second copy, confirmed, gets a slug of its own.
+    again = polis.space_import_polis(community=community, actor=None, second_copy=True, **files)
     assert again.slug == "clean-rivers-2"
 
 

@@ -89,6 +89,7 @@ def test_an_export_imports_back_into_a_space_that_exports_identically(name: str)
         votes=exported[polis.VOTES],
         participants_votes=exported[polis.PARTICIPANTS_VOTES],
         summary=exported[polis.SUMMARY],
+        second_copy=True,  # the same conversation, on purpose
     )
 
     assert again.title == space.title

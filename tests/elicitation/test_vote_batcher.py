@@ -1,4 +1,4 @@
-"""The vote lane's batcher: votes arriving while one is written are written together."""
+"""The vote writer's batcher: votes arriving while one is written are written together."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 
 from django.db import DatabaseError
 
-from elicitation.services import TokenVote, TokenVoteInput
-from elicitation.vote_lane import LaneVote, VoteBatcher
+from elicitation.services import TokenVote, TokenVoteInput, VoteBatcher
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
-def lane_vote(token: str, statement: int) -> LaneVote:
-    return LaneVote(f"signed-{token}", TokenVoteInput(1, token, statement, 1))
+def lane_vote(token: str, statement: int) -> TokenVoteInput:
+    return TokenVoteInput(1, token, statement, 1, f"signed-{token}")
 
 
 class SlowWriter:
@@ -25,18 +24,18 @@ class SlowWriter:
         self.release = threading.Event()
         self.lock = threading.Lock()
 
-    def __call__(self, batch: list[LaneVote]) -> list[TokenVote | None]:
+    def __call__(self, batch: list[TokenVoteInput]) -> list[TokenVote | None]:
         with self.lock:
-            self.batches.append([(v.vote.anon_token, v.vote.statement_number) for v in batch])
+            self.batches.append([(v.anon_token, v.statement_number) for v in batch])
             first = len(self.batches) == 1
         if first:
             assert self.release.wait(10)
         # Each vote's result names its own statement, so mix-ups would show.
-        return [TokenVote(v.vote.statement_number, NOW, created=True, changed=True) for v in batch]
+        return [TokenVote(v.statement_number, NOW, created=True, changed=True) for v in batch]
 
 
 def start_casts(
-    batcher: VoteBatcher, votes: list[LaneVote]
+    batcher: VoteBatcher, votes: list[TokenVoteInput]
 ) -> tuple[list[threading.Thread], dict[int, TokenVote | None]]:
     """One thread per vote casting it; each result lands under its vote's index."""
     results: dict[int, TokenVote | None] = {}
@@ -49,7 +48,9 @@ def start_casts(
     return threads, results
 
 
-def run_concurrently(batcher: VoteBatcher, votes: list[LaneVote]) -> dict[int, TokenVote | None]:
+def run_concurrently(
+    batcher: VoteBatcher, votes: list[TokenVoteInput]
+) -> dict[int, TokenVote | None]:
     threads, results = start_casts(batcher, votes)
     for thread in threads:
         thread.join(10)
@@ -119,7 +120,7 @@ def test_a_participants_two_votes_on_one_statement_go_in_separate_batches() -> N
 def test_a_failed_write_sends_its_votes_to_the_full_path_and_the_next_write_goes_on() -> None:
     calls: list[int] = []
 
-    def flaky(batch: list[LaneVote]) -> list[TokenVote | None]:
+    def flaky(batch: list[TokenVoteInput]) -> list[TokenVote | None]:
         calls.append(len(batch))
         if len(calls) == 1:
             raise DatabaseError("server closed the connection unexpectedly")
@@ -134,9 +135,9 @@ def test_a_failed_write_sends_its_votes_to_the_full_path_and_the_next_write_goes
 
 
 def test_many_concurrent_votes_each_get_exactly_their_result() -> None:
-    def echo(batch: list[LaneVote]) -> list[TokenVote | None]:
+    def echo(batch: list[TokenVoteInput]) -> list[TokenVote | None]:
         threading.Event().wait(0.002)  # a write takes a moment: others queue meanwhile
-        return [TokenVote(v.vote.statement_number, NOW, created=True, changed=True) for v in batch]
+        return [TokenVote(v.statement_number, NOW, created=True, changed=True) for v in batch]
 
     batcher = VoteBatcher(echo, max_batch=8)
     votes = [lane_vote(f"p{i}", i) for i in range(60)]
@@ -147,7 +148,7 @@ def test_many_concurrent_votes_each_get_exactly_their_result() -> None:
 
 
 def test_a_write_that_raises_anything_still_sends_its_votes_to_the_full_path() -> None:
-    def broken(batch: list[LaneVote]) -> list[TokenVote | None]:
+    def broken(batch: list[TokenVoteInput]) -> list[TokenVote | None]:
         raise RuntimeError("a bug in the writer")
 
     batcher = VoteBatcher(broken)

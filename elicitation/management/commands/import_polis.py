@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from communities.models import Community
 from elicitation.polis import PolisFormatError
 from elicitation.polis.folders import space_import_polis_folder
+from elicitation.polis.importer import DuplicateImport
 
 
 class Command(BaseCommand):
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actor", default="", help="username recorded as the importer in the decision log"
         )
+        parser.add_argument(
+            "--second-copy",
+            action="store_true",
+            help="import even when the community already has a space with these comments",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         community = Community.objects.filter(slug=options["community"]).first()
@@ -38,10 +44,16 @@ class Command(BaseCommand):
                 raise CommandError(f"No user named {options['actor']!r}")
         try:
             space = space_import_polis_folder(
-                folder=options["path"], community=community, actor=actor, title=options["title"]
+                folder=options["path"],
+                community=community,
+                actor=actor,
+                title=options["title"],
+                second_copy=options["second_copy"],
             )
         except PolisFormatError as exc:
             raise CommandError(f"Nothing imported. {exc}") from None
+        except DuplicateImport as exc:
+            raise CommandError(f"{exc} (--second-copy)") from None
         detail = space.decisions.get().detail
         self.stdout.write(
             f"Imported space {space.pk} ({space.title!r}) into {community.slug}: "
