@@ -44,8 +44,12 @@ def http_status(error: ApplicationError) -> int:
 def validation_detail(error: DjangoValidationError) -> dict[str, Any]:
     """Django's ValidationError as an API body: messages per field, `detail` for the rest."""
     if hasattr(error, "error_dict"):
+        # `detail` is one string everywhere (the documented error body); a
+        # model constraint's message comes as a non-field error list.
         return {
-            ("detail" if field == NON_FIELD_ERRORS else field): messages
+            ("detail" if field == NON_FIELD_ERRORS else field): (
+                " ".join(messages) if field == NON_FIELD_ERRORS else messages
+            )
             for field, messages in error.message_dict.items()
         }
     return {"detail": " ".join(error.messages)}

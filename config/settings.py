@@ -337,17 +337,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name the aggregation ones explicitly.
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api_errors.document_unauthorized",
-    ],
     "ENUM_NAME_OVERRIDES": {
         "AnalysisRunStatusEnum": "aggregation.models.AnalysisRun.Status",
         "ValueProfileStatusEnum": "aggregation.models.ValueProfile.Status",
     },
-    # 400, 415 and 503 come from layers in front of every endpoint.
+    # 400, 401, 415 and 503 that layers in front of every endpoint give. Both
+    # hooks landed from two branches at once; the second only fills in what
+    # the first left out.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_errors.document_unauthorized",
         "config.openapi_hooks.add_shared_error_responses",
     ],
 }

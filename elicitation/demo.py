@@ -189,8 +189,10 @@ def publish_first_profile(*, user: User) -> int:
     from aggregation.models import AnalysisRun, ValueProfile
 
     space = Space.objects.get(community__slug=DEMO_COMMUNITY_SLUG, slug="riverfront")
+    # Run here, not on a worker: a worker that happened to be running would
+    # otherwise race this process for the run (and win it sometimes).
     run = aggregation_services.run_request(
-        space=space, trigger=AnalysisRun.Trigger.MANUAL, requested_by=user
+        space=space, trigger=AnalysisRun.Trigger.MANUAL, requested_by=user, enqueue=False
     )
     if run is None:  # a run is already queued; the worker will do it
         return 0

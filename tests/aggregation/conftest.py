@@ -44,8 +44,12 @@ def deliberation(db: None) -> Deliberation:
 
 
 def analysed(space: Space) -> AnalysisRun:
-    """Request and execute a run in this process; the run, refreshed."""
-    run = services.run_request(space=space, trigger=AnalysisRun.Trigger.MANUAL)
+    """Request and execute a run in this process; the run, refreshed.
+
+    Not sent to the broker: in a transactional test a live worker of the
+    session (tests/conftest.py) would otherwise race this process for it.
+    """
+    run = services.run_request(space=space, trigger=AnalysisRun.Trigger.MANUAL, enqueue=False)
     assert run is not None
     services.run_execute(run_id=run.pk)
     run.refresh_from_db()

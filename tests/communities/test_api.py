@@ -352,3 +352,19 @@ def test_the_api_throttles_with_a_clear_429(client: Client, monkeypatch: Any) ->
     codes = [client.get("/api/v1/communities/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert "throttled" in client.get("/api/v1/communities/").json()["detail"].lower()
+
+
+@pytest.mark.django_db
+def test_a_second_active_token_of_the_same_name_is_a_400_with_one_detail_string() -> None:
+    from rest_framework.test import APIClient
+
+    user = UserFactory.create()
+    client = APIClient()
+    client.force_authenticate(user)
+
+    first = client.post("/api/v1/me/tokens/", {"name": "script"}, format="json")
+    again = client.post("/api/v1/me/tokens/", {"name": "script"}, format="json")
+
+    assert first.status_code == 201
+    assert again.status_code == 400
+    assert again.json()["detail"] == "You already have an active token with this name."
