@@ -84,6 +84,8 @@ def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
         phase=Space.Phase.OPEN,
         # Open to anyone with the link, so a visitor can try voting at once.
         participation=Space.Participation.LINK,
+        # The demo may be embedded anywhere, to try the embed script.
+        embed_origins="*",
         created_by=user,
     )
     statements = [

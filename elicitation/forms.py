@@ -29,6 +29,7 @@ class SpaceForm(forms.ModelForm):
             "ranking_size": "How many statements a ballot ranks (k)",
             "min_voters": "Fewest voters for a value to be ranked",
             "trust_unsigned_xids": "Trust unsigned xids from embedding sites",
+            "embed_origins": "Sites that may embed this space",
         }
         help_texts = {
             "slug": "Letters, digits and hyphens; unique in the community.",
@@ -38,6 +39,9 @@ class SpaceForm(forms.ModelForm):
             "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
             "space's secret (below, once the space exists). On: anyone who knows or guesses "
             "an xid can vote as that person.",
+            "embed_origins": "One origin a line, such as https://city.example (scheme, host, "
+            "optional port; no path), or * for any site. Only a space open to anyone with the "
+            "link can be embedded. Empty: no site may embed it.",
         }
         widgets = {
             "opens_at": forms.DateTimeInput(
@@ -49,6 +53,7 @@ class SpaceForm(forms.ModelForm):
             "moderation": forms.RadioSelect,
             "participation": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 4}),
+            "embed_origins": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

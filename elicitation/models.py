@@ -91,6 +91,9 @@ class Space(models.Model):
     # the site's HMAC of it (elicitation.identity.xid_signature), unless the
     # facilitators chose to trust unsigned xids (anyone could then act as any xid).
     trust_unsigned_xids = models.BooleanField(default=False)
+    # Sites that may frame /s/<id>/embed/ (CSP frame-ancestors): one origin a
+    # line, or "*" for any site. Empty: no site may (elicitation.embedding).
+    embed_origins = models.TextField(blank=True, default="", max_length=4000)
     # Per-space counters handing out the small integer ids exports show;
     # incremented under select_for_update in the services.
     participant_counter = models.PositiveIntegerField(default=0)
@@ -120,6 +123,11 @@ class Space(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("elicitation:space", kwargs={"space_id": self.pk})
+
+    def clean(self) -> None:
+        from elicitation.embedding import embed_origins_parse
+
+        embed_origins_parse(self.embed_origins)  # raises ValidationError naming the bad line
 
 
 class Participant(models.Model):

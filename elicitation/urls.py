@@ -1,7 +1,16 @@
 from django.urls import URLPattern, URLResolver, path
 
 from elicitation.polis import views as polis_views
-from elicitation.views import debate, moderation, preferences, spaces, standing, statements, votes
+from elicitation.views import (
+    debate,
+    embed,
+    moderation,
+    preferences,
+    spaces,
+    standing,
+    statements,
+    votes,
+)
 
 app_name = "elicitation"
 
@@ -10,6 +19,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<slug:slug>/spaces/new/", spaces.space_create, name="space_create"),
     path("j/<str:token>/", spaces.space_join, name="join"),
     path("s/<int:space_id>/", spaces.space_detail, name="space"),
+    path("s/<int:space_id>/embed/", embed.space_embed, name="embed"),
+    path("s/<int:space_id>/embed/vote/", embed.embed_vote, name="embed_vote"),
+    path("s/<int:space_id>/embed/propose/", embed.embed_propose, name="embed_propose"),
+    path("embed.js", embed.embed_script, name="embed_script"),
     path("s/<int:space_id>/live/", spaces.space_live_counts, name="live_counts"),
     path("s/<int:space_id>/edit/", spaces.space_edit, name="space_edit"),
     path("s/<int:space_id>/phase/", spaces.space_phase, name="space_phase"),

@@ -26,6 +26,7 @@ SPACE_FIELDS = (
     "debate_enabled",
     "moderation",
     "participation",
+    "embed_origins",
     "ranking_size",
     "trust_unsigned_xids",
     "min_voters",

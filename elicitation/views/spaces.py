@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -107,6 +108,10 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "community": space.community,
             "space": space,
             "xid_secret": xid_secret(space),
+            "embed_url": request.build_absolute_uri(
+                reverse("elicitation:embed", kwargs={"space_id": space.pk})
+            ),
+            "embed_script_url": request.build_absolute_uri(reverse("elicitation:embed_script")),
         },
         status=status,
     )
