@@ -190,6 +190,10 @@ def _token_client_document() -> dict[str, Any]:
     response = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     document: dict[str, Any] = json.loads(response.content)
+    # Revoking a token with a generated id sometimes hits the persona's own
+    # token, and every later case then answers 401 for a reason of the test's
+    # making. Revocation is tested in tests/communities (test_api, accounts).
+    document["paths"]["/api/v1/me/tokens/{token_id}/"].pop("delete", None)
     for operations in document["paths"].values():
         for operation in operations.values():
             if isinstance(operation, dict) and "security" in operation:
