@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from elicitation.models import Space, Vote, VoteEvent
-from tests.conftest import REPO, _database_url_for_test_db, wait_for
+from tests.config.servers import gunicorn_server
 from tests.factories import SpaceFactory, StatementFactory
 from tests.requirements import needs_postgresql
 
@@ -27,54 +23,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def web() -> Iterator[int]:
+def web(tmp_path: Path) -> Iterator[int]:
     """gunicorn serving the test database with the production settings; yields its port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url_for_test_db(),
-        "DEBUG": "false",
-        "SECRET_KEY": "gunicorn-test-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "POLYPHONY_VAR_DIR": str(settings.VAR_DIR),
-    }
-    log = (settings.VAR_DIR / f"gunicorn-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-    def answers() -> bool:
-        try:
-            return request(port, "GET", "/healthz")[0] == 200
-        except OSError:
-            return False
-
-    try:
-        assert wait_for(answers, timeout=60), (
-            settings.VAR_DIR / f"gunicorn-{port}.log"
-        ).read_text()
+    with gunicorn_server(tmp_path) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def request(
