@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from elicitation.languages import content_languages
 from elicitation.models import Space
 from elicitation.services import SPACE_FIELDS
 
@@ -18,6 +19,7 @@ class SpaceForm(forms.ModelForm):
         fields = list(SPACE_FIELDS)
         labels = {
             "slug": "Short name in links",
+            "language": "Language of the title, question and statements",
             "opens_at": "Opens at (optional, UTC)",
             "closes_at": "Closes at (optional, UTC)",
             "statements_enabled": "Statements and votes",
@@ -34,6 +36,8 @@ class SpaceForm(forms.ModelForm):
         help_texts = {
             "slug": "Letters, digits and hyphens; unique in the community.",
             "question": "The question participants answer with value statements.",
+            "language": "The original language. Facilitators can add translations into the "
+            "site's other languages; readers see theirs when it exists.",
             "min_voters": "A statement fewer people voted on is listed in the value profile "
             "as “too few votes to say”, never ranked among the values.",
             "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
@@ -61,6 +65,13 @@ class SpaceForm(forms.ModelForm):
         # Older clients and scripts post the form without it: left out, the
         # space keeps its minimum (or gets the default of 5).
         self.fields["min_voters"].required = False
+        # Left out by older clients: the space keeps its language (a new one gets the site's).
+        self.fields["language"] = forms.ChoiceField(
+            choices=list(content_languages().items()),
+            required=False,
+            label=self.fields["language"].label,
+            help_text=self.fields["language"].help_text,
+        )
 
     def validate_unique(self) -> None:
         # The service runs full_clean (with the community set); the form alone
@@ -74,6 +85,7 @@ class SpaceForm(forms.ModelForm):
 
     def service_fields(self) -> dict[str, Any]:
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        if fields.get("min_voters") is None:
-            fields.pop("min_voters", None)
+        for optional in ("min_voters", "language"):
+            if fields.get(optional) in (None, ""):
+                fields.pop(optional, None)
         return fields

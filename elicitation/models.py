@@ -12,11 +12,19 @@ from django.utils import timezone
 
 from communities.models import Community, Membership
 from communities.roles import Action, Role, role_allows
+from elicitation.languages import (
+    LANGUAGE_CODE_MAX_LENGTH,
+    default_content_language,
+    validate_content_language,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 STATEMENT_MAX_LENGTH = 280
+# A translation may run longer than its original (German and French take
+# about a third more characters than English); the same rules apply otherwise.
+TRANSLATION_MAX_LENGTH = 400
 ARGUMENT_MAX_LENGTH = 1000
 
 
@@ -67,6 +75,13 @@ class Space(models.Model):
     slug = models.SlugField(max_length=80)
     question = models.CharField(max_length=300)
     description = models.TextField(blank=True, max_length=6000)
+    # The language title, question, description and statements are written in;
+    # translations (SpaceTranslation, StatementTranslation) are into others.
+    language = models.CharField(
+        max_length=LANGUAGE_CODE_MAX_LENGTH,
+        default=default_content_language,
+        validators=[validate_content_language],
+    )
     phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.DRAFT)
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
@@ -386,6 +401,7 @@ class ModerationAction(models.Model):
         REWORD_PRINCIPLE = "reword_principle", "Worded a value as a principle"
         IMPORT = "import", "Imported data"
         MERGE = "merge", "Merged a duplicate"
+        TRANSLATE = "translate", "Changed a translation"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(
@@ -427,3 +443,60 @@ class StatementEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"embedding of statement {self.statement_id} ({self.model})"
+
+
+class SpaceTranslation(models.Model):
+    """The space's title, question and description in another language than its own.
+
+    An empty description falls back to the original one.
+    """
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(
+        max_length=LANGUAGE_CODE_MAX_LENGTH, validators=[validate_content_language]
+    )
+    title = models.CharField(max_length=160)
+    question = models.CharField(max_length=300)
+    description = models.TextField(blank=True, max_length=6000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "language"], name="one_space_translation_per_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id} in {self.language}"
+
+
+class StatementTranslation(models.Model):
+    """A statement's wording in another language, added by a facilitator or moderator."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(
+        max_length=LANGUAGE_CODE_MAX_LENGTH, validators=[validate_content_language]
+    )
+    text = models.CharField(max_length=TRANSLATION_MAX_LENGTH * 4)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "language"], name="one_statement_translation_per_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} in {self.language}"

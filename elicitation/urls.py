@@ -9,6 +9,7 @@ from elicitation.views import (
     spaces,
     standing,
     statements,
+    translations,
     votes,
 )
 
@@ -43,6 +44,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("s/<int:space_id>/stand/", standing.where_you_stand, name="stand"),
     path("s/<int:space_id>/decisions/", moderation.decision_log, name="decisions"),
     path("s/<int:space_id>/moderation/", moderation.moderation_queue, name="moderation"),
+    path("s/<int:space_id>/translations/", translations.translations, name="translations"),
+    path(
+        "s/<int:space_id>/translations/space/",
+        translations.space_translation_save,
+        name="space_translation_save",
+    ),
+    path(
+        "s/<int:space_id>/translations/statements/<int:number>/",
+        translations.statement_translation_save,
+        name="statement_translation_save",
+    ),
     path("s/<int:space_id>/moderation/seed/", moderation.statement_seed, name="seed"),
     path(
         "s/<int:space_id>/moderation/statements/<int:number>/",

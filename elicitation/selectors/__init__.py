@@ -35,6 +35,18 @@ from elicitation.selectors.moderation import decision_log, moderation_queue
 from elicitation.selectors.preferences import PairCandidate, pair_next, ranking_for
 from elicitation.selectors.standing import STANDING_MIN_VOTES, Standing, where_you_stand
 from elicitation.selectors.statements import ArgumentNode, argument_tree, statement_get_visible
+from elicitation.selectors.translations import (
+    ShownSpace,
+    ShownText,
+    TranslationProgress,
+    shown_text,
+    space_shown,
+    statement_shown,
+    statement_translations,
+    statements_for_translation,
+    statements_shown,
+    translation_progress,
+)
 from elicitation.selectors.votes import statement_next
 
 __all__ = [
@@ -46,8 +58,11 @@ __all__ = [
     "LinkProof",
     "PairCandidate",
     "Progress",
+    "ShownSpace",
+    "ShownText",
     "SpaceAccess",
     "Standing",
+    "TranslationProgress",
     "argument_tree",
     "community_get_for_user",
     "community_role",
@@ -59,15 +74,22 @@ __all__ = [
     "pair_next",
     "participant_find",
     "ranking_for",
+    "shown_text",
     "space_access",
     "space_counts",
     "space_list_for_user",
     "space_role",
+    "space_shown",
     "statement_counts",
     "statement_get_visible",
     "statement_next",
+    "statement_shown",
+    "statement_translations",
+    "statements_for_translation",
+    "statements_shown",
     "statements_with_counts",
     "takes_input",
+    "translation_progress",
     "vote_progress",
     "where_you_stand",
 ]

@@ -11,6 +11,7 @@ from aggregation.naming import group_label
 from aggregation.results import StoredResult
 from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote
 from elicitation.selectors.analysis import latest_analysis_result
+from elicitation.selectors.translations import statements_shown
 
 
 @dataclass
@@ -34,8 +35,13 @@ class Standing:
 STANDING_MIN_VOTES = 7
 
 
-def where_you_stand(*, space: Space, participant: Participant | None) -> Standing:
+def where_you_stand(
+    *, space: Space, participant: Participant | None, language: str | None = None
+) -> Standing:
     """The participant's opinion group, what groups agree on, and their own statements.
+
+    With `language`, each statement carries the text a reader of it sees
+    (`selectors.translations`, one more query).
 
     Reads the latest succeeded analysis; a missing or older-format result
     shows as "no analysis yet" rather than an error.
@@ -62,6 +68,8 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
     standing = Standing(
         votes=votes, needs_votes=STANDING_MIN_VOTES, analysis=result.has_groups, own_statements=own
     )
+    if language is not None:
+        statements_shown(space=space, items=own, language=language)
     if not result.has_groups or participant is None or votes < STANDING_MIN_VOTES:
         return standing
     wanted: set[int] = set()
@@ -86,6 +94,8 @@ def where_you_stand(*, space: Space, participant: Participant | None) -> Standin
             space=space, number__in=wanted, status=ModerationStatus.ACCEPTED
         )
     }
+    if language is not None:
+        statements_shown(space=space, items=list(texts.values()), language=language)
     for group in parsed:
         group["agree"] = [texts[n] for n in group["agree"] if n in texts]
         group["disagree"] = [texts[n] for n in group["disagree"] if n in texts]

@@ -47,6 +47,12 @@ from elicitation.services.statements import (
     statement_propose,
     statement_seed,
 )
+from elicitation.services.translations import (
+    space_translation_remove,
+    space_translation_set,
+    statement_translation_remove,
+    statement_translation_set,
+)
 from elicitation.services.votes import (
     TokenVote,
     TokenVoteInput,
@@ -86,12 +92,16 @@ __all__ = [
     "ranking_submit",
     "space_create",
     "space_set_phase",
+    "space_translation_remove",
+    "space_translation_set",
     "space_update",
     "statement_find_duplicate",
     "statement_merge",
     "statement_moderate",
     "statement_propose",
     "statement_seed",
+    "statement_translation_remove",
+    "statement_translation_set",
     "statements_embed_missing",
     "statements_similar",
     "vote_cast",

@@ -18,6 +18,7 @@ SPACE_FIELDS = (
     "slug",
     "question",
     "description",
+    "language",
     "opens_at",
     "closes_at",
     "statements_enabled",
@@ -36,6 +37,7 @@ SPACE_FIELDS = (
 # one goes into the public decision log with its before and after (phase
 # changes are logged by space_set_phase).
 LOGGED_SETTINGS = (
+    "language",
     "opens_at",
     "closes_at",
     "statements_enabled",

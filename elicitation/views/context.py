@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from elicitation import selectors
+from elicitation.languages import active_content_language
 from elicitation.models import Participant, Space
 from elicitation.selectors import SpaceAccess
 from elicitation.views.common import _login_url
@@ -23,12 +24,19 @@ def _vote_context(
     space = access.space
     participant = participant or access.participant
     routing = selectors.latest_routing(space=space)
+    statement = (
+        selectors.statement_next(space=space, participant=participant, routing=routing)
+        if space.statements_enabled
+        else None
+    )
+    if statement is not None:
+        selectors.statements_shown(
+            space=space, items=[statement], language=active_content_language()
+        )
     return {
         "space": space,
         "access": access,
-        "statement": selectors.statement_next(space=space, participant=participant, routing=routing)
-        if space.statements_enabled
-        else None,
+        "statement": statement,
         "progress": selectors.vote_progress(space=space, participant=participant),
         "vote_error": error,
         "login_url": _login_url(request),
@@ -72,6 +80,7 @@ def _statement_context(access: SpaceAccess, number: int, **extra: Any) -> dict[s
     statement = selectors.statement_get_visible(
         space=space, number=number, participant=participant, moderator=access.may_moderate
     )
+    selectors.statements_shown(space=space, items=[statement], language=active_content_language())
     my_vote = (
         statement.votes.filter(participant=participant).values_list("value", flat=True).first()
         if participant

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communities.roles import Action
 from config.exceptions import ApplicationError
 from elicitation import selectors, services
+from elicitation.languages import language_name
 from elicitation.models import Argument, Flag, ModerationStatus, Space
 from elicitation.services.common import statement_number_in_range
 from elicitation.throttles import form_throttle
@@ -71,6 +72,8 @@ def moderation_queue(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "access": access,
             "queue": selectors.moderation_queue(space=space),
             "duplicate_clusters": services.duplicate_clusters(space=space),
+            "translation_progress": selectors.translation_progress(space=space),
+            "original_label": language_name(space.language),
             "tab": "moderation",
         },
     )

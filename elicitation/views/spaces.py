@@ -23,6 +23,7 @@ from elicitation.identity import (
     remember_xid,
     xid_secret,
 )
+from elicitation.languages import language_name
 from elicitation.models import Space
 from elicitation.views.common import HtmxHttpRequest, _access, _errors
 from elicitation.views.context import _space_page_context
@@ -108,6 +109,8 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "community": space.community,
             "space": space,
             "xid_secret": xid_secret(space),
+            "translation_progress": selectors.translation_progress(space=space),
+            "original_label": language_name(space.language),
             "embed_url": request.build_absolute_uri(
                 reverse("elicitation:embed", kwargs={"space_id": space.pk})
             ),

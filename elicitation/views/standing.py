@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from aggregation.report_selectors import standing_picture
 from elicitation import selectors
+from elicitation.languages import active_content_language
 from elicitation.views.common import HtmxHttpRequest, _access
 
 
@@ -21,7 +22,9 @@ def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
         {
             "space": space,
             "participant": participant,
-            "standing": selectors.where_you_stand(space=space, participant=participant),
+            "standing": selectors.where_you_stand(
+                space=space, participant=participant, language=active_content_language()
+            ),
             "picture": standing_picture(space=space, participant=participant),
             "tab": "stand",
             "access": access,

@@ -12,6 +12,7 @@ from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import selectors, services
 from elicitation.identity import Identity
+from elicitation.languages import active_content_language
 from elicitation.models import ModerationStatus
 from elicitation.selectors import SpaceAccess
 from elicitation.throttles import form_throttle
@@ -95,17 +96,16 @@ def _propose_error(
 def statement_list(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
     access = _access(request, space_id)
     space = access.space
+    page = Paginator(selectors.statements_with_counts(space=space), 100).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = selectors.statements_shown(
+        space=space, items=list(page.object_list), language=active_content_language()
+    )
     return render(
         request,
         "elicitation/statement_list.html",
-        {
-            "space": space,
-            "access": access,
-            "page": Paginator(selectors.statements_with_counts(space=space), 100).get_page(
-                request.GET.get("page")
-            ),
-            "tab": "statements",
-        },
+        {"space": space, "access": access, "page": page, "tab": "statements"},
     )
 
 
