@@ -396,6 +396,18 @@ def etag(content: dict[str, Any], fmt: str) -> str:
 # --- CSV -----------------------------------------------------------------------
 
 
+def statement_numbers(content: dict[str, Any]) -> set[int]:
+    """Every statement number a profile's content names (values, too few votes, left out,
+    the groups' representative statements)."""
+    entries = [
+        *content.get("values", []),
+        *content.get("too_few_votes", []),
+        *content.get("excluded", []),
+        *(r for g in content.get("opinion_groups", []) for r in g.get("representative", [])),
+    ]
+    return {e["statement"] for e in entries if isinstance(e.get("statement"), int)}
+
+
 def _rules(content: dict[str, Any]) -> list[str]:
     rules: set[str] = set()
     for v in content["values"]:

@@ -14,7 +14,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
+from elicitation.languages import active_content_language
 from elicitation.models import ModerationAction
+from elicitation.selectors import statement_texts_shown
 
 RUNS_SHOWN = 30
 
@@ -198,6 +200,13 @@ def profile_page(request: HttpRequest, space_id: int, version: int | None = None
         "history": history,
         "may_manage": may_manage,
     }
+    # The profile keeps the original wording; readers see their language's
+    # translation beside it where there is one.
+    context["shown_texts"] = statement_texts_shown(
+        space=space,
+        numbers=profiles.statement_numbers(context["content"]),
+        language=active_content_language(),
+    )
     return render(request, "aggregation/profile.html", context)
 
 

@@ -19,6 +19,8 @@ from aggregation.report import build_report
 from communities.roles import Action
 from elicitation import moderation_bulk
 from elicitation.identity import request_access
+from elicitation.languages import active_content_language
+from elicitation.selectors import statement_texts_shown
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,13 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
         "tab": "report",
     }
     if run is not None and isinstance(run.result, dict):
+        texts = report_selectors.accepted_texts(space=space)
+        context["shown_texts"] = statement_texts_shown(
+            space=space, numbers=texts, language=active_content_language()
+        )
         context["report"] = build_report(
             run.result,
-            texts=report_selectors.accepted_texts(space=space),
+            texts=texts,
             counts=run.counts or {},
             run_id=run.pk,
         )

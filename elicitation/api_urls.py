@@ -2,7 +2,15 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from elicitation.apis import debate, moderation, preferences, spaces, statements, votes
+from elicitation.apis import (
+    debate,
+    moderation,
+    preferences,
+    spaces,
+    statements,
+    translations,
+    votes,
+)
 from elicitation.polis.apis import SpacePolisExportApi
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -32,6 +40,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "spaces/<int:space_id>/statements/<int:number>/moderate/",
         moderation.StatementModerateApi.as_view(),
         name="api-statement-moderate",
+    ),
+    path(
+        "spaces/<int:space_id>/translations/<str:language>/",
+        translations.SpaceTranslationApi.as_view(),
+        name="api-space-translation",
+    ),
+    path(
+        "spaces/<int:space_id>/statements/<int:number>/translations/<str:language>/",
+        translations.StatementTranslationApi.as_view(),
+        name="api-statement-translation",
     ),
     path(
         "spaces/<int:space_id>/statements/<int:number>/arguments/",

@@ -21,7 +21,9 @@ from elicitation.models import (
     Ranking,
     RankingEntry,
     Space,
+    SpaceTranslation,
     Statement,
+    StatementTranslation,
     Vote,
     VoteEvent,
 )
@@ -53,6 +55,93 @@ DEMO_STATEMENTS: list[tuple[str, tuple[float, float, float]]] = [
     ("A new bridge is worth the cost even if it takes ten years to pay off.", (0.85, 0.2, 0.45)),
 ]
 
+# The demo space in the site's other languages, so a visitor whose browser
+# asks for German, French or Spanish sees translated content (and the toggle
+# back to the original): language -> (title, question, description).
+DEMO_SPACE_TRANSLATIONS: dict[str, tuple[str, str, str]] = {
+    "de": (
+        "Die Zukunft des Flussufers",
+        "Woran sollen wir uns bei der Neugestaltung des Flussufers orientieren?",
+        "Stimmen Sie über die Aussagen ab, ergänzen Sie eigene, vergleichen und ordnen Sie, "
+        "was am meisten zählt.",
+    ),
+    "fr": (
+        "L'avenir des berges",
+        "Qu'est-ce qui doit guider le réaménagement des berges ?",
+        "Votez sur les propositions, ajoutez les vôtres, comparez et classez ce qui compte "
+        "le plus.",
+    ),
+    "es": (
+        "El futuro de la ribera",
+        "¿Qué debería guiar la remodelación de la ribera?",
+        "Vota las afirmaciones, añade las tuyas, compara y ordena lo que más importa.",
+    ),
+}
+
+# A few statements translated (statement number -> language -> text); the
+# others show their English original, as in a real space still being translated.
+DEMO_STATEMENT_TRANSLATIONS: dict[int, dict[str, str]] = {
+    0: {
+        "de": "Jedes Viertel sollte einen Park in zehn Gehminuten Entfernung haben.",
+        "fr": "Chaque quartier devrait avoir un parc à moins de dix minutes à pied.",
+        "es": "Cada barrio debería tener un parque a menos de diez minutos a pie.",
+    },
+    1: {
+        "de": "Über das Flussufer sollte mit den Anwohnern entschieden werden, nicht über sie "
+        "hinweg.",
+        "fr": "Les décisions sur les berges doivent se prendre avec les habitants, pas à leur "
+        "place.",
+        "es": "Las decisiones sobre la ribera deben tomarse con los vecinos, no por ellos.",
+    },
+    3: {
+        "de": "Die Tierwelt des Flusses sollte Vorrang vor neuer Bebauung haben.",
+        "fr": "La faune de la rivière doit passer avant les nouvelles constructions.",
+        "es": "La fauna del río debe ir antes que las nuevas construcciones.",
+    },
+    8: {
+        "de": "Sauberes Trinkwasser ist ein Recht, keine Ware.",
+        "fr": "L'eau potable est un droit, pas un produit.",
+        "es": "El agua potable es un derecho, no un producto.",
+    },
+    14: {
+        "de": "Kinder sollten sicher allein zur Schule gehen können.",
+        "fr": "Les enfants devraient pouvoir aller seuls à l'école en sécurité.",
+        "es": "Los niños deberían poder ir solos al colegio con seguridad.",
+    },
+}
+
+
+def _add_demo_translations(*, space: Space, user: User) -> None:
+    """The demo's translations, added where missing (so an older demo database gets them too)."""
+    SpaceTranslation.objects.bulk_create(
+        [
+            SpaceTranslation(
+                space=space,
+                language=language,
+                title=title,
+                question=question,
+                description=description,
+                updated_by=user,
+            )
+            for language, (title, question, description) in DEMO_SPACE_TRANSLATIONS.items()
+        ],
+        ignore_conflicts=True,
+    )
+    statements = {
+        s.number: s for s in space.statements.filter(number__in=DEMO_STATEMENT_TRANSLATIONS)
+    }
+    StatementTranslation.objects.bulk_create(
+        [
+            StatementTranslation(
+                statement=statements[number], language=language, text=text, added_by=user
+            )
+            for number, texts in DEMO_STATEMENT_TRANSLATIONS.items()
+            if number in statements
+            for language, text in texts.items()
+        ],
+        ignore_conflicts=True,
+    )
+
 
 def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
     """Create the demo objects if absent; returns False when they already existed."""
@@ -74,6 +163,9 @@ def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
     )
     Membership.objects.get_or_create(user=user, community=community, defaults={"role": Role.OWNER})
     if not created:
+        existing = Space.objects.filter(community=community, slug="riverfront").first()
+        if existing is not None:
+            _add_demo_translations(space=existing, user=user)
         return False
     space = Space.objects.create(
         community=community,
@@ -100,6 +192,7 @@ def load_demo(*, n_participants: int, rng: np.random.Generator) -> bool:
         for i, (text, _) in enumerate(DEMO_STATEMENTS)
     ]
     Statement.objects.bulk_create(statements)
+    _add_demo_translations(space=space, user=user)
     space.statement_counter = len(statements)
     probabilities = np.array([p for _, p in DEMO_STATEMENTS])  # statements x camps
     participants = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
@@ -23,12 +24,30 @@ from elicitation.identity import anon_token_from, sign_token
 from elicitation.models import Space
 
 
+class SpaceTranslationOutputSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    title = serializers.CharField()
+    question = serializers.CharField()
+    description = serializers.CharField(
+        help_text="Empty: readers of this language see the original description."
+    )
+
+
 class SpaceOutputSerializer(serializers.ModelSerializer):
     community: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
     accepts_input = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    language = serializers.CharField(
+        help_text="The language title, question, description and statements are written in."
+    )
+    translations = SpaceTranslationOutputSerializer(
+        many=True,
+        read_only=True,
+        help_text="Facilitators' translations into the site's other languages; `title`, "
+        "`question` and `description` above are always the original.",
+    )
 
     class Meta:
         model = Space
@@ -39,6 +58,8 @@ class SpaceOutputSerializer(serializers.ModelSerializer):
             "slug",
             "question",
             "description",
+            "language",
+            "translations",
             "phase",
             "opens_at",
             "closes_at",
@@ -67,6 +88,11 @@ class SpaceInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80)
     question = serializers.CharField(max_length=300)
     description = serializers.CharField(max_length=6000, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="The original language (default: the site's). Changing it is logged.",
+    )
     opens_at = serializers.DateTimeField(required=False, allow_null=True)
     closes_at = serializers.DateTimeField(required=False, allow_null=True)
     statements_enabled = serializers.BooleanField(required=False)
@@ -98,7 +124,9 @@ class SpaceListCreateApi(SpaceApi):
     )
     def get(self, request: Request, slug: str) -> Response:
         community = selectors.community_get_for_user(user=request.user, slug=slug)
-        spaces = selectors.space_list_for_user(user=request.user, community=community)
+        spaces = selectors.space_list_for_user(
+            user=request.user, community=community
+        ).prefetch_related("translations")
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(spaces, request, view=self)
         return paginator.get_paginated_response(SpaceOutputSerializer(page, many=True).data)

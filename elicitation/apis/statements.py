@@ -24,16 +24,36 @@ from elicitation.apis.common import (
     _errors,
     name_nested_serializers,
 )
-from elicitation.models import ModerationStatus
+from elicitation.models import ModerationStatus, Statement
+
+
+class StatementTranslationOutputSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    text = serializers.CharField(help_text="Plain text; escape it when you display it.")
 
 
 class StatementOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    text = serializers.CharField(help_text="Plain text; escape it when you display it.")
+    text = serializers.CharField(
+        help_text="The original wording (in `language`). Plain text; escape it when you display it."
+    )
+    language = serializers.SerializerMethodField(
+        help_text="The language of `text`: the space's own."
+    )
+    translations = StatementTranslationOutputSerializer(
+        many=True,
+        read_only=True,
+        help_text="Translations added by the space's facilitators and moderators.",
+    )
     status = serializers.CharField()
     is_seed = serializers.BooleanField()
     is_meta = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+
+    def get_language(self, statement: Statement) -> str:
+        # The list passes its space; a single statement reads its own.
+        space = self.context.get("space") or statement.space
+        return str(space.language)
 
 
 class StatementCountsOutputSerializer(StatementOutputSerializer):
@@ -91,10 +111,14 @@ class StatementListProposeApi(SpaceApi):
         space = self.space(request, space_id, action)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
-            selectors.statements_with_counts(space=space, status=wanted), request, view=self
+            selectors.statements_with_counts(space=space, status=wanted).prefetch_related(
+                "translations"
+            ),
+            request,
+            view=self,
         )
         return paginator.get_paginated_response(
-            StatementCountsOutputSerializer(page, many=True).data
+            StatementCountsOutputSerializer(page, many=True, context={"space": space}).data
         )
 
     @extend_schema(

@@ -93,19 +93,30 @@ def space_shown(*, space: Space, language: str) -> ShownSpace:
     return shown
 
 
-def statement_translations(
-    *, space: Space, numbers: Iterable[int], language: str
-) -> dict[int, str]:
-    """Statement number -> its text in `language`, for the given numbers: one query (none
-    when `language` is the space's own or there are no numbers)."""
-    wanted = {n for n in numbers if isinstance(n, int)}
+def statement_texts_shown(
+    *, space: Space, numbers: Iterable[Any], language: str
+) -> dict[int, ShownText]:
+    """Statement number -> its ShownText in `language`, for those of `numbers` that have a
+    translation: one query (none when `language` is the space's own or no number is given).
+
+    A result dict (a value profile, a report) names statements by number; its
+    text is the original when the ShownText's `original` equals it.
+    """
+    wanted = {n for n in numbers if isinstance(n, int) and not isinstance(n, bool)}
     if language == space.language or not wanted:
         return {}
-    return dict(
-        StatementTranslation.objects.filter(
-            statement__space=space, statement__number__in=wanted, language=language
-        ).values_list("statement__number", "text")
-    )
+    rows = StatementTranslation.objects.filter(
+        statement__space=space, statement__number__in=wanted, language=language
+    ).values_list("statement__number", "statement__text", "text")
+    return {
+        number: shown_text(
+            original=original,
+            original_language=space.language,
+            translations={language: text},
+            language=language,
+        )
+        for number, original, text in rows
+    }
 
 
 Item = TypeVar("Item", Statement, dict[str, Any])
@@ -117,6 +128,17 @@ def _number_of(item: Statement | dict[str, Any]) -> Any:
     return item.get("number", item.get("statement"))
 
 
+def shown_for(
+    *, space: Space, number: Any, original: str, shown_texts: Mapping[int, ShownText]
+) -> ShownText:
+    """The ShownText of statement `number` whose original is `original`: its translation
+    when `shown_texts` has one of that same original, else the original itself."""
+    shown = shown_texts.get(number) if isinstance(number, int) else None
+    if shown is not None and shown.original == original:
+        return shown
+    return ShownText(original, space.language, original, space.language)
+
+
 def statements_shown(
     *, space: Space, items: Sequence[Item], language: str, text_key: str = "text"
 ) -> Sequence[Item]:
@@ -125,17 +147,13 @@ def statements_shown(
     Dicts name their statement by "number" (or "statement", as profiles do)
     and carry the original under `text_key`.
     """
-    translations = statement_translations(
+    shown_texts = statement_texts_shown(
         space=space, numbers=[_number_of(item) for item in items], language=language
     )
     for item in items:
-        number = _number_of(item)
         original = item.text if isinstance(item, Statement) else str(item.get(text_key, ""))
-        shown = shown_text(
-            original=original,
-            original_language=space.language,
-            translations={language: translations[number]} if number in translations else {},
-            language=language,
+        shown = shown_for(
+            space=space, number=_number_of(item), original=original, shown_texts=shown_texts
         )
         if isinstance(item, Statement):
             item.shown = shown  # type: ignore[attr-defined]

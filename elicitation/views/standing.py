@@ -16,6 +16,8 @@ from elicitation.views.common import HtmxHttpRequest, _access
 def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
     access = _access(request, space_id)
     space, participant = access.space, access.participant
+    language = active_content_language()
+    picture = standing_picture(space=space, participant=participant)
     return render(
         request,
         "elicitation/stand.html",
@@ -23,9 +25,14 @@ def where_you_stand(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "space": space,
             "participant": participant,
             "standing": selectors.where_you_stand(
-                space=space, participant=participant, language=active_content_language()
+                space=space, participant=participant, language=language
             ),
-            "picture": standing_picture(space=space, participant=participant),
+            "picture": picture,
+            "shown_texts": selectors.statement_texts_shown(
+                space=space,
+                numbers=[s.number for s in picture.differences] if picture else [],
+                language=language,
+            ),
             "tab": "stand",
             "access": access,
         },

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from aggregation.models import ValueProfile
 from elicitation import demo
-from elicitation.models import Comparison, RankingEntry, Space, Vote
+from elicitation.models import Comparison, RankingEntry, Space, StatementTranslation, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,13 @@ def test_the_demo_has_a_login_opinion_groups_and_a_published_profile_and_loads_o
     assert profile.version == 1
     assert len(profile.content["opinion_groups"]) >= 2
 
+    assert set(space.translations.values_list("language", flat=True)) == {"de", "fr", "es"}
+    german = StatementTranslation.objects.filter(statement__space=space, language="de")
+    assert german.count() == len(demo.DEMO_STATEMENT_TRANSLATIONS)
+
     again = StringIO()
+    german.first().delete()  # type: ignore[union-attr]  # an older demo lacks some
     call_command("load_demo", stdout=again)
     assert "Reused" in again.getvalue()
     assert ValueProfile.objects.filter(space=space).count() == 1
+    assert german.count() == len(demo.DEMO_STATEMENT_TRANSLATIONS)

@@ -433,3 +433,116 @@ def test_pending_statements_can_be_translated_and_rejected_ones_are_not_listed(
     assert selectors.space_access(
         user=facilitator, space_id=space.pk, action=Action.MODERATE
     ).may_moderate
+
+
+# --- API ------------------------------------------------------------------------
+
+
+def _statement_translation_url(space: Space, number: int, language: str) -> str:
+    return f"/api/v1/spaces/{space.pk}/statements/{number}/translations/{language}/"
+
+
+def test_facilitators_put_and_delete_translations_over_the_api(
+    api: Any, space: Space, facilitator: User, statement: Statement
+) -> None:
+    api.force_authenticate(facilitator)
+    url = _statement_translation_url(space, 1, "de")
+    created = api.put(url, {"text": GERMAN}, format="json")
+    assert created.status_code == 201
+    assert created.json()["text"] == GERMAN
+    assert created.json()["number"] == 1
+    replaced = api.put(url, {"text": "Parks sollen allen offenstehen"}, format="json")
+    assert replaced.status_code == 200
+    space_url = f"/api/v1/spaces/{space.pk}/translations/fr/"
+    assert (
+        api.put(space_url, {"title": "Nos parcs", "question": "Quoi ?"}, format="json").status_code
+        == 201
+    )
+    listed = api.get(f"/api/v1/spaces/{space.pk}/statements/").json()["results"][0]
+    assert listed["text"] == "Parks should be open to everyone"
+    assert listed["language"] == "en"
+    assert listed["translations"] == [{"language": "de", "text": "Parks sollen allen offenstehen"}]
+    detail = api.get(f"/api/v1/spaces/{space.pk}/").json()
+    assert detail["language"] == "en"
+    assert detail["translations"] == [
+        {"language": "fr", "title": "Nos parcs", "question": "Quoi ?", "description": ""}
+    ]
+    assert api.delete(url).status_code == 204
+    assert api.delete(url).json()["code"] == "no_translation"
+    assert api.delete(space_url).status_code == 204
+    changes = list(
+        ModerationAction.objects.filter(action="translate")
+        .order_by("id")
+        .values_list("detail__change", flat=True)
+    )
+    assert changes == ["added", "updated", "added", "removed", "removed"]
+
+
+@pytest.mark.parametrize(
+    ("language", "body", "field"),
+    [
+        ("de", {"text": "kurz"}, "text"),
+        ("de", {}, "text"),
+        ("de", {"text": "Parks \u202eopen to all people"}, "text"),
+        ("xx", {"text": GERMAN}, "language"),
+        ("en", {"text": GERMAN}, "language"),
+    ],
+)
+def test_bad_api_translations_get_400_naming_the_field(
+    api: Any,
+    space: Space,
+    facilitator: User,
+    statement: Statement,
+    language: str,
+    body: dict[str, str],
+    field: str,
+) -> None:
+    api.force_authenticate(facilitator)
+    response = api.put(_statement_translation_url(space, 1, language), body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not StatementTranslation.objects.exists()
+
+
+def test_the_api_refuses_translations_from_members_and_anonymous_clients(
+    api: Any, space: Space, member: User, statement: Statement
+) -> None:
+    url = _statement_translation_url(space, 1, "de")
+    assert api.put(url, {"text": GERMAN}, format="json").status_code == 401
+    api.force_authenticate(member)
+    assert api.put(url, {"text": GERMAN}, format="json").status_code == 403
+    assert api.put(_statement_translation_url(space, 99, "de"), {"text": GERMAN}).status_code == 403
+    assert not StatementTranslation.objects.exists()
+
+
+def test_a_missing_statement_is_404_for_a_facilitator(
+    api: Any, space: Space, facilitator: User
+) -> None:
+    api.force_authenticate(facilitator)
+    url = _statement_translation_url(space, 99, "de")
+    assert api.put(url, {"text": GERMAN}, format="json").status_code == 404
+
+
+def test_the_api_statement_list_reads_translations_in_one_query(
+    api: Any, space: Space, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(1, 31):
+        s = StatementFactory.create(space=space, number=n, text=f"Original statement {n}")
+        StatementTranslation.objects.create(statement=s, language="de", text=f"Aussage {n} ok")
+    url = f"/api/v1/spaces/{space.pk}/statements/"
+    api.get(url)
+    with django_assert_max_num_queries(6):
+        results = api.get(url).json()["results"]
+    assert len(results) == 30
+    assert all(r["translations"][0]["language"] == "de" for r in results)
+
+
+def test_the_space_language_is_set_over_the_api(
+    api: Any, space: Space, facilitator: User
+) -> None:
+    api.force_authenticate(facilitator)
+    response = api.patch(f"/api/v1/spaces/{space.pk}/", {"language": "xx"}, format="json")
+    assert response.status_code == 400
+    assert "language" in response.json()
+    response = api.patch(f"/api/v1/spaces/{space.pk}/", {"language": "fr"}, format="json")
+    assert response.json()["language"] == "fr"

@@ -129,6 +129,7 @@ def world() -> World:
             "profile_id": profile.pk,
             "version": 1,
             "token_id": token.pk,
+            "language": "de",
         },
         tokens={"member": member_key, "facilitator": facilitator_key},
     )
