@@ -537,9 +537,7 @@ def test_the_api_statement_list_reads_translations_in_one_query(
     assert all(r["translations"][0]["language"] == "de" for r in results)
 
 
-def test_the_space_language_is_set_over_the_api(
-    api: Any, space: Space, facilitator: User
-) -> None:
+def test_the_space_language_is_set_over_the_api(api: Any, space: Space, facilitator: User) -> None:
     api.force_authenticate(facilitator)
     response = api.patch(f"/api/v1/spaces/{space.pk}/", {"language": "xx"}, format="json")
     assert response.status_code == 400
