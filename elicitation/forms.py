@@ -19,7 +19,7 @@ class SpaceForm(forms.ModelForm):
         fields = list(SPACE_FIELDS)
         labels = {
             "slug": "Short name in links",
-            "language": "Language of the title, question and statements",
+            "language": "Original language",
             "opens_at": "Opens at (optional, UTC)",
             "closes_at": "Closes at (optional, UTC)",
             "statements_enabled": "Statements and votes",
@@ -36,8 +36,9 @@ class SpaceForm(forms.ModelForm):
         help_texts = {
             "slug": "Letters, digits and hyphens; unique in the community.",
             "question": "The question participants answer with value statements.",
-            "language": "The original language. Facilitators can add translations into the "
-            "site's other languages; readers see theirs when it exists.",
+            "language": "What the title, question and statements are written in. Facilitators "
+            "can add translations into the site's other languages; readers see theirs when it "
+            "exists.",
             "min_voters": "A statement fewer people voted on is listed in the value profile "
             "as “too few votes to say”, never ranked among the values.",
             "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "

@@ -24,7 +24,7 @@ from elicitation.apis.common import (
 )
 from elicitation.apis.debate import ArgumentOutputSerializer
 from elicitation.apis.statements import StatementOutputSerializer
-from elicitation.models import Argument, Flag, ModerationStatus, Statement
+from elicitation.models import Argument, Flag, ModerationAction, ModerationStatus, Statement
 
 
 class StatementModerateApi(SpaceApi):
@@ -211,8 +211,13 @@ class DecisionOutputSerializer(serializers.Serializer):
     statement = serializers.IntegerField(source="statement.number", allow_null=True, default=None)
     argument = serializers.IntegerField(source="argument_id", allow_null=True)
     reason = serializers.CharField()
-    detail = serializers.JSONField()
+    detail = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+
+    def get_detail(self, decision: ModerationAction) -> dict[str, Any]:
+        return selectors.decision_detail_for_reader(
+            decision, may_moderate=bool(self.context.get("may_moderate"))
+        )
 
 
 class DecisionListApi(SpaceApi):
@@ -225,10 +230,16 @@ class DecisionListApi(SpaceApi):
         description="The public decision log of the space, newest first.",
     )
     def get(self, request: Request, space_id: int) -> Response:
-        space = self.space(request, space_id)
+        access = self.access(request, space_id)
         paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(selectors.decision_log(space=space), request, view=self)
-        return paginator.get_paginated_response(DecisionOutputSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(
+            selectors.decision_log(space=access.space), request, view=self
+        )
+        return paginator.get_paginated_response(
+            DecisionOutputSerializer(
+                page, many=True, context={"may_moderate": access.may_moderate}
+            ).data
+        )
 
 
 name_nested_serializers(globals())

@@ -24,7 +24,7 @@ from elicitation.identity import anon_token_from, sign_token
 from elicitation.models import Space
 
 
-class SpaceTranslationOutputSerializer(serializers.Serializer):
+class SpaceTranslationItemSerializer(serializers.Serializer):
     language = serializers.CharField()
     title = serializers.CharField()
     question = serializers.CharField()
@@ -42,7 +42,7 @@ class SpaceOutputSerializer(serializers.ModelSerializer):
     language = serializers.CharField(
         help_text="The language title, question, description and statements are written in."
     )
-    translations = SpaceTranslationOutputSerializer(
+    translations = SpaceTranslationItemSerializer(
         many=True,
         read_only=True,
         help_text="Facilitators' translations into the site's other languages; `title`, "

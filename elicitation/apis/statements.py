@@ -27,7 +27,7 @@ from elicitation.apis.common import (
 from elicitation.models import ModerationStatus, Statement
 
 
-class StatementTranslationOutputSerializer(serializers.Serializer):
+class StatementTranslationItemSerializer(serializers.Serializer):
     language = serializers.CharField()
     text = serializers.CharField(help_text="Plain text; escape it when you display it.")
 
@@ -40,7 +40,7 @@ class StatementOutputSerializer(serializers.Serializer):
     language = serializers.SerializerMethodField(
         help_text="The language of `text`: the space's own."
     )
-    translations = StatementTranslationOutputSerializer(
+    translations = StatementTranslationItemSerializer(
         many=True,
         read_only=True,
         help_text="Translations added by the space's facilitators and moderators.",

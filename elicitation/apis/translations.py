@@ -6,6 +6,8 @@ Reading needs nothing of its own: spaces and statements carry `language` and
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -35,6 +37,11 @@ _WRITE_ERRORS = {
         "(code not_translator, or your role does not allow moderating)."
     ),
 }
+
+
+def _saved(data: Any, created: bool) -> Response:
+    """A PUT's answer: 201 when it added the translation, 200 when it replaced one."""
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class SpaceTranslationApi(SpaceApi):
@@ -81,10 +88,7 @@ class SpaceTranslationApi(SpaceApi):
         translation, created = services.space_translation_set(
             access=access, actor=request.user, language=language, **data.validated_data
         )
-        return Response(
-            self.OutputSerializer(translation).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return _saved(self.OutputSerializer(translation).data, created)
 
     @extend_schema(
         operation_id="spaces_translation_delete",
@@ -155,10 +159,7 @@ class StatementTranslationApi(SpaceApi):
             language=language,
             text=data.validated_data["text"],
         )
-        return Response(
-            self.OutputSerializer(translation).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return _saved(self.OutputSerializer(translation).data, created)
 
     @extend_schema(
         operation_id="statements_translation_delete",

@@ -31,7 +31,11 @@ from elicitation.selectors.counts import (
     statements_with_counts,
     vote_progress,
 )
-from elicitation.selectors.moderation import decision_log, moderation_queue
+from elicitation.selectors.moderation import (
+    decision_detail_for_reader,
+    decision_log,
+    moderation_queue,
+)
 from elicitation.selectors.preferences import PairCandidate, pair_next, ranking_for
 from elicitation.selectors.standing import STANDING_MIN_VOTES, Standing, where_you_stand
 from elicitation.selectors.statements import ArgumentNode, argument_tree, statement_get_visible
@@ -67,6 +71,7 @@ __all__ = [
     "argument_tree",
     "community_get_for_user",
     "community_role",
+    "decision_detail_for_reader",
     "decision_log",
     "input_refusal",
     "latest_analysis_result",

@@ -213,6 +213,7 @@ def decision_log(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             access.may_moderate or target.status == ModerationStatus.ACCEPTED
         )
         d.shown_text = target.text if visible else None  # type: ignore[attr-defined,union-attr]
+        d.detail = selectors.decision_detail_for_reader(d, may_moderate=access.may_moderate)
     return render(
         request,
         "elicitation/decisions.html",

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import selectors, services
+from elicitation.languages import active_content_language
 from elicitation.models import Participant
 from elicitation.selectors import SpaceAccess
 from elicitation.throttles import form_throttle
@@ -24,10 +25,15 @@ def _pair_context(
     access: SpaceAccess, participant: Participant | None = None, **extra: Any
 ) -> dict[str, Any]:
     space = access.space
+    pair = selectors.pair_next(space=space, participant=participant or access.participant)
+    if pair is not None:
+        selectors.statements_shown(
+            space=space, items=list(pair), language=active_content_language()
+        )
     return {
         "space": space,
         "access": access,
-        "pair": selectors.pair_next(space=space, participant=participant or access.participant),
+        "pair": pair,
         "tab": "pairwise",
         **extra,
     }
@@ -75,12 +81,17 @@ def _ranking_context(
         {"position": i, "current": ballot[i - 1].number if i <= len(ballot) else None}
         for i in range(1, space.ranking_size + 1)
     ]
+    choices = list(selectors.statements_with_counts(space=space).only("number", "text"))
+    # One query for the ballot and the choices together.
+    selectors.statements_shown(
+        space=space, items=[*ballot, *choices], language=active_content_language()
+    )
     return {
         "space": space,
         "access": access,
         "ballot": ballot,
         "slots": slots,
-        "choices": list(selectors.statements_with_counts(space=space).only("number", "text")),
+        "choices": choices,
         "tab": "ranking",
         **extra,
     }

@@ -22,7 +22,13 @@ from elicitation.models import (
     Statement,
     StatementTranslation,
 )
-from tests.factories import MembershipFactory, SpaceFactory, StatementFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ParticipantFactory,
+    SpaceFactory,
+    StatementFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -303,11 +309,12 @@ def test_a_german_reader_sees_the_translation_with_the_original_one_click_away(
     assert '<span lang="en">Parks should be open to everyone</span>' in english
 
 
-@pytest.mark.parametrize("page", ["statements", "statement", "stand"])
+@pytest.mark.parametrize("page", ["statements", "statement", "stand", "pairwise", "ranking"])
 def test_statement_pages_show_the_reader_language(
     client: Client, space: Space, statement: Statement, page: str
 ) -> None:
     _translate(space, statement)
+    StatementFactory.create(space=space, number=2, text="Libraries should open on Sundays")
     kwargs = {"number": 1} if page == "statement" else {}
     response = client.get(
         reverse(f"elicitation:{page}", kwargs={"space_id": space.pk, **kwargs}),
@@ -316,7 +323,9 @@ def test_statement_pages_show_the_reader_language(
     body = response.content.decode()
     assert response.status_code == 200
     assert '<h1 lang="de">Unsere Parks</h1>' in body
-    if page != "stand":  # where-you-stand lists statements once a participant took part
+    if page == "ranking":  # a <select>'s options carry their own lang
+        assert f'lang="de">#1 {GERMAN}</option>' in body
+    elif page != "stand":  # where-you-stand lists statements once a participant took part
         assert f'<span lang="de">{GERMAN}</span>' in body
 
 
@@ -544,3 +553,47 @@ def test_the_space_language_is_set_over_the_api(api: Any, space: Space, facilita
     assert "language" in response.json()
     response = api.patch(f"/api/v1/spaces/{space.pk}/", {"language": "fr"}, format="json")
     assert response.json()["language"] == "fr"
+
+
+def test_where_you_stand_shows_your_own_statements_in_your_language(
+    client: Client, space: Space, member: User
+) -> None:
+    participant = ParticipantFactory.create(space=space, user=member, anon_token="")
+    mine = StatementFactory.create(
+        space=space, number=1, text="Parks should be open to everyone", author=participant
+    )
+    StatementTranslation.objects.create(statement=mine, language="de", text=GERMAN)
+    client.force_login(member)
+    body = client.get(
+        reverse("elicitation:stand", kwargs={"space_id": space.pk}), HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    assert f'<span lang="de">{GERMAN}</span>' in body
+    assert '<p lang="en">Parks should be open to everyone</p>' in body
+
+
+def test_the_public_log_keeps_a_pending_statement_translation_words_to_moderators(
+    api: Any, client: Client, space: Space, facilitator: User
+) -> None:
+    pending = StatementFactory.create(
+        space=space, number=1, text="Parks should be open to everyone", status="pending"
+    )
+    services.statement_translation_set(
+        access=_access(facilitator, space),
+        actor=facilitator,
+        statement=pending,
+        language="de",
+        text=GERMAN,
+    )
+    url = f"/api/v1/spaces/{space.pk}/decisions/"
+    public = api.get(url).json()["results"][0]
+    assert public["action"] == "translate"
+    assert public["detail"] == {"language": "de", "change": "added"}
+    assert (
+        GERMAN not in client.get(reverse("elicitation:decisions", args=[space.pk])).content.decode()
+    )
+    api.force_authenticate(facilitator)
+    assert api.get(url).json()["results"][0]["detail"]["text"] == GERMAN
+    pending.status = ModerationStatus.ACCEPTED
+    pending.save(update_fields=["status"])
+    api.force_authenticate(None)
+    assert api.get(url).json()["results"][0]["detail"]["text"] == GERMAN
