@@ -225,8 +225,8 @@ else:
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Choose EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Polyphony <noreply@localhost>")
-SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Polyphony <noreply@localhost>"
+SERVER_EMAIL = env_str("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
 # The site's public address, for links in e-mails (which have no request to
 # take it from). Without it: https:// and the first ALLOWED_HOSTS entry.
 _first_host = ALLOWED_HOSTS[0].lstrip(".") if ALLOWED_HOSTS else ""

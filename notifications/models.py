@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class Topic(models.TextChoices):
     """What a person can switch on or off (an unsubscribe link names one)."""
 
-    SPACES = "spaces", _("A space of my communities opens, closes in 24 hours, or has closed")
+    SPACES = "spaces", _("A space of my communities opens, is about to close, or has closed")
     PROFILES = "profiles", _("A community of mine publishes a new value profile")
     MODERATION = "moderation", _("A daily digest of what waits for moderation (facilitators)")
     # Invitations are addressed to one person by someone who chose to; they
