@@ -14,6 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation.models import ModerationAction
 
 RUNS_SHOWN = 30
@@ -286,6 +288,9 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _review_response(request, profile, status=400)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _review_response(request, profile, status=http_status(exc))
     messages.success(request, "Summary, notes and exclusions saved.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)
 
@@ -298,10 +303,10 @@ def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
         profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
     except services.ProfileStale as exc:
         # The page shows what changed and offers the re-run (status 409, as the API).
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, exc.message)
         return _review_response(request, profile, status=409)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect("aggregation:profile-review", profile_id=profile.pk)
     messages.success(request, f"Published as version {profile.version}.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)
@@ -320,5 +325,8 @@ def profile_retract(request: HttpRequest, profile_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _review_response(request, profile, status=400)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _review_response(request, profile, status=http_status(exc))
     messages.success(request, f"Version {profile.version} retracted.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)
