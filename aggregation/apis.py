@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.renderers import FORMATS, PROFILE_RENDERERS, ProfileNegotiation
+from aggregation.results import StoredResult
 from communities.selectors import community_get_visible
 from config.api_errors import error_responses
 from config.pagination import LimitOffsetPagination
@@ -279,7 +280,9 @@ class _ProfileExportApi(APIView):
             filename = stem + exports.AI_FORMATS[fmt]
             headers["Content-Disposition"] = f'inline; filename="{filename}"'
             page = request.build_absolute_uri(profile_page_url(profile))
-            data = exports.export(fmt, content, profile.run.result or {}, profile_url=page)
+            data = exports.export(
+                fmt, content, StoredResult.from_json(profile.run.result), profile_url=page
+            )
             if data == []:
                 # DRF drops the Content-Type of an empty body; an empty JSON Lines
                 # file (a space without comparisons) is still JSON Lines.

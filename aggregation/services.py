@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -645,10 +646,10 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
 
 
 def _editorial_texts(
-    raw: dict[Any, Any], *, field: str, numbers: set[str], required: str
+    raw: Mapping[str, str | None], *, field: str, numbers: set[str], required: str
 ) -> dict[str, str]:
     """Statement number -> text, checked: values of this draft, non-empty, not too long."""
-    if not isinstance(raw, dict):
+    if not isinstance(raw, Mapping):
         raise ValidationError({field: "Give an object of statement number to text."})
     out: dict[str, str] = {}
     for key, text in raw.items():
@@ -678,9 +679,9 @@ def profile_edit(
     profile: ValueProfile,
     actor: User,
     summary: str | None = None,
-    notes: dict[Any, Any] | None = None,
-    exclusions: dict[Any, Any] | None = None,
-    principles: dict[Any, Any] | None = None,
+    notes: Mapping[str, str | None] | None = None,
+    exclusions: Mapping[str, str | None] | None = None,
+    principles: Mapping[str, str | None] | None = None,
 ) -> ValueProfile:
     """Set a draft's summary, per-value notes, exclusions and principle wordings.
 

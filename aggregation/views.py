@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
+from aggregation.results import StoredResult
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation.models import ModerationAction
@@ -226,7 +227,7 @@ def _review_response(
             ModerationAction.Action.EXCLUDE_VALUE,
         ],
     ).select_related("actor")[:20]
-    summaries = (profile.run.result or {}).get("summaries") or {}
+    summaries = StoredResult.from_json(profile.run.result).summaries
     abstractive = (summaries.get("abstractive") or {}).get("sentences") or []
     context = {
         "machine_summary": [*summaries.get("space", []), *abstractive],
