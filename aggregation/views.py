@@ -263,6 +263,17 @@ def profile_review(request: HttpRequest, profile_id: int) -> HttpResponse:
     return _review_response(request, profile)
 
 
+def _refused(
+    request: HttpRequest, profile: ValueProfile, error: ValidationError | ApplicationError
+) -> HttpResponse:
+    """The review page again with why the change was refused: 400 for bad input, else its status."""
+    if isinstance(error, ApplicationError):
+        messages.error(request, error.message)
+        return _review_response(request, profile, status=http_status(error))
+    messages.error(request, " ".join(error.messages))
+    return _review_response(request, profile, status=400)
+
+
 @login_required
 @require_POST
 def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
@@ -286,12 +297,8 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
             exclusions=exclusions,
             principles=principles,
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _review_response(request, profile, status=400)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return _review_response(request, profile, status=http_status(exc))
+    except (ValidationError, ApplicationError) as exc:
+        return _refused(request, profile, exc)
     messages.success(request, "Summary, notes and exclusions saved.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)
 
@@ -323,11 +330,7 @@ def profile_retract(request: HttpRequest, profile_id: int) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""),
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _review_response(request, profile, status=400)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return _review_response(request, profile, status=http_status(exc))
+    except (ValidationError, ApplicationError) as exc:
+        return _refused(request, profile, exc)
     messages.success(request, f"Version {profile.version} retracted.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)

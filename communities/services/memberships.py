@@ -67,6 +67,14 @@ def _target_membership(community: Community, membership_id: int) -> Membership:
     return target
 
 
+def _acting_and_target(
+    actor: User | AnonymousUser, community: Community, membership_id: int
+) -> tuple[Membership, Membership]:
+    """Lock the community, then read the actor's and the target's memberships under that lock."""
+    community = _lock_community(community)
+    return _acting_membership(actor, community), _target_membership(community, membership_id)
+
+
 def _require_may_act_on(actor_membership: Membership, target: Membership) -> None:
     if not role_may_act_on(actor_membership.role, target.role):
         role = target.get_role_display().lower()
@@ -88,9 +96,7 @@ def membership_change_role(
         raise ValidationError(
             {"role": f"Unknown role “{role}”; choose one of {', '.join(Role.values)}."}
         )
-    community = _lock_community(community)
-    acting = _acting_membership(actor, community)
-    target = _target_membership(community, membership_id)
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.status != Membership.Status.ACTIVE:
         raise Conflict("This member is banned; lift the ban first.", code="banned")
     _require_may_act_on(acting, target)
@@ -122,9 +128,7 @@ def membership_remove(
     """Remove a member (they may rejoin a public community); to leave yourself, use leave.
 
     The caller checked MANAGE_MEMBERS."""
-    community = _lock_community(community)
-    acting = _acting_membership(actor, community)
-    target = _target_membership(community, membership_id)
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.pk == acting.pk:
         raise Invalid("To remove yourself, leave the community.", code="self")
     if target.status != Membership.Status.ACTIVE:
@@ -140,9 +144,7 @@ def membership_ban(
     """Ban a member: they lose access, cannot rejoin (not even by invitation) and
     their segment answers are deleted (they no longer count in any cell).
     The caller checked MANAGE_MEMBERS."""
-    community = _lock_community(community)
-    acting = _acting_membership(actor, community)
-    target = _target_membership(community, membership_id)
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.pk == acting.pk:
         raise Invalid("You cannot ban yourself.", code="self")
     if target.status == Membership.Status.BANNED:
@@ -162,9 +164,7 @@ def membership_unban(
     """Lift a ban. The person is not a member again: they may rejoin like anyone else.
 
     The caller checked MANAGE_MEMBERS."""
-    community = _lock_community(community)
-    acting = _acting_membership(actor, community)
-    target = _target_membership(community, membership_id)
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.status != Membership.Status.BANNED:
         raise Conflict("This member is not banned.", code="not_banned")
     _require_may_act_on(acting, target)
