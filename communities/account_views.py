@@ -25,6 +25,8 @@ from communities import selectors, services
 from communities.forms import ApiTokenForm, RateLimitedAuthenticationForm, SignUpForm
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
+from notifications import services as notification_services
+from notifications.forms import PreferencesForm
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -86,6 +88,9 @@ def _account_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)
     return {
+        "notification_form": PreferencesForm.for_preference(
+            notification_services.preferences_get(user=user)
+        ),
         "memberships": selectors.user_memberships(user=user),
         "tokens": selectors.api_tokens_of(user=user),
         "token_form": ApiTokenForm(),
