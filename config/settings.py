@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-import dj_email_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -193,6 +192,9 @@ LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 60, minimum=1)
 # TLS from the start), or the EMAIL_HOST / EMAIL_PORT / ... variables one by one.
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:
+    # Imported only when used: a machine that never set EMAIL_URL needs nothing new.
+    import dj_email_url
+
     if urlsplit(EMAIL_URL).scheme not in dj_email_url.SCHEMES:
         raise ImproperlyConfigured(
             f"EMAIL_URL must start with one of {', '.join(sorted(dj_email_url.SCHEMES))}://."
@@ -237,6 +239,8 @@ SITE_URL = env_str("SITE_URL").rstrip("/") or (
 )
 if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be like https://polyphony.example.org.")
+# Invitation e-mails a community may send in 24 hours (the invite form's e-mail field).
+INVITATION_EMAILS_PER_DAY = env_int("INVITATION_EMAILS_PER_DAY", 200, minimum=0)
 # The hour (in TIME_ZONE) of the facilitators' daily moderation digest.
 MODERATION_DIGEST_HOUR = env_int("MODERATION_DIGEST_HOUR", 7, minimum=0)
 if MODERATION_DIGEST_HOUR > 23:
