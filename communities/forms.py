@@ -6,17 +6,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from communities import ratelimit
 from communities.models import ApiToken, Community, SegmentQuestion
 from communities.roles import Role, role_may_assign
 from communities.services import MAX_INVITATION_USES
+from config.locale import time_zone_choices
 
 
 class SignUpForm(UserCreationForm):
@@ -192,3 +196,22 @@ class ApiTokenForm(forms.Form):
     def expires_at(self) -> datetime | None:
         days = self.cleaned_data.get("expires_in")
         return timezone.now() + timedelta(days=days) if days else None
+
+
+def _time_zone_choices() -> list[tuple[str, str | Promise]]:
+    return [("", _("As my browser says")), *((name, name) for name in time_zone_choices())]
+
+
+class AccountSettingsForm(forms.Form):
+    language = forms.ChoiceField(
+        choices=[("", _("As my browser says")), *settings.LANGUAGES],
+        required=False,
+        label=_("Language"),
+        help_text=_("Used on every device where you are logged in."),
+    )
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        required=False,
+        label=_("Time zone"),
+        help_text=_("Dates and times are shown in this time zone."),
+    )

@@ -4,10 +4,12 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.roles import Role
 
@@ -198,3 +200,48 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+def _validate_time_zone(value: str) -> None:
+    from config.locale import valid_time_zone
+
+    if value and valid_time_zone(value) is None:
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name such as Europe/Berlin."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def _validate_language(value: str) -> None:
+    from config.locale import valid_language
+
+    if value and valid_language(value) is None:
+        raise ValidationError(
+            _("“%(value)s” is not one of the site's languages."),
+            code="invalid_language",
+            params={"value": value},
+        )
+
+
+class AccountSettings(models.Model):
+    """A person's own preferences: language and time zone ("" = decided by the browser)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings"
+    )
+    # Validated against settings.LANGUAGES rather than given as choices, so that
+    # adding a language needs no migration.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, validators=[_validate_language]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[_validate_time_zone]
+    )
+
+    class Meta:
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self) -> str:
+        return f"Settings of {self.user}"

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from communities.models import (
+    AccountSettings,
     ApiToken,
     Community,
     Invitation,
@@ -166,3 +167,14 @@ def segment_cells(
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+def account_preferences(*, user_id: int | str) -> tuple[str, str]:
+    """The saved (language, time zone) of a user; "" for each that the browser decides."""
+    saved = AccountSettings.objects.filter(user_id=user_id).values_list("language", "time_zone")
+    return saved.first() or ("", "")
+
+
+def account_settings_of(*, user: User) -> AccountSettings:
+    """The user's settings, unsaved defaults when they never chose anything."""
+    return AccountSettings.objects.filter(user=user).first() or AccountSettings(user=user)
