@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.roles import Role
 
@@ -35,8 +36,8 @@ class CommunityQuerySet(models.QuerySet["Community"]):
 
 class Community(models.Model):
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public"
-        PRIVATE = "private", "Private"
+        PUBLIC = "public", pgettext_lazy("community visibility", "Public")
+        PRIVATE = "private", pgettext_lazy("community visibility", "Private")
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -64,8 +65,8 @@ class Community(models.Model):
 
 class Membership(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        BANNED = "banned", "Banned"
+        ACTIVE = "active", pgettext_lazy("membership status", "Active")
+        BANNED = "banned", pgettext_lazy("membership status", "Banned")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -162,8 +163,8 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        READ_WRITE = "read_write", "Read and write"
-        READ = "read", "Read only"
+        READ_WRITE = "read_write", _("Read and write")
+        READ = "read", _("Read only")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -186,7 +187,7 @@ class ApiToken(models.Model):
                 fields=["user", "name"],
                 condition=Q(revoked_at__isnull=True),
                 name="unique_active_token_name",
-                violation_error_message="You already have an active token with this name.",
+                violation_error_message=_("You already have an active token with this name."),
             )
         ]
 

@@ -7,9 +7,11 @@ over both (so the choice follows them to a new browser), and activates a time
 zone: the account's, else the browser's (`tz` cookie, set by static/js/app.js
 from Intl.DateTimeFormat), else the site's TIME_ZONE.
 
-The account's preferences are copied into the session the first time a request
-of that login needs them, so a logged-in request costs no extra query: the
-session is read anyway for authentication.
+The account's preferences are copied into the session when the person logs in
+(`remember_preferences_on_login`, connected to `user_logged_in`), so a
+logged-in request costs no extra query: the session is read anyway for
+authentication. A session from before that (or whose copy is missing) has
+them loaded once, on its next request.
 """
 
 from __future__ import annotations
@@ -66,6 +68,26 @@ def remember_preferences(request: HttpRequest, *, language: str, time_zone: str)
         return
     session[PREFERENCES_SESSION_KEY] = {
         "user": str(session[SESSION_KEY]),
+        "language": language,
+        "time_zone": time_zone,
+    }
+
+
+def remember_preferences_on_login(
+    sender: Any, request: HttpRequest, user: Any, **kwargs: Any
+) -> None:
+    """`user_logged_in` receiver: the account's saved preferences into the new session.
+
+    A signal, not a service: it only fills the session cache the middleware
+    reads, at the one moment every way of logging in goes through.
+    """
+    from communities.selectors import account_preferences
+
+    if request is None or getattr(request, "session", None) is None or user is None:
+        return
+    language, time_zone = account_preferences(user_id=user.pk)
+    request.session[PREFERENCES_SESSION_KEY] = {
+        "user": str(user.pk),
         "language": language,
         "time_zone": time_zone,
     }

@@ -62,11 +62,12 @@ MIDDLEWARE = [
     # Outside everything that may answer early, so every answer carries the headers.
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language from the django_language cookie, else Accept-Language: early,
+    # so that even the input guard's refusals are in the reader's language.
+    "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the request: NUL characters and oversized URL numbers.
     "config.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language from the django_language cookie, else Accept-Language.
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership, SegmentAnswer
 from communities.roles import Action, Role, role_may_act_on, role_may_assign
@@ -21,14 +22,22 @@ from communities.services.common import (
 def membership_join(*, user: User | AnonymousUser, community: Community) -> Membership:
     """Join a public community as a member. Private ones need an invitation."""
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to join a community.")
+        raise PermissionDenied(_("Log in to join a community."))
     existing = Membership.objects.filter(user=user, community=community).first()
     if existing and existing.status == Membership.Status.BANNED:
-        raise PermissionDenied(f"You have been banned from {community.name}.")
+        raise PermissionDenied(
+            _("You have been banned from %(community)s.") % {"community": community.name}
+        )
     if existing:
-        raise ValidationError(f"You are already a member of {community.name}.", code="member")
+        raise ValidationError(
+            _("You are already a member of %(community)s.") % {"community": community.name},
+            code="member",
+        )
     if community.visibility != Community.Visibility.PUBLIC:
-        raise PermissionDenied(f"{community.name} is private: you need an invitation to join.")
+        raise PermissionDenied(
+            _("%(community)s is private: you need an invitation to join.")
+            % {"community": community.name}
+        )
     membership = Membership(user=user, community=community, role=Role.MEMBER)
     membership.full_clean()
     try:
@@ -36,7 +45,8 @@ def membership_join(*, user: User | AnonymousUser, community: Community) -> Memb
             membership.save()
     except IntegrityError:  # a double click raced past the check above
         raise ValidationError(
-            f"You are already a member of {community.name}.", code="member"
+            _("You are already a member of %(community)s.") % {"community": community.name},
+            code="member",
         ) from None
     return membership
 
@@ -47,10 +57,13 @@ def membership_leave(*, user: User | AnonymousUser, community: Community) -> Non
     community = _lock_community(community)
     membership = _active_membership(user, community)
     if membership is None:
-        raise ValidationError(f"You are not a member of {community.name}.", code="not_member")
+        raise ValidationError(
+            _("You are not a member of %(community)s.") % {"community": community.name},
+            code="not_member",
+        )
     if membership.role == Role.OWNER and not _other_owner_exists(community, besides=membership):
         raise ValidationError(
-            "You are the last owner: make another member an owner before you leave.",
+            _("You are the last owner: make another member an owner before you leave."),
             code="last_owner",
         )
     membership.delete()
@@ -63,17 +76,15 @@ def _target_membership(community: Community, membership_id: int) -> Membership:
         .first()
     )
     if target is None:
-        raise Http404("No such member in this community.")
+        raise Http404(_("No such member in this community."))
     return target
 
 
 def _require_may_act_on(actor_membership: Membership, target: Membership) -> None:
     if not role_may_act_on(actor_membership.role, target.role):
-        role = target.get_role_display().lower()
-        article = "an" if role[0] in "aeiou" else "a"
         raise PermissionDenied(
-            f"As {actor_membership.get_role_display().lower()} you cannot change, remove "
-            f"or ban {article} {role}."
+            _("As %(own)s you cannot change, remove or ban a member whose role is %(role)s.")
+            % {"own": actor_membership.get_role_display(), "role": target.get_role_display()}
         )
 
 
@@ -85,17 +96,21 @@ def membership_change_role(
     the last owner cannot be demoted."""
     if role not in Role.values:
         raise ValidationError(
-            {"role": f"Unknown role “{role}”; choose one of {', '.join(Role.values)}."}
+            {
+                "role": _("Unknown role “%(role)s”; choose one of %(roles)s.")
+                % {"role": role, "roles": ", ".join(Role.values)}
+            }
         )
     community = _lock_community(community)
     acting = _require(actor, community, Action.MANAGE_MEMBERS)
     target = _target_membership(community, membership_id)
     if target.status != Membership.Status.ACTIVE:
-        raise ValidationError("This member is banned; lift the ban first.", code="banned")
+        raise ValidationError(_("This member is banned; lift the ban first."), code="banned")
     _require_may_act_on(acting, target)
     if not role_may_assign(acting.role, role):
         raise PermissionDenied(
-            f"You cannot grant a role above your own ({acting.get_role_display().lower()})."
+            _("You cannot grant a role above your own (%(own)s).")
+            % {"own": acting.get_role_display()}
         )
     if (
         target.role == Role.OWNER
@@ -103,7 +118,7 @@ def membership_change_role(
         and not _other_owner_exists(community, besides=target)
     ):
         raise ValidationError(
-            {"role": "This is the last owner: make another member an owner first."},
+            {"role": _("This is the last owner: make another member an owner first.")},
             code="last_owner",
         )
     if target.role != role:
@@ -122,9 +137,9 @@ def membership_remove(
     acting = _require(actor, community, Action.MANAGE_MEMBERS)
     target = _target_membership(community, membership_id)
     if target.pk == acting.pk:
-        raise ValidationError("To remove yourself, leave the community.", code="self")
+        raise ValidationError(_("To remove yourself, leave the community."), code="self")
     if target.status != Membership.Status.ACTIVE:
-        raise ValidationError("This member is banned; lift the ban instead.", code="banned")
+        raise ValidationError(_("This member is banned; lift the ban instead."), code="banned")
     _require_may_act_on(acting, target)
     target.delete()
 
@@ -139,9 +154,9 @@ def membership_ban(
     acting = _require(actor, community, Action.MANAGE_MEMBERS)
     target = _target_membership(community, membership_id)
     if target.pk == acting.pk:
-        raise ValidationError("You cannot ban yourself.", code="self")
+        raise ValidationError(_("You cannot ban yourself."), code="self")
     if target.status == Membership.Status.BANNED:
-        raise ValidationError("This member is already banned.", code="banned")
+        raise ValidationError(_("This member is already banned."), code="banned")
     _require_may_act_on(acting, target)
     target.status = Membership.Status.BANNED
     target.full_clean()
@@ -159,6 +174,6 @@ def membership_unban(
     acting = _require(actor, community, Action.MANAGE_MEMBERS)
     target = _target_membership(community, membership_id)
     if target.status != Membership.Status.BANNED:
-        raise ValidationError("This member is not banned.", code="not_banned")
+        raise ValidationError(_("This member is not banned."), code="not_banned")
     _require_may_act_on(acting, target)
     target.delete()

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -53,7 +54,7 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.EDIT_COMMUNITY
         )
     except PermissionDenied as error:
@@ -75,7 +76,7 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except PermissionDenied as error:
             return _problem(request, error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect(community)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -131,7 +132,7 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
         services.membership_join(user=request.user, community=community)
     except (ValidationError, PermissionDenied) as error:
         return _problem(request, error, back=community.get_absolute_url())
-    messages.success(request, f"Welcome to {community.name}.")
+    messages.success(request, _("Welcome to %(community)s.") % {"community": community.name})
     if selectors.segment_questions(community=community):
         return redirect("communities:answers", slug=community.slug)
     return redirect(community)
@@ -145,7 +146,7 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
         services.membership_leave(user=request.user, community=community)
     except (ValidationError, PermissionDenied) as error:
         return _problem(request, error, back=community.get_absolute_url())
-    messages.success(request, f"You left {community.name}.")
+    messages.success(request, _("You left %(community)s.") % {"community": community.name})
     if Community.objects.visible_to(request.user).filter(pk=community.pk).exists():
         return redirect(community)
     return redirect("home")

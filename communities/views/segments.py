@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities import selectors, services
@@ -22,7 +23,7 @@ from communities.views.communities import _add_errors
 def segments(request: HttpRequest, slug: str) -> HttpResponse:
     """Owners and facilitators define the questions; they never see anyone's answers."""
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
     except PermissionDenied as error:
@@ -41,7 +42,7 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, "Question added.")
+                messages.success(request, _("Question added."))
                 return redirect("communities:segments", slug=community.slug)
         status = 400
     questions = selectors.segment_questions(community=community)
@@ -61,7 +62,7 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def segment_delete(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
         services.segment_question_delete(
@@ -69,7 +70,7 @@ def segment_delete(request: HttpRequest, slug: str, question_id: int) -> HttpRes
         )
     except (ValidationError, PermissionDenied) as error:
         return _problem(request, error, back=reverse("communities:detail", args=[slug]))
-    messages.success(request, "Question deleted, with all its answers.")
+    messages.success(request, _("Question deleted, with all its answers."))
     return redirect("communities:segments", slug=community.slug)
 
 
@@ -81,7 +82,10 @@ def segment_answers(request: HttpRequest, slug: str) -> HttpResponse:
     if selectors.membership_for(user=request.user, community=community) is None:
         return _problem(
             request,
-            PermissionDenied(f"Only members of {community.name} answer its questions."),
+            PermissionDenied(
+                _("Only members of %(community)s answer its questions.")
+                % {"community": community.name}
+            ),
             back=community.get_absolute_url(),
         )
     questions = selectors.segment_questions(community=community)
@@ -97,7 +101,7 @@ def segment_answers(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, "Your answers are saved. Only you can see them.")
+                messages.success(request, _("Your answers are saved. Only you can see them."))
                 return redirect(community)
         status = 400
     return render(

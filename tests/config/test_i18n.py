@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from communities import services
 from communities.models import AccountSettings, ApiToken
-from config.locale import valid_time_zone
+from config.locale import PREFERENCES_SESSION_KEY, valid_time_zone
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +219,14 @@ def test_time_zone_names_are_checked_against_the_known_list() -> None:
     assert valid_time_zone("europe/paris") is None
     assert valid_time_zone("/etc/localtime") is None
     assert valid_time_zone(None) is None
+
+
+def test_a_session_without_the_copy_reads_the_account_once(client: Client) -> None:
+    user = UserFactory.create()
+    services.account_settings_update(user=user, language="fr")
+    client.force_login(user)
+    session = client.session
+    del session[PREFERENCES_SESSION_KEY]  # a session from before the preferences existed
+    session.save()
+    assert _html_lang(client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()) == "fr"
+    assert client.session[PREFERENCES_SESSION_KEY]["language"] == "fr"
