@@ -24,6 +24,7 @@ from communities.roles import Action, role_allows
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
 from elicitation.services.decisions import decision_log_append
+from notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -198,13 +199,9 @@ def run_fail(*, run_id: int, error: str) -> None:
 
 
 def _emit_run_failed(*, run_id: int, error: str) -> None:
-    from webhooks.services import webhook_event_emit
-
     run = AnalysisRun.objects.select_related("space").get(pk=run_id)
-    webhook_event_emit(
-        community_id=run.space.community_id,
-        event="run.failed",
-        data={"space": run.space_id, "run": run.pk, "error": error},
+    events.run_failed(
+        community_id=run.space.community_id, space_id=run.space_id, run_id=run.pk, error=error
     )
 
 
@@ -628,7 +625,7 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
                     "principle": value["principle"]["text"],
                 },
             )
-    _emit_profile_event(space=space, profile=profile, event="profile.published")
+    events.profile_published(space=space, profile=profile)
     return profile
 
 
@@ -746,22 +743,5 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
         profile_version=profile.version,
         reason=reason,
     )
-    _emit_profile_event(space=space, profile=profile, event="profile.retracted", reason=reason)
+    events.profile_retracted(space=space, profile=profile, reason=reason)
     return profile
-
-
-def _emit_profile_event(*, space: Space, profile: ValueProfile, event: str, **extra: Any) -> None:
-    """Tell the community's webhooks (deliveries are sent after the commit)."""
-    from webhooks.services import webhook_event_emit
-
-    webhook_event_emit(
-        community_id=space.community_id,
-        event=event,
-        data={
-            "space": space.pk,
-            "version": profile.version,
-            "profile": profile.pk,
-            "url": f"/api/v1/spaces/{space.pk}/profiles/{profile.version}/",
-            **extra,
-        },
-    )

@@ -33,6 +33,8 @@ from communities.forms import (
     SignUpForm,
 )
 from config.locale import remember_preferences, valid_language
+from notifications import services as notification_services
+from notifications.forms import PreferencesForm
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -98,6 +100,9 @@ def _account_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     assert isinstance(user, User)
     saved = selectors.account_settings_of(user=user)
     return {
+        "notification_form": PreferencesForm.for_preference(
+            notification_services.preferences_get(user=user)
+        ),
         "memberships": selectors.user_memberships(user=user),
         "tokens": selectors.api_tokens_of(user=user),
         "token_form": ApiTokenForm(),

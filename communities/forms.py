@@ -121,6 +121,13 @@ class InvitationForm(forms.Form):
         label=_("Maximum number of uses"),
         help_text=_("Leave empty for no limit."),
     )
+    email = forms.EmailField(
+        required=False,
+        label=_("E-mail the link to (optional)"),
+        help_text=_(
+            "We send the invitation to this address; leave empty to share the link yourself."
+        ),
+    )
 
     def __init__(self, *args: Any, actor_role: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -32,6 +32,7 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("accounts/", include("communities.account_urls")),
     path("", include("communities.urls")),
     path("", include("elicitation.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.urls import reverse
+from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -62,6 +63,11 @@ class InvitationListCreateApi(ServiceApi):
             max_value=services.MAX_INVITATION_USES,
             help_text="Null or absent: no limit.",
         )
+        email = serializers.EmailField(
+            required=False,
+            allow_blank=True,
+            help_text="Also e-mail the link to this address (in the language of the request).",
+        )
 
     @extend_schema(
         operation_id="invitations_list",
@@ -90,7 +96,10 @@ class InvitationListCreateApi(ServiceApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_create(
-            actor=request.user, community=community, **data.validated_data
+            actor=request.user,
+            community=community,
+            language=translation.get_language() or "",
+            **data.validated_data,
         )
         return Response(
             InvitationOutput(invitation, context={"request": request}).data,

@@ -38,8 +38,15 @@ def invitation_create(
     role: str = Role.MEMBER,
     expires_at: datetime | None = None,
     max_uses: int | None = None,
+    email: str = "",
+    language: str = "",
 ) -> Invitation:
-    """An invitation link. None for expires_at / max_uses means no limit."""
+    """An invitation link. None for expires_at / max_uses means no limit.
+
+    With `email`, the link is also e-mailed to that address (after the
+    commit, in `language`: the inviter's), unless the address refused
+    invitations (ValidationError on `email`, and no invitation is made).
+    """
     acting = _require(actor, community, Action.MANAGE_MEMBERS)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
@@ -63,6 +70,11 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
+    if email:
+        # Local import: notifications reads communities' models.
+        from notifications.services import notify_invitation
+
+        notify_invitation(invitation=invitation, email=email, language=language)
     return invitation
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,13 +42,24 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 expires_at=form.expires_at(),
                 max_uses=form.cleaned_data.get("max_uses"),
+                email=form.cleaned_data.get("email") or "",
+                language=translation.get_language() or "",
             )
         except PermissionDenied as error:
             return _problem(request, error)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Invitation link created: copy it from the list below."))
+            if form.cleaned_data.get("email"):
+                messages.success(
+                    request,
+                    _("Invitation created and e-mailed to %(email)s; the link is also below.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+            else:
+                messages.success(
+                    request, _("Invitation link created: copy it from the list below.")
+                )
             return redirect("communities:members", slug=community.slug)
     return _members_page(request, community, membership, status=400, invitation_form=form)
 

@@ -20,8 +20,11 @@ from tests.requirements import REPO, needs_gettext
 
 LOCALE = REPO / "locale"
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-# What a fresh extraction reads: the project's own code and templates.
-SOURCES = ["communities", "config", "elicitation", "aggregation", "webhooks", "templates"]
+# What a fresh extraction reads: the project's apps, config and templates.
+SOURCES = sorted(
+    [path.name for path in REPO.iterdir() if (path / "apps.py").exists()]
+    + ["config", "templates"]
+)
 
 Key = tuple[str | None, str]
 
