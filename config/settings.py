@@ -246,6 +246,8 @@ SITE_URL = env_str("SITE_URL").rstrip("/") or (
 )
 if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be like https://polyphony.example.org.")
+# Invitation e-mails a community may send in 24 hours (the invite form's e-mail field).
+INVITATION_EMAILS_PER_DAY = env_int("INVITATION_EMAILS_PER_DAY", 200, minimum=0)
 # The hour (in TIME_ZONE) of the facilitators' daily moderation digest.
 MODERATION_DIGEST_HOUR = env_int("MODERATION_DIGEST_HOUR", 7, minimum=0)
 if MODERATION_DIGEST_HOUR > 23:
@@ -423,7 +425,6 @@ SPECTACULAR_SETTINGS = {
     # the first left out.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api_errors.document_unauthorized",
         "config.openapi_hooks.add_shared_error_responses",
     ],
 }

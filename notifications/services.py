@@ -327,9 +327,29 @@ def notify_invitation(*, invitation: Invitation, email: str, language: str) -> l
     """E-mail the invitation link to `email`, in `language` (the inviter's).
 
     Call it inside the transaction that created the invitation: the row is
-    written with it and the e-mail is sent after the commit.
+    written with it and the e-mail is sent after the commit. A community
+    sends at most INVITATION_EMAILS_PER_DAY (the form must not become a way
+    to mail strangers in bulk).
     """
     address = invitation_email_check(email)
+    community_invitations = Invitation.objects.filter(
+        community_id=invitation.community_id
+    ).values_list("pk", flat=True)
+    sent_today = SentEmail.objects.filter(
+        kind=Kind.INVITATION,
+        target__in=[f"invitation:{pk}" for pk in community_invitations],
+        created_at__gte=timezone.now() - timedelta(days=1),
+    ).count()
+    if sent_today >= settings.INVITATION_EMAILS_PER_DAY:
+        raise ValidationError(
+            {
+                "email": _(
+                    "This community has sent %(count)s invitation e-mails in the last 24 hours, "
+                    "the most it may. Share the link another way, or try again tomorrow."
+                )
+                % {"count": sent_today}
+            }
+        )
     account = User.objects.filter(email__iexact=address, is_active=True).first()
     recipient = Recipient(
         user=None,

@@ -22,8 +22,7 @@ LOCALE = REPO / "locale"
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 # What a fresh extraction reads: the project's apps, config and templates.
 SOURCES = sorted(
-    [path.name for path in REPO.iterdir() if (path / "apps.py").exists()]
-    + ["config", "templates"]
+    [path.name for path in REPO.iterdir() if (path / "apps.py").exists()] + ["config", "templates"]
 )
 
 Key = tuple[str | None, str]
