@@ -403,7 +403,6 @@ SPECTACULAR_SETTINGS = {
     # the first left out.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api_errors.document_unauthorized",
         "config.openapi_hooks.add_shared_error_responses",
     ],
 }

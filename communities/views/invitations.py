@@ -45,7 +45,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
                 email=form.cleaned_data.get("email") or "",
                 language=translation.get_language() or "",
             )
-        except PermissionDenied as error:
+        except ApplicationError as error:
             return _problem(request, error)
         except ValidationError as error:
             _add_errors(form, error)
@@ -69,10 +69,8 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> Ht
         community, _ = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
-        services.invitation_revoke(
-            actor=request.user, community=community, invitation_id=invitation_id
-        )
-    except (ValidationError, PermissionDenied) as error:
+        services.invitation_revoke(community=community, invitation_id=invitation_id)
+    except (PermissionDenied, ApplicationError) as error:
         return _problem(request, error, back=reverse("communities:members", args=[slug]))
     messages.success(request, "Invitation revoked: the link no longer works.")
     return redirect("communities:members", slug=community.slug)
@@ -99,7 +97,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "communities/invitation.html", context, status=status)
     try:
         membership, created = services.invitation_accept(user=request.user, token=token)
-    except (ValidationError, PermissionDenied, ApplicationError) as error:
+    except ApplicationError as error:
         return _problem(request, error)
     if not created:
         messages.info(request, f"You are already a member of {community.name}.")
