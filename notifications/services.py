@@ -9,6 +9,7 @@ run any number of times; each e-mail goes out at most once.
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -79,6 +80,23 @@ def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
             if known:
                 chosen[user_id] = known
     return {user_id: chosen.get(user_id, settings.LANGUAGE_CODE) for user_id in ids}
+
+
+def time_zone_of(user: User | None) -> str:
+    """The zone an account reads times in: its own setting when it has one, else the site's."""
+    account_settings = getattr(community_models, "AccountSettings", None)
+    if user is not None and account_settings is not None:
+        name = (
+            account_settings.objects.filter(user=user).values_list("time_zone", flat=True).first()
+        )
+        if name:
+            try:
+                zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass
+            else:
+                return str(name)
+    return str(settings.TIME_ZONE)
 
 
 def absolute_url(path: str) -> str:
@@ -327,9 +345,29 @@ def notify_invitation(*, invitation: Invitation, email: str, language: str) -> l
     """E-mail the invitation link to `email`, in `language` (the inviter's).
 
     Call it inside the transaction that created the invitation: the row is
-    written with it and the e-mail is sent after the commit.
+    written with it and the e-mail is sent after the commit. A community
+    sends at most INVITATION_EMAILS_PER_DAY (the form must not become a way
+    to mail strangers in bulk).
     """
     address = invitation_email_check(email)
+    community_invitations = Invitation.objects.filter(
+        community_id=invitation.community_id
+    ).values_list("pk", flat=True)
+    sent_today = SentEmail.objects.filter(
+        kind=Kind.INVITATION,
+        target__in=[f"invitation:{pk}" for pk in community_invitations],
+        created_at__gte=timezone.now() - timedelta(days=1),
+    ).count()
+    if sent_today >= settings.INVITATION_EMAILS_PER_DAY:
+        raise ValidationError(
+            {
+                "email": _(
+                    "This community has sent %(count)s invitation e-mails in the last 24 hours, "
+                    "the most it may. Share the link another way, or try again tomorrow."
+                )
+                % {"count": sent_today}
+            }
+        )
     account = User.objects.filter(email__iexact=address, is_active=True).first()
     recipient = Recipient(
         user=None,
@@ -599,7 +637,8 @@ def _still_wanted(row: SentEmail) -> bool:
 
 def email_render(row: SentEmail) -> EmailMultiAlternatives | None:
     """The e-mail for `row` in its recipient's language, or None when it has nothing to say."""
-    with translation.override(row.language):
+    zone = time_zone_of(row.user)
+    with translation.override(row.language), timezone.override(zoneinfo.ZoneInfo(zone)):
         message = BUILDERS[Kind(row.kind)](row)
         if message is None:
             return None
@@ -615,6 +654,7 @@ def email_render(row: SentEmail) -> EmailMultiAlternatives | None:
             "topic_label": Topic(topic).label,
             "subject": message.subject,
             "language": row.language,
+            "time_zone": zone,
             "recipient": row.user,
         }
         for entry in context.get("waiting", []):

@@ -71,3 +71,30 @@ def test_the_unsubscribe_link_asks_then_unsubscribes_without_logging_in(
     assert page.get_by_role("heading", name="This link does not work").is_visible()
     _look(page, "unsubscribe-bad-link", width)
     assert_accessible(page, name="the page of a bad unsubscribe link")
+
+
+@needs_axe
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_facilitator_emails_an_invitation_from_the_members_page(
+    page: Any, log_in: Any, width: int, settings: Any
+) -> None:
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    community = CommunityFactory.create(name="Harbour Town")
+    facilitator = UserFactory.create()
+    MembershipFactory.create(user=facilitator, community=community, role=Role.FACILITATOR)
+    log_in(page, facilitator)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/c/{community.slug}/members/")
+    page.get_by_label("E-mail the link to (optional)").fill("newcomer@example.org")
+    _look(page, "invite-form", width)
+    # Sent by a worker after the commit; here the task runs in the server's thread.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda task, *args: task.apply(args=args))
+        page.get_by_role("button", name="Create invitation link").click()
+        assert page.get_by_text("e-mailed to newcomer@example.org").is_visible()
+    assert_accessible(page, name="the members page")
+    (message,) = mail.outbox
+    assert message.to == ["newcomer@example.org"]
+    assert "Harbour Town" in message.subject

@@ -15,12 +15,16 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_this_process(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+def _tasks_in_this_process(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, request: pytest.FixtureRequest
+) -> None:
     # Every task message is run here at once (Celery runs a retry at once too);
-    # the e-mails land in Django's locmem outbox.
+    # the e-mails land in Django's locmem outbox. Tests marked `worker` send
+    # them to the session's real worker instead.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://polyphony.example.org"
-    monkeypatch.setattr(services, "enqueue", lambda task, *args: task.apply(args=args))
+    if request.node.get_closest_marker("worker") is None:
+        monkeypatch.setattr(services, "enqueue", lambda task, *args: task.apply(args=args))
 
 
 @dataclass

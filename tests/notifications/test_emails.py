@@ -189,6 +189,30 @@ def test_an_address_can_refuse_invitations_without_an_account(
     assert len(mail.outbox) == 1
 
 
+def test_a_community_sends_a_bounded_number_of_invitation_emails_a_day(
+    people: People, settings: Any
+) -> None:
+    settings.INVITATION_EMAILS_PER_DAY = 2
+    client = Client()
+    client.force_login(people.owner)
+    for n in range(2):
+        response = client.post(
+            f"/c/{people.community.slug}/invitations/",
+            {"role": Role.MEMBER, "email": f"person{n}@example.org"},
+        )
+        assert response.status_code == 302
+    response = client.post(
+        f"/c/{people.community.slug}/invitations/",
+        {"role": Role.MEMBER, "email": "person3@example.org"},
+    )
+    assert response.status_code == 400
+    assert b"the most it may" in response.content
+    assert Invitation.objects.filter(community=people.community).count() == 2
+    # Without an e-mail the link is still made: only the sending is bounded.
+    response = client.post(f"/c/{people.community.slug}/invitations/", {"role": Role.MEMBER})
+    assert response.status_code == 302
+
+
 def test_the_unsubscribe_link_works_without_logging_in_and_is_respected(
     people: People, django_capture_on_commit_callbacks: Any
 ) -> None:
