@@ -195,7 +195,8 @@ def test_batched_refits_reach_each_resamples_own_refit() -> None:
         own = refit_weighted(design, weights[:, b], full.params, tol=1e-15, max_iter=5000)
         assert np.allclose(intercepts[:, b], own.params.statement_intercept, atol=1e-5)
         assert np.allclose(factors[:, b], own.params.statement_factor, atol=1e-5)
-    assert not intercepts[:, 3].any() and not factors[:, 3].any()
+    assert not intercepts[:, 3].any()
+    assert not factors[:, 3].any()
 
 
 def test_small_spaces_get_more_refit_sweeps_than_large_ones() -> None:
