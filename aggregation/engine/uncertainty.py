@@ -48,6 +48,7 @@ range the measure can take, and its count is 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,19 +262,15 @@ def bootstrap(
     n_votes = v_full.sum(axis=0)
     votes_boot = v_boot.sum(axis=0)
     valid = votes_boot > 0
-    agree_iv = _intervals(
-        _rate(a_full.sum(axis=0), n_votes),
-        _rate(a_boot.sum(axis=0), votes_boot),
-        valid,
-        level,
-        (0.0, 1.0),
-    )
-    disagree_iv = _intervals(
-        _rate(d_full.sum(axis=0), n_votes),
-        _rate(d_boot.sum(axis=0), votes_boot),
-        valid,
-        level,
-        (0.0, 1.0),
+    agree_iv, disagree_iv = (
+        _intervals(
+            _rate(full_count.sum(axis=0), n_votes),
+            _rate(boot_count.sum(axis=0), votes_boot),
+            valid,
+            level,
+            (0.0, 1.0),
+        )
+        for full_count, boot_count in ((a_full, a_boot), (d_full, d_boot))
     )
     rated_valid = (a_boot.sum(axis=0) + d_boot.sum(axis=0)) > 0
 
@@ -321,8 +318,8 @@ def bootstrap(
         ]
     del a_boot, d_boot, v_boot
 
-    score_iv: list[Interval | None] = [None] * n_s
-    factor_iv: list[Interval | None] = [None] * n_s
+    score_iv: Sequence[Interval | None] = [None] * n_s
+    factor_iv: Sequence[Interval | None] = [None] * n_s
     sweeps = None
     if include_bridging:
         full_fit = bridging if bridging is not None else fit_bridging(table)
@@ -335,24 +332,11 @@ def bootstrap(
             # Align each resample's factor sign with the full fit's.
             ref = full_fit.params.statement_factor
             factors *= np.where(factors.T @ ref < 0, -1.0, 1.0)
-            score_point = full_fit.params.statement_intercept
-            factor_point = full_fit.params.statement_factor
-            score_iv = list(
-                _intervals(
-                    score_point,
-                    scores,
-                    rated_valid,
-                    level,
-                    (score_point.min(), score_point.max()),
-                )
-            )
-            factor_iv = list(
-                _intervals(
-                    factor_point,
-                    factors,
-                    rated_valid,
-                    level,
-                    (factor_point.min(), factor_point.max()),
+            score_iv, factor_iv = (
+                _intervals(point, samples, rated_valid, level, (point.min(), point.max()))
+                for point, samples in (
+                    (full_fit.params.statement_intercept, scores),
+                    (full_fit.params.statement_factor, factors),
                 )
             )
 
