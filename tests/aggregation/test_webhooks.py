@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from aggregation import services
@@ -192,3 +195,30 @@ def test_only_owners_register_and_only_https_or_loopback(
     unknown = api.post(url, {**body, "events": ["space.exploded"]}, format="json")
     assert unknown.status_code == 400
     assert api.post(url, body, format="json").status_code == 201
+
+
+def test_a_run_failed_by_the_stale_run_reaper_is_announced_once(
+    deliberation: Deliberation, django_capture_on_commit_callbacks: Any
+) -> None:
+    api = _owner_api(deliberation)
+    slug = deliberation.space.community.slug
+    with Receiver(statuses=[]) as receiver:
+        _register(api, slug, receiver.url, ["run.failed"])
+        run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+        assert run is not None
+        # Its worker died on the last attempt: silent since long before the cutoff.
+        AnalysisRun.objects.filter(pk=run.pk).update(
+            status=AnalysisRun.Status.RUNNING,
+            stage="groups",
+            attempts=services.MAX_ATTEMPTS,
+            heartbeat_at=timezone.now() - timedelta(seconds=services.STALE_AFTER_S + 5),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.run_reap_stale() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.run_reap_stale() == 0  # already failed: nothing more to say
+    assert AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.FAILED
+    assert [headers["Polyphony-Event"] for headers, _, _ in receiver.requests] == ["run.failed"]
+    body = json.loads(receiver.requests[0][1])
+    assert body["data"]["run"] == run.pk
+    assert "stopped responding in stage groups" in body["data"]["error"]
