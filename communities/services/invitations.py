@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Invitation, Membership
 from communities.roles import Action, Role, role_may_assign
@@ -89,11 +90,15 @@ def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -
     return None
 
 
+# They name no community: the person holding a dead link may not be allowed
+# to know which one it was (communities.views.invitations).
 INVITATION_MESSAGES = {
-    "revoked": "This invitation was revoked. Ask the community for a new link.",
-    "expired": "This invitation has expired. Ask the community for a new link.",
-    "used_up": "This invitation has been used as many times as it allows. "
-    "Ask the community for a new link.",
+    "revoked": _("This invitation was revoked. Ask the person who sent it for a new link."),
+    "expired": _("This invitation has expired. Ask the person who sent it for a new link."),
+    "used_up": _(
+        "This invitation has been used as many times as it allows. "
+        "Ask the person who sent it for a new link."
+    ),
 }
 
 
@@ -112,7 +117,7 @@ def invitation_accept(*, user: User | AnonymousUser, token: str) -> tuple[Member
     community = invitation.community
     problem = invitation_problem(invitation)
     if problem:
-        raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
+        raise InvitationUnusable(problem, str(INVITATION_MESSAGES[problem]))
     existing = Membership.objects.filter(user=user, community=community).first()
     if existing and existing.status == Membership.Status.BANNED:
         raise PermissionDenied(
@@ -133,7 +138,7 @@ def invitation_accept(*, user: User | AnonymousUser, token: str) -> tuple[Member
     if counted != 1:
         invitation.refresh_from_db()
         problem = invitation_problem(invitation, now=now) or "used_up"
-        raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
+        raise InvitationUnusable(problem, str(INVITATION_MESSAGES[problem]))
     membership = Membership(user=user, community=community, role=invitation.role)
     membership.full_clean()
     membership.save()
