@@ -392,6 +392,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Anonymous participants' tokens (X-Participant-Token, and the browser cookie
+# holding the same value) expire this many days after they were issued; each
+# write past half that age renews them (elicitation.identity).
+PARTICIPANT_TOKEN_MAX_AGE_DAYS = env_int("PARTICIPANT_TOKEN_MAX_AGE_DAYS", 90, minimum=1)
+
 # A running analysis writes a heartbeat every RUN_HEARTBEAT_S; the reaper, every
 # RUN_REAP_EVERY_S, retries once and then fails a run silent for RUN_STALE_AFTER_S
 # (a worker killed mid-run). Defaults 15 / 90 / 30 s; tests shorten them.
