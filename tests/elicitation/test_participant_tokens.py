@@ -33,7 +33,7 @@ def issued(space: Space, raw: str, *, days_ago: float) -> str:
 
 
 def join(space: Space, token: str | None = None) -> Any:
-    headers = {"HTTP_X_PARTICIPANT_TOKEN": token} if token else {}
+    headers: dict[str, Any] = {"HTTP_X_PARTICIPANT_TOKEN": token} if token else {}
     return APIClient().post(f"/api/v1/spaces/{space.pk}/participants/", {}, **headers)
 
 
