@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.TextChoices):
-    PROFILE_PUBLISHED = "profile.published", "A value profile was published"
-    PROFILE_RETRACTED = "profile.retracted", "A value profile was retracted"
-    RUN_FAILED = "run.failed", "An analysis run failed"
+    PROFILE_PUBLISHED = "profile.published", _("A value profile was published")
+    PROFILE_RETRACTED = "profile.retracted", _("A value profile was retracted")
+    RUN_FAILED = "run.failed", _("An analysis run failed")
 
 
 class WebhookEndpoint(models.Model):
@@ -26,7 +27,10 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=64)
     events = models.JSONField(default=list)
+    # Deleted endpoints stay (their deliveries are history) with is_active off;
+    # a disabled one is still listed to its owners but is sent nothing.
     is_active = models.BooleanField(default=True)
+    is_enabled = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -41,9 +45,9 @@ class WebhookEndpoint(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"

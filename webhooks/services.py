@@ -70,12 +70,20 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     endpoint.save(update_fields=["is_active"])
 
 
+def webhook_endpoint_set_enabled(*, endpoint: WebhookEndpoint, enabled: bool) -> None:
+    """A disabled endpoint is sent no new events (deliveries already made can be re-sent)."""
+    endpoint.is_enabled = enabled
+    endpoint.save(update_fields=["is_enabled"])
+
+
 def webhook_event_emit(*, community_id: int, event: str, data: dict[str, Any]) -> list[int]:
     """One delivery per active endpoint that wants `event`, sent after the commit."""
     assert event in Event.values, event
     payload = {"event": event, "created_at": timezone.now().isoformat(), "data": data}
     ids = []
-    for endpoint in WebhookEndpoint.objects.filter(community_id=community_id, is_active=True):
+    for endpoint in WebhookEndpoint.objects.filter(
+        community_id=community_id, is_active=True, is_enabled=True
+    ):
         if event in endpoint.events:
             delivery = WebhookDelivery.objects.create(
                 endpoint=endpoint, event=event, payload=payload
