@@ -91,6 +91,11 @@ def webhook_target(url: str) -> Target:
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         reason = refusal(address)
+        if reason and host == str(address):
+            raise _invalid(
+                _("%(address)s is %(reason)s: webhooks are only sent to public servers.")
+                % {"address": address, "reason": reason}
+            )
         if reason:
             raise _invalid(
                 _(

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -109,6 +108,7 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "community": space.community,
             "space": space,
             "xid_secret": xid_secret(space),
+            "link_rotated": request.GET.get("link") == "new",
             "link_url": request.build_absolute_uri(
                 reverse("elicitation:join", kwargs={"token": space.link_token})
             ),
@@ -147,11 +147,9 @@ def space_link_rotate(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
         user=request.user, space_id=space_id, action=Action.CREATE_SPACE
     ).space
     services.space_link_rotate(space=space, actor=request.user)
-    messages.success(
-        request,
-        _("The old link no longer works. Share the new one shown below."),
-    )
-    return redirect(reverse("elicitation:space_edit", kwargs={"space_id": space.pk}) + "#link")
+    # Said inside the link's section (the page opens there), not as a message at the top.
+    edit = reverse("elicitation:space_edit", kwargs={"space_id": space.pk})
+    return redirect(f"{edit}?link=new#link")
 
 
 @require_GET

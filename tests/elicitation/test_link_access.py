@@ -624,7 +624,7 @@ def test_a_facilitator_replaces_the_link_and_the_old_one_stops_working(
     new_url = join_url(link_space)
     assert new_url != old_url
     page_text = answer.content.decode()
-    assert "The old link no longer works" in page_text
+    assert "the old one no longer works" in page_text
     assert f"http://testserver{new_url}" in page_text
     # The old link: a clear page, no grant, nothing about the space.
     stranger = Client()
