@@ -6,7 +6,8 @@ layers in front of every endpoint, so every operation can give them:
 - 400 from the input guard (config/input_guard.py): a NUL character in the
   path or the query string, or a number too large for the database;
 - 401 with `WWW-Authenticate: Token` from the token authentication, for a
-  missing, invalid or revoked token, also where a visitor may read anonymously;
+  missing, invalid or revoked token, also where a visitor may read anonymously,
+  and from the space endpoints for an expired participant token;
 - 415 from DRF's parsers, for a body sent without a supported content type
   (only operations that take a body);
 - 503 when the database does not answer (config/errors.py), with Retry-After.
@@ -25,7 +26,8 @@ GENERIC_400 = {
     "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {}}}},
 }
 UNAUTHENTICATED = {
-    "description": "The token is invalid or revoked (or a login is needed).",
+    "description": "The token is invalid or revoked, an X-Participant-Token has expired "
+    "(join again for a new one), or a login is needed.",
     "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`."}},
     "content": {"application/json": {"schema": ERROR}},
 }
