@@ -42,16 +42,21 @@ def webhook_endpoint_create(
     url = webhook_url_check(url)
     unknown = sorted(set(events) - set(Event.values))
     if unknown or not events:
-        message = _("Choose events among %(events)s.") % {"events": ", ".join(Event.values)}
-        if unknown:
-            message += " " + _("Unknown: %(events)s.") % {"events": ", ".join(unknown)}
-        raise ValidationError({"events": message})
+        raise ValidationError(
+            {
+                "events": (
+                    _("Choose events among %(events)s; unknown: %(unknown)s.")
+                    if unknown
+                    else _("Choose events among %(events)s.")
+                )
+                % {"events": ", ".join(Event.values), "unknown": ", ".join(unknown)}
+            }
+        )
     Community.objects.select_for_update().filter(pk=community.pk).first()
     active = WebhookEndpoint.objects.filter(community=community, is_active=True)
     if active.count() >= MAX_ENDPOINTS_PER_COMMUNITY:
         raise ValidationError(
-            _("A community has at most %(count)d webhooks.")
-            % {"count": MAX_ENDPOINTS_PER_COMMUNITY}
+            _("A community has at most %(max)d webhooks.") % {"max": MAX_ENDPOINTS_PER_COMMUNITY}
         )
     endpoint = WebhookEndpoint(
         community=community,
