@@ -67,8 +67,17 @@ def _invalid(message: str) -> ValidationError:
     return ValidationError({"url": message})
 
 
-def webhook_target(url: str) -> Target:
-    """Check `url` and resolve it to allowed addresses; a ValidationError names the field."""
+class Unresolvable(ValidationError):
+    """The host name does not resolve (now): not a refusal, the delivery may retry."""
+
+
+def webhook_target(url: str, *, must_resolve: bool = True) -> Target | None:
+    """Check `url` and resolve it to allowed addresses; a ValidationError names the field.
+
+    At registration (`must_resolve=False`) a name that does not resolve yet is
+    accepted (None): its owner may still be setting up DNS, and every delivery
+    checks again, refusing to connect anywhere it may not.
+    """
     parts = urlsplit(url.strip())
     try:
         port = parts.port
@@ -86,8 +95,12 @@ def webhook_target(url: str) -> Target:
         addresses = resolve(host, port)
     except (OSError, UnicodeError):
         addresses = []
+    if not addresses and not must_resolve:
+        return None
     if not addresses:
-        raise _invalid(_("The host name %(host)s could not be resolved.") % {"host": host})
+        raise Unresolvable(
+            {"url": _("The host name %(host)s could not be resolved.") % {"host": host}}
+        )
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         reason = refusal(address)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community
-from webhooks.addresses import Target, webhook_target
+from webhooks.addresses import Target, Unresolvable, webhook_target
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import SIGNATURE_HEADER, sign
 
@@ -31,7 +31,7 @@ REQUEST_TIMEOUT_S = 10
 
 def webhook_url_check(url: str) -> str:
     """A URL webhooks may be sent to (webhooks.addresses); ValidationError on "url" if not."""
-    webhook_target(url)
+    webhook_target(url, must_resolve=False)
     return url.strip()
 
 
@@ -119,6 +119,9 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool:
         return True  # a duplicate task message: never deliver twice
     try:
         target = webhook_target(delivery.endpoint.url)
+    except Unresolvable as exc:
+        _record_attempt(delivery, code=None, error=" ".join(exc.messages))
+        return False  # DNS may answer later: retried like a connection failure
     except ValidationError as exc:
         # The name now resolves somewhere webhooks may not go: never connect.
         # Not retried; a re-send checks again.
@@ -130,6 +133,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool:
             status=WebhookDelivery.Status.FAILED,
         )
         return True
+    assert target is not None  # must_resolve: None only at registration
     body = delivery_body(delivery)
     timestamp = int(time.time())
     headers = {
@@ -153,6 +157,10 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool:
         error = _("Could not connect: %(reason)s") % {"reason": exc}
     finally:
         connection.close()
+    return _record_attempt(delivery, code=code, error=error)
+
+
+def _record_attempt(delivery: WebhookDelivery, *, code: int | None, error: str) -> bool:
     ok = code is not None and 200 <= code < 300
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         attempts=delivery.attempts + 1,

@@ -261,7 +261,6 @@ def test_a_run_failed_by_the_stale_run_reaper_is_announced_once(
         "https://localhost/hook",
         "https://[::1]/hook",
         "http://127.0.0.1:9/hook",
-        "https://no-such-host.invalid/hook",
         "https://user:secret@example.org/hook",
         "ftp://example.org/hook",
     ],
@@ -305,3 +304,17 @@ def test_a_name_that_later_resolves_inside_is_refused_at_delivery_without_connec
         assert delivery.response_code is None
         assert delivery.error.startswith("Refused:")
         assert where in delivery.error
+
+
+def test_a_name_that_does_not_resolve_yet_is_accepted_and_retried_at_delivery(
+    deliberation: Deliberation, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Its owner may still be setting up DNS; the delivery checks again.
+    api = _owner_api(deliberation)
+    slug = deliberation.space.community.slug
+    _register(api, slug, "https://not-yet.example.org/hook", ["profile.published"])
+    _publish(deliberation, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.FAILED  # after every retry
+    assert delivery.attempts == MAX_RETRIES + 1
+    assert "could not be resolved" in delivery.error
