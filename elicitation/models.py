@@ -28,8 +28,12 @@ TRANSLATION_MAX_LENGTH = 400
 ARGUMENT_MAX_LENGTH = 1000
 
 
-def _link_token() -> str:
+def new_link_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+def _link_token() -> str:  # the name migration 0001 refers to
+    return new_link_token()
 
 
 class SpaceQuerySet(models.QuerySet["Space"]):
@@ -402,6 +406,7 @@ class ModerationAction(models.Model):
         IMPORT = "import", "Imported data"
         MERGE = "merge", "Merged a duplicate"
         TRANSLATE = "translate", "Changed a translation"
+        ROTATE_LINK = "rotate_link", "Replaced the link"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(
