@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
@@ -67,8 +68,11 @@ class ProfileStale(ProfileError):
         self.changes = changes
         what = " ".join(c["message"] for c in changes)
         super().__init__(
-            f"The space changed since this draft's analysis: {what} "
-            "Run the analysis again and review the new draft before publishing.",
+            _(
+                "The space changed since this draft's analysis: %(what)s Run the analysis "
+                "again and review the new draft before publishing."
+            )
+            % {"what": what},
             code=self.code,
         )
 
@@ -109,7 +113,7 @@ def run_request(
     and no worker can claim it first.
     """
     if trigger not in AnalysisRun.Trigger.values:
-        raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
+        raise ValidationError({"trigger": _("Unknown trigger %(trigger)r.") % {"trigger": trigger}})
     if AnalysisRun.objects.filter(
         space=space, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
     ).exists():
@@ -526,7 +530,7 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
 def _actor_role(actor: User, space: Space) -> str:
     role = space_role(user=actor, space=space)
     if not role_allows(role, Action.PUBLISH_PROFILE):
-        raise ProfileError("Only facilitators and owners may publish or retract profiles.")
+        raise ProfileError(_("Only facilitators and owners may publish or retract profiles."))
     assert role is not None
     return role
 
@@ -542,7 +546,10 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
     role = _actor_role(actor, space)
     profile = ValueProfile.objects.select_for_update().select_related("run").get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
-        raise ProfileError(f"This profile is already {profile.get_status_display().lower()}.")
+        raise ProfileError(
+            _("This profile is already %(status)s.")
+            % {"status": profile.get_status_display().lower()}
+        )
     # Moderation locks the statement row it changes (statement_moderate):
     # holding the space's statement rows, nothing can be removed between
     # this check and the commit, and a moderation that committed first is seen.
@@ -637,16 +644,18 @@ def _editorial_texts(
 ) -> dict[str, str]:
     """Statement number -> text, checked: values of this draft, non-empty, not too long."""
     if not isinstance(raw, dict):
-        raise ValidationError({field: "Give an object of statement number to text."})
+        raise ValidationError({field: _("Give an object of statement number to text.")})
     out: dict[str, str] = {}
     for key, text in raw.items():
         number = str(key).strip().lstrip("#")
         if number not in numbers:
-            raise ValidationError({field: f"#{number} is not a value of this draft."})
+            raise ValidationError(
+                {field: _("#%(number)s is not a value of this draft.") % {"number": number}}
+            )
         if text is None:
             continue
         if not isinstance(text, str):
-            raise ValidationError({field: f"#{number}: give text."})
+            raise ValidationError({field: _("#%(number)s: give text.") % {"number": number}})
         text = " ".join(text.split())
         if not text:
             if required:
@@ -654,7 +663,10 @@ def _editorial_texts(
             continue
         if len(text) > NOTE_MAX_LENGTH:
             raise ValidationError(
-                {field: f"#{number}: keep it under {NOTE_MAX_LENGTH} characters ({len(text)})."}
+                {
+                    field: _("#%(number)s: keep it under %(max)s characters (%(length)s).")
+                    % {"number": number, "max": NOTE_MAX_LENGTH, "length": len(text)}
+                }
             )
         out[number] = text
     return out
@@ -686,7 +698,7 @@ def profile_edit(
     _actor_role(actor, space)
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
-        raise ProfileError("Only a draft can be edited; a published version stays as it was.")
+        raise ProfileError(_("Only a draft can be edited; a published version stays as it was."))
     numbers = {str(v["statement"]) for v in profile.content["values"]}
     fields: list[str] = []
     if summary is not None:
@@ -700,7 +712,7 @@ def profile_edit(
             exclusions,
             field="exclusions",
             numbers=numbers,
-            required="say why it is left out; the reason is public.",
+            required=_("say why it is left out; the reason is public."),
         )
         fields.append("exclusions")
     if principles is not None:
@@ -719,14 +731,16 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     """Retract a published version; the reason is public in the decision log."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the profile is retracted; the reason is public."})
+        raise ValidationError(
+            {"reason": _("Say why the profile is retracted; the reason is public.")}
+        )
     if len(reason) > 1000:
-        raise ValidationError({"reason": "Keep the reason under 1000 characters."})
+        raise ValidationError({"reason": _("Keep the reason under 1000 characters.")})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
     _actor_role(actor, space)  # the permission check; the log records the role itself
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
-        raise ProfileError("Only a published profile can be retracted.")
+        raise ProfileError(_("Only a published profile can be retracted."))
     now = timezone.now()
     profile.status = ValueProfile.Status.RETRACTED
     profile.retracted_at = now

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from elicitation.models import Space
 from elicitation.services import SPACE_FIELDS
@@ -17,31 +18,40 @@ class SpaceForm(forms.ModelForm):
         model = Space
         fields = list(SPACE_FIELDS)
         labels = {
-            "slug": "Short name in links",
-            "opens_at": "Opens at (optional, UTC)",
-            "closes_at": "Closes at (optional, UTC)",
-            "statements_enabled": "Statements and votes",
-            "pairwise_enabled": "Pairwise comparison (“which matters more?”)",
-            "ranking_enabled": "Ranking",
-            "debate_enabled": "Debate (arguments for and against)",
-            "moderation": "Moderation",
-            "participation": "Who may take part",
-            "ranking_size": "How many statements a ballot ranks (k)",
-            "min_voters": "Fewest voters for a value to be ranked",
-            "trust_unsigned_xids": "Trust unsigned xids from embedding sites",
-            "embed_origins": "Sites that may embed this space",
+            "title": _("Title"),
+            "question": _("Question"),
+            "description": _("Description"),
+            "slug": _("Short name in links"),
+            "opens_at": _("Opens at (optional, UTC)"),
+            "closes_at": _("Closes at (optional, UTC)"),
+            "statements_enabled": _("Statements and votes"),
+            "pairwise_enabled": _("Pairwise comparison (“which matters more?”)"),
+            "ranking_enabled": _("Ranking"),
+            "debate_enabled": _("Debate (arguments for and against)"),
+            "moderation": _("Moderation"),
+            "participation": _("Who may take part"),
+            "ranking_size": _("How many statements a ballot ranks (k)"),
+            "min_voters": _("Fewest voters for a value to be ranked"),
+            "trust_unsigned_xids": _("Trust unsigned xids from embedding sites"),
+            "embed_origins": _("Sites that may embed this space"),
         }
         help_texts = {
-            "slug": "Letters, digits and hyphens; unique in the community.",
-            "question": "The question participants answer with value statements.",
-            "min_voters": "A statement fewer people voted on is listed in the value profile "
-            "as “too few votes to say”, never ranked among the values.",
-            "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
-            "space's secret (below, once the space exists). On: anyone who knows or guesses "
-            "an xid can vote as that person.",
-            "embed_origins": "One origin a line, such as https://city.example (scheme, host, "
-            "optional port; no path), or * for any site. Only a space open to anyone with the "
-            "link can be embedded. Empty: no site may embed it.",
+            "slug": _("Letters, digits and hyphens; unique in the community."),
+            "question": _("The question participants answer with value statements."),
+            "min_voters": _(
+                "A statement fewer people voted on is listed in the value profile "
+                "as “too few votes to say”, never ranked among the values."
+            ),
+            "trust_unsigned_xids": _(
+                "Off: an embedding site must sign each xid with this "
+                "space's secret (below, once the space exists). On: anyone who knows or guesses "
+                "an xid can vote as that person."
+            ),
+            "embed_origins": _(
+                "One origin a line, such as https://city.example (scheme, host, "
+                "optional port; no path), or * for any site. Only a space open to anyone with the "
+                "link can be embedded. Empty: no site may embed it."
+            ),
         }
         widgets = {
             "opens_at": forms.DateTimeInput(

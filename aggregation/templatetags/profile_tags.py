@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
-from aggregation import naming, pictures, report
+from aggregation import naming, pictures, profiles, report
 
 register = template.Library()
 
@@ -64,24 +64,10 @@ def width(value: Any, total: Any) -> str:
         return "0"
 
 
-# A community role with its indefinite article, as one phrase a translator can
-# inflect ("approved by a facilitator"); role codes themselves stay English.
-ROLES_WITH_ARTICLE = {
-    "owner": pgettext_lazy("approved by …", "an owner"),
-    "facilitator": pgettext_lazy("approved by …", "a facilitator"),
-    "moderator": pgettext_lazy("approved by …", "a moderator"),
-    "member": pgettext_lazy("approved by …", "a member"),
-}
-
-
 @register.filter
 def article(word: str) -> str:
     """ "owner" -> "an owner", "facilitator" -> "a facilitator"."""
-    if not word:
-        return ""
-    if word in ROLES_WITH_ARTICLE:
-        return str(ROLES_WITH_ARTICLE[word])
-    return f"{'an' if word[0].lower() in 'aeiou' else 'a'} {word}"
+    return profiles.role_with_article(word) if word else ""
 
 
 # A chart's time bucket as a reader sees it ("votes per day"); pictures.py keeps
@@ -135,7 +121,7 @@ def class_word(classification: str | None) -> str:
 
 @register.filter
 def class_explained(classification: str | None) -> str:
-    return report.CLASS_EXPLAINED.get(classification or "", "")
+    return str(report.CLASS_EXPLAINED.get(classification or "", ""))
 
 
 @register.filter
@@ -159,7 +145,7 @@ def group_colour(group_id: Any) -> str:
 def group_stands_for(group: dict[str, Any]) -> str:
     """What a profile's opinion group stands for: 'for “…”, against “…”' (may be empty)."""
     reps = group.get("representative", [])
-    return naming.group_stands_for(reps, {r["statement"]: r["text"] for r in reps})
+    return report.stands_for(reps, {r["statement"]: r["text"] for r in reps})
 
 
 @register.filter

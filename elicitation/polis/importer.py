@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from aggregation.engine.polis_csv import (
@@ -213,9 +214,12 @@ class DuplicateImport(Exception):
     def __init__(self, existing: Space) -> None:
         self.existing = existing
         super().__init__(
-            f"This conversation is already space {existing.pk} (“{existing.title}”) of this "
-            "community: the same comments with the same numbers. Nothing imported; confirm "
-            "to import a second copy."
+            _(
+                "This conversation is already space %(id)s (“%(title)s”) of this "
+                "community: the same comments with the same numbers. Nothing imported; confirm "
+                "to import a second copy."
+            )
+            % {"id": existing.pk, "title": existing.title}
         )
 
 

@@ -2,7 +2,9 @@
 // Content-Security-Policy needs no inline script. Buttons marked
 // data-print print the page (the value profile's "Print"); a button with
 // data-copy="<id>" copies that field's value (a new API token's key) and says
-// so in the element marked data-copy-status="<id>".
+// so in the element marked data-copy-status="<id>". What it says comes from
+// that element's data-copy-done / data-copy-select attributes, translated by
+// the template (the script itself holds no user-facing text).
 document.addEventListener("click", function (event) {
   if (!(event.target instanceof Element)) return;
   if (event.target.closest("[data-print]")) {
@@ -17,19 +19,19 @@ function copyField(id) {
   const field = document.getElementById(id);
   if (!field) return;
   const status = document.querySelector('[data-copy-status="' + id + '"]');
-  const say = function (text) {
-    if (status) status.textContent = text;
+  const say = function (key) {
+    if (status) status.textContent = status.getAttribute(key) || "";
   };
   const fallback = function () {
     // Without the Clipboard API (plain http, older browsers): select and copy.
     field.focus();
     field.select();
     const done = document.execCommand && document.execCommand("copy");
-    say(done ? "Copied." : "Selected: press Ctrl+C (⌘C) to copy.");
+    say(done ? "data-copy-done" : "data-copy-select");
   };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(field.value).then(function () {
-      say("Copied.");
+      say("data-copy-done");
     }, fallback);
   } else {
     fallback();
