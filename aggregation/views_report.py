@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import report_selectors, selectors, sensemaking
 from aggregation.report import build_report
+from aggregation.results import StoredResult
 from communities.roles import Action
 from elicitation import moderation_bulk
 from elicitation.identity import request_access
@@ -67,7 +68,7 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
     }
     if run is not None and isinstance(run.result, dict):
         context["report"] = build_report(
-            run.result,
+            StoredResult.from_json(run.result),
             texts=report_selectors.accepted_texts(space=space),
             counts=run.counts or {},
             run_id=run.pk,

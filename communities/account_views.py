@@ -14,7 +14,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,10 @@ from django_ratelimit.decorators import ratelimit
 
 from communities import selectors, services
 from communities.forms import ApiTokenForm, RateLimitedAuthenticationForm, SignUpForm
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
+from notifications import services as notification_services
+from notifications.forms import PreferencesForm
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -84,6 +88,9 @@ def _account_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)
     return {
+        "notification_form": PreferencesForm.for_preference(
+            notification_services.preferences_get(user=user)
+        ),
         "memberships": selectors.user_memberships(user=user),
         "tokens": selectors.api_tokens_of(user=user),
         "token_form": ApiTokenForm(),
@@ -113,6 +120,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 scope=form.cleaned_data["scope"],
                 expires_at=form.expires_at(),
             )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
         except ValidationError as error:
             for field, errors in (
                 error.message_dict.items()
@@ -142,8 +151,13 @@ def token_create(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
         token = services.api_token_revoke(user=request.user, token_id=token_id)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        return render(request, "registration/account.html", _account_context(request), status=400)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return render(
+            request,
+            "registration/account.html",
+            _account_context(request),
+            status=http_status(error),
+        )
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:account")

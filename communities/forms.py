@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities import ratelimit
 from communities.models import ApiToken, Community, SegmentQuestion
@@ -110,6 +111,13 @@ class InvitationForm(forms.Form):
         required=False,
         label="Maximum number of uses",
         help_text="Leave empty for no limit.",
+    )
+    email = forms.EmailField(
+        required=False,
+        label=_("E-mail the link to (optional)"),
+        help_text=_(
+            "We send the invitation to this address; leave empty to share the link yourself."
+        ),
     )
 
     def __init__(self, *args: Any, actor_role: str | None = None, **kwargs: Any) -> None:

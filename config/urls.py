@@ -29,6 +29,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("accounts/", include("communities.account_urls")),
     path("", include("communities.urls")),
     path("", include("elicitation.urls")),

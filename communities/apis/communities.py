@@ -144,7 +144,7 @@ class CommunityJoinApi(ServiceApi):
         responses={
             201: MembershipOutput,
             400: OpenApiResponse(ErrorOutput, description="Already a member."),
-            **_errors(401, 403, 404, 429),
+            **_errors(401, 403, 404, 409, 429),
         },
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -163,7 +163,7 @@ class CommunityLeaveApi(ServiceApi):
         responses={
             204: None,
             400: OpenApiResponse(ErrorOutput, description="Not a member, or the last owner."),
-            **_errors(401, 403, 404, 429),
+            **_errors(401, 403, 404, 409, 429),
         },
     )
     def post(self, request: Request, slug: str) -> Response:

@@ -49,7 +49,7 @@ class SegmentQuestionListCreateApi(ServiceApi):
         operation_id="segment_questions_create",
         summary="Add a segment question (owners, facilitators)",
         request=InputSerializer,
-        responses={201: SegmentQuestionOutput, **_errors(400, 401, 403, 404, 429)},
+        responses={201: SegmentQuestionOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str) -> Response:
         community, _ = selectors.community_get_for_action(
@@ -57,9 +57,7 @@ class SegmentQuestionListCreateApi(ServiceApi):
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        question = services.segment_question_create(
-            actor=request.user, community=community, **data.validated_data
-        )
+        question = services.segment_question_create(community=community, **data.validated_data)
         return Response(SegmentQuestionOutput(question).data, status=status.HTTP_201_CREATED)
 
 
@@ -75,9 +73,7 @@ class SegmentQuestionDeleteApi(ServiceApi):
         community, _ = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
-        services.segment_question_delete(
-            actor=request.user, community=community, question_id=question_id
-        )
+        services.segment_question_delete(community=community, question_id=question_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import Http404
 from django.utils import timezone
 
 from communities.models import Community, Invitation, Membership
-from communities.roles import Action, Role, role_may_assign
-from communities.services.common import _require
-from config.exceptions import Gone
+from communities.roles import Role, role_may_assign
+from communities.services.common import _acting_membership
+from config.exceptions import Conflict, Forbidden, Gone, NotFound
 
 MAX_INVITATION_USES = 10_000
 
@@ -36,15 +35,24 @@ def invitation_create(
     role: str = Role.MEMBER,
     expires_at: datetime | None = None,
     max_uses: int | None = None,
+    email: str = "",
+    language: str = "",
 ) -> Invitation:
-    """An invitation link. None for expires_at / max_uses means no limit."""
-    acting = _require(actor, community, Action.MANAGE_MEMBERS)
+    """An invitation link. None for expires_at / max_uses means no limit.
+
+    With `email`, the link is also e-mailed to that address (after the
+    commit, in `language`: the inviter's), unless the address refused
+    invitations (ValidationError on `email`, and no invitation is made).
+    The caller checked MANAGE_MEMBERS; nobody invites above their own role.
+    """
+    acting = _acting_membership(actor, community)
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role “{role}”."})
     if not role_may_assign(acting.role, role):
-        raise PermissionDenied(
+        raise Forbidden(
             f"You cannot invite people as {role}: that is above your own role "
-            f"({acting.get_role_display().lower()})."
+            f"({acting.get_role_display().lower()}).",
+            code="role_rank",
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
@@ -59,19 +67,22 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
+    if email:
+        # Local import: notifications reads communities' models.
+        from notifications.services import notify_invitation
+
+        notify_invitation(invitation=invitation, email=email, language=language)
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(
-    *, actor: User | AnonymousUser, community: Community, invitation_id: int
-) -> Invitation:
-    _require(actor, community, Action.MANAGE_MEMBERS)
+def invitation_revoke(*, community: Community, invitation_id: int) -> Invitation:
+    """Revoke an invitation of `community`; the caller checked MANAGE_MEMBERS."""
     invitation = Invitation.objects.filter(pk=invitation_id, community=community).first()
     if invitation is None:
-        raise Http404("No such invitation in this community.")
+        raise NotFound("No such invitation in this community.")
     if invitation.revoked_at is not None:
-        raise ValidationError("This invitation is already revoked.", code="revoked")
+        raise Conflict("This invitation is already revoked.", code="revoked")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     return invitation
@@ -105,18 +116,19 @@ def invitation_accept(*, user: User | AnonymousUser, token: str) -> tuple[Member
     use is not counted. A banned person cannot use any invitation.
     """
     if not user.is_authenticated:
-        raise PermissionDenied("Log in or sign up to accept the invitation.")
+        raise Forbidden("Log in or sign up to accept the invitation.", code="login_required")
     invitation = Invitation.objects.select_related("community").filter(token=token).first()
     if invitation is None:
-        raise Http404("No such invitation. Check that the link was copied completely.")
+        raise NotFound("No such invitation. Check that the link was copied completely.")
     community = invitation.community
     problem = invitation_problem(invitation)
     if problem:
         raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
     existing = Membership.objects.filter(user=user, community=community).first()
     if existing and existing.status == Membership.Status.BANNED:
-        raise PermissionDenied(
-            f"You have been banned from {community.name}; this invitation cannot be used."
+        raise Forbidden(
+            f"You have been banned from {community.name}; this invitation cannot be used.",
+            code="banned",
         )
     if existing:
         return existing, False

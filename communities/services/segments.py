@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from communities.models import Community, SegmentAnswer, SegmentQuestion
-from communities.roles import Action
-from communities.services.common import _active_membership, _lock_community, _require
+from communities.services.common import _active_membership, _lock_community
+from config.exceptions import Conflict, Forbidden, NotFound
 
 MAX_SEGMENT_QUESTIONS = 5
 MAX_SEGMENT_CHOICES = 12
@@ -32,14 +31,16 @@ def _clean_choices(choices: Sequence[str]) -> list[str]:
 
 @transaction.atomic
 def segment_question_create(
-    *, actor: User | AnonymousUser, community: Community, label: str, choices: Sequence[str]
+    *, community: Community, label: str, choices: Sequence[str]
 ) -> SegmentQuestion:
-    """Add an optional question with fixed choices (a community has at most a few)."""
-    _require(actor, community, Action.MANAGE_SEGMENTS)
+    """Add an optional question with fixed choices (a community has at most a few).
+
+    The caller checked MANAGE_SEGMENTS.
+    """
     community = _lock_community(community)
     count = SegmentQuestion.objects.filter(community=community).count()
     if count >= MAX_SEGMENT_QUESTIONS:
-        raise ValidationError(
+        raise Conflict(
             f"A community has at most {MAX_SEGMENT_QUESTIONS} segment questions.", code="too_many"
         )
     label = " ".join(label.split())
@@ -54,14 +55,11 @@ def segment_question_create(
 
 
 @transaction.atomic
-def segment_question_delete(
-    *, actor: User | AnonymousUser, community: Community, question_id: int
-) -> None:
-    """Delete a question and every answer to it."""
-    _require(actor, community, Action.MANAGE_SEGMENTS)
+def segment_question_delete(*, community: Community, question_id: int) -> None:
+    """Delete a question and every answer to it; the caller checked MANAGE_SEGMENTS."""
     question = SegmentQuestion.objects.filter(pk=question_id, community=community).first()
     if question is None:
-        raise Http404("No such segment question in this community.")
+        raise NotFound("No such segment question in this community.")
     question.delete()
 
 
@@ -75,7 +73,9 @@ def segment_answers_set(
     """
     membership = _active_membership(user, community)
     if membership is None:
-        raise PermissionDenied(f"Only members of {community.name} answer its questions.")
+        raise Forbidden(
+            f"Only members of {community.name} answer its questions.", code="not_member"
+        )
     questions = {q.pk: q for q in SegmentQuestion.objects.filter(community=community)}
     errors: dict[str, str] = {}
     for question_id, choice in answers.items():

@@ -7,13 +7,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from communities.models import ApiToken
+from config.exceptions import Conflict, Forbidden, NotFound
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -46,7 +46,7 @@ def api_token_create(
     # Lock the user's row so two concurrent creations cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
-        raise ValidationError(
+        raise Conflict(
             f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.", code="too_many"
         )
     key = TOKEN_KEY_PREFIX + secrets.token_urlsafe(30)
@@ -66,12 +66,12 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, user: User | AnonymousUser, token_id: int) -> ApiToken:
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to manage your tokens.")
+        raise Forbidden("Log in to manage your tokens.", code="login_required")
     token = ApiToken.objects.filter(pk=token_id, user=user).first()
     if token is None:
-        raise Http404("No such token among yours.")
+        raise NotFound("No such token among yours.")
     if token.revoked_at is not None:
-        raise ValidationError("This token is already revoked.", code="revoked")
+        raise Conflict("This token is already revoked.", code="revoked")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token

@@ -15,7 +15,9 @@ from config.api_errors import http_status
 from config.exceptions import ApplicationError
 
 
-def _error_text(error: ValidationError | PermissionDenied) -> str:
+def _error_text(error: ValidationError | PermissionDenied | ApplicationError) -> str:
+    if isinstance(error, ApplicationError):
+        return error.message
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or "You are not allowed to do this."

@@ -18,6 +18,7 @@ from communities.forms import CommunityForm
 from communities.models import Community, Membership
 from communities.roles import Action
 from communities.views.common import _can, _problem, _space_links
+from config.exceptions import ApplicationError
 from elicitation.models import Space
 
 
@@ -39,8 +40,10 @@ def community_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
+def _add_errors(form: Any, error: ValidationError | ApplicationError) -> None:
+    if isinstance(error, ApplicationError):
+        form.add_error(None, error.message)
+    elif hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             # Segment answers are keyed by question id; their form fields are q<id>.
             name = next((n for n in (field, f"q{field}") if n in form.fields), None)
@@ -72,8 +75,6 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
             community = services.community_update(actor=request.user, community=community, **data)
         except ValidationError as error:
             _add_errors(form, error)
-        except PermissionDenied as error:
-            return _problem(request, error)
         else:
             messages.success(request, "Saved.")
             return redirect(community)
@@ -129,7 +130,7 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_visible(user=request.user, slug=slug)
     try:
         services.membership_join(user=request.user, community=community)
-    except (ValidationError, PermissionDenied) as error:
+    except ApplicationError as error:
         return _problem(request, error, back=community.get_absolute_url())
     messages.success(request, f"Welcome to {community.name}.")
     if selectors.segment_questions(community=community):
@@ -143,7 +144,7 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_visible(user=request.user, slug=slug)
     try:
         services.membership_leave(user=request.user, community=community)
-    except (ValidationError, PermissionDenied) as error:
+    except ApplicationError as error:
         return _problem(request, error, back=community.get_absolute_url())
     messages.success(request, f"You left {community.name}.")
     if Community.objects.visible_to(request.user).filter(pk=community.pk).exists():

@@ -18,6 +18,8 @@ from communities.forms import InvitationForm, RoleForm
 from communities.models import Community, Membership
 from communities.roles import Action, Role, role_may_act_on, role_may_assign
 from communities.views.common import _can, _error_text, _problem
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 
 
 def _members_context(
@@ -111,9 +113,9 @@ def _member_action(
         else:
             services.membership_unban(**kwargs)  # type: ignore[arg-type]
             done = "Ban lifted."
-    except (ValidationError, PermissionDenied) as error:
+    except (ValidationError, ApplicationError) as error:
         if getattr(request, "htmx", False):
-            status = 403 if isinstance(error, PermissionDenied) else 400
+            status = http_status(error) if isinstance(error, ApplicationError) else 400
             # htmx swaps only 2xx answers by default; the page shows the error text
             # through the member-list partial re-rendered with the message.
             return _members_page(

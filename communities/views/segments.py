@@ -15,6 +15,7 @@ from communities.forms import SegmentAnswersForm, SegmentQuestionForm
 from communities.roles import Action
 from communities.views.common import _problem
 from communities.views.communities import _add_errors
+from config.exceptions import ApplicationError
 
 
 @login_required
@@ -33,12 +34,11 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.segment_question_create(
-                    actor=request.user,
                     community=community,
                     label=form.cleaned_data["label"],
                     choices=form.choice_list(),
                 )
-            except ValidationError as error:
+            except (ValidationError, ApplicationError) as error:
                 _add_errors(form, error)
             else:
                 messages.success(request, "Question added.")
@@ -64,10 +64,8 @@ def segment_delete(request: HttpRequest, slug: str, question_id: int) -> HttpRes
         community, _ = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
-        services.segment_question_delete(
-            actor=request.user, community=community, question_id=question_id
-        )
-    except (ValidationError, PermissionDenied) as error:
+        services.segment_question_delete(community=community, question_id=question_id)
+    except (PermissionDenied, ApplicationError) as error:
         return _problem(request, error, back=reverse("communities:detail", args=[slug]))
     messages.success(request, "Question deleted, with all its answers.")
     return redirect("communities:segments", slug=community.slug)
@@ -94,7 +92,7 @@ def segment_answers(request: HttpRequest, slug: str) -> HttpResponse:
                 services.segment_answers_set(
                     user=request.user, community=community, answers=form.answers()
                 )
-            except ValidationError as error:
+            except (ValidationError, ApplicationError) as error:
                 _add_errors(form, error)
             else:
                 messages.success(request, "Your answers are saved. Only you can see them.")
