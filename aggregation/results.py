@@ -93,7 +93,8 @@ class StoredResult:
     rankings: dict[str, Any] = field(default_factory=dict)  # ballots, winners, refused...
     segments: tuple[dict[str, Any], ...] = ()
     preferences: tuple[dict[str, Any], ...] = ()
-    summaries: dict[str, Any] = field(default_factory=dict)  # space, abstractive
+    summaries: dict[str, Any] = field(default_factory=dict)  # space, groups, topics, abstractive
+    topics: dict[str, Any] = field(default_factory=dict)  # items
 
     @classmethod
     def from_json(cls, raw: Any) -> StoredResult:
@@ -144,7 +145,12 @@ class StoredResult:
             segments=_dicts(raw.get("segments")),
             preferences=_dicts(raw.get("preferences")),
             summaries=_dict(raw.get("summaries")),
+            topics=_dict(raw.get("topics")),
         )
+
+    def in_profile(self) -> list[int]:
+        """The numbers of the statements the profile lists, in order."""
+        return sorted(n for n, entry in self.statements.items() if entry.get("in_profile"))
 
     def group_of(self, participant_number: int) -> GroupResult | None:
         """The participant's group, matched by its index or, in older results, its id."""

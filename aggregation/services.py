@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
+from aggregation.results import StoredResult
 from config.exceptions import Conflict
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
@@ -258,15 +259,16 @@ def run_summarise_abstractive(*, run_id: int) -> bool:
     run = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.SUCCEEDED).first()
     if run is None or run.result is None:
         return False
-    if "abstractive" in (run.result.get("summaries") or {}):
+    stored = StoredResult.from_json(run.result)
+    if "abstractive" in stored.summaries:
         return False
-    numbers = sorted(int(n) for n, e in run.result["statements"].items() if e["in_profile"])
+    numbers = stored.in_profile()
     texts = selectors.statement_texts(space_id=run.space_id)
     reply = llm.chat(
         base_url=settings.LLM_BASE_URL,
         model=settings.LLM_MODEL,
         api_key=settings.LLM_API_KEY,
-        prompt=llm.evidence(run.result, texts, numbers),
+        prompt=llm.evidence(stored, texts, numbers),
         timeout_s=settings.LLM_TIMEOUT_S,
     )
     checked = llm.check(reply, set(numbers))

@@ -67,15 +67,16 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
         "tab": "report",
     }
     if run is not None and isinstance(run.result, dict):
+        stored = StoredResult.from_json(run.result)
         context["report"] = build_report(
-            StoredResult.from_json(run.result),
+            stored,
             texts=report_selectors.accepted_texts(space=space),
             counts=run.counts or {},
             run_id=run.pk,
         )
         context["activity"] = report_selectors.vote_activity(space=space)
         context["sense"] = sensemaking.report_view(
-            run.result,
+            stored,
             lambda n: reverse("elicitation:statement", kwargs={"space_id": space.pk, "number": n}),
         )
         context["published"] = selectors.profile_latest_published(space=space)

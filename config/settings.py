@@ -64,12 +64,17 @@ MIDDLEWARE = [
     # Outside everything that may answer early, so every answer carries the headers.
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language from the django_language cookie, else Accept-Language: early,
+    # so that even the input guard's refusals are in the reader's language.
+    "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the request: NUL characters and oversized URL numbers.
     "config.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The account's saved language (wins over the cookie) and the reader's time zone.
+    "config.locale.AccountLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -92,6 +97,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "config.locale.i18n_context",
             ],
         },
     }
@@ -285,7 +292,22 @@ else:
 
 # --- Internationalisation, static ----------------------------------------
 
+# The language comes from the switcher's cookie, else the browser's
+# Accept-Language; a logged-in person's saved choice wins over both
+# (config/locale.py). Each language is named in itself, for the switcher.
+# Adding one: README, "Languages".
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", not DEBUG)
+# The site's time zone, used when neither the account nor the browser gives one.
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

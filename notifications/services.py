@@ -9,6 +9,7 @@ run any number of times; each e-mail goes out at most once.
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -79,6 +80,23 @@ def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
             if known:
                 chosen[user_id] = known
     return {user_id: chosen.get(user_id, settings.LANGUAGE_CODE) for user_id in ids}
+
+
+def time_zone_of(user: User | None) -> str:
+    """The zone an account reads times in: its own setting when it has one, else the site's."""
+    account_settings = getattr(community_models, "AccountSettings", None)
+    if user is not None and account_settings is not None:
+        name = (
+            account_settings.objects.filter(user=user).values_list("time_zone", flat=True).first()
+        )
+        if name:
+            try:
+                zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass
+            else:
+                return str(name)
+    return str(settings.TIME_ZONE)
 
 
 def absolute_url(path: str) -> str:
@@ -619,7 +637,8 @@ def _still_wanted(row: SentEmail) -> bool:
 
 def email_render(row: SentEmail) -> EmailMultiAlternatives | None:
     """The e-mail for `row` in its recipient's language, or None when it has nothing to say."""
-    with translation.override(row.language):
+    zone = time_zone_of(row.user)
+    with translation.override(row.language), timezone.override(zoneinfo.ZoneInfo(zone)):
         message = BUILDERS[Kind(row.kind)](row)
         if message is None:
             return None
@@ -635,6 +654,7 @@ def email_render(row: SentEmail) -> EmailMultiAlternatives | None:
             "topic_label": Topic(topic).label,
             "subject": message.subject,
             "language": row.language,
+            "time_zone": zone,
             "recipient": row.user,
         }
         for entry in context.get("waiting", []):

@@ -115,7 +115,7 @@ class CommunityDetailApi(ServiceApi):
         responses={200: CommunityOutput, **_errors(400, 401, 403, 404, 429)},
     )
     def patch(self, request: Request, slug: str) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.EDIT_COMMUNITY
         )
         data = self.InputSerializer(data=request.data, partial=True)

@@ -90,7 +90,7 @@ class InvitationListCreateApi(ServiceApi):
         responses={201: InvitationOutput, **_errors(400, 401, 403, 404, 429)},
     )
     def post(self, request: Request, slug: str) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         data = self.InputSerializer(data=request.data)
@@ -117,7 +117,7 @@ class InvitationRevokeApi(ServiceApi):
         responses={200: InvitationOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str, invitation_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         invitation = services.invitation_revoke(community=community, invitation_id=invitation_id)

@@ -52,7 +52,7 @@ class MemberDetailApi(ServiceApi):
         responses={200: MembershipOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def patch(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         data = self.InputSerializer(data=request.data)
@@ -71,7 +71,7 @@ class MemberDetailApi(ServiceApi):
         responses={204: None, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def delete(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         services.membership_remove(
@@ -90,7 +90,7 @@ class MemberBanApi(ServiceApi):
         responses={200: MembershipOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         membership = services.membership_ban(
@@ -109,7 +109,7 @@ class MemberUnbanApi(ServiceApi):
         responses={204: None, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         services.membership_unban(

@@ -21,7 +21,7 @@ segments, tokens; common holds the shared permission check and helpers.
 Callers use `services.<entity>_<action>`; the names are re-exported here.
 """
 
-from communities.services.accounts import user_sign_up
+from communities.services.accounts import account_settings_update, user_sign_up
 from communities.services.communities import community_create, community_update
 from communities.services.invitations import (
     INVITATION_MESSAGES,
@@ -64,6 +64,7 @@ __all__ = [
     "MAX_SEGMENT_QUESTIONS",
     "TOKEN_KEY_PREFIX",
     "InvitationUnusable",
+    "account_settings_update",
     "api_token_create",
     "api_token_hash",
     "api_token_revoke",

@@ -59,9 +59,9 @@ def _other_owner_exists(community: Community, *, besides: Membership) -> bool:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if len(name) < 3:
-        raise ValidationError({"name": "The name needs at least 3 characters."})
+        raise ValidationError({"name": _("The name needs at least 3 characters.")})
     if not any(ch.isalnum() for ch in name):
-        raise ValidationError({"name": "The name needs at least one letter or digit."})
+        raise ValidationError({"name": _("The name needs at least one letter or digit.")})
     return name
 
 
@@ -72,11 +72,18 @@ def _slug_taken_error(slug: str, user: User | AnonymousUser) -> ValidationError:
     if existing and Community.objects.visible_to(user).filter(pk=existing.pk).exists():
         return ValidationError(
             {
-                "slug": f"The address “{slug}” is already used by the community "
-                f"“{existing.name}” ({existing.get_absolute_url()}). Choose another slug."
+                "slug": _(
+                    "The address “%(slug)s” is already used by the community “%(name)s” "
+                    "(%(url)s). Choose another slug."
+                )
+                % {"slug": slug, "name": existing.name, "url": existing.get_absolute_url()}
             },
             code="unique",
         )
     return ValidationError(
-        {"slug": f"The address “{slug}” is already taken. Choose another slug."}, code="unique"
+        {
+            "slug": _("The address “%(slug)s” is already taken. Choose another slug.")
+            % {"slug": slug}
+        },
+        code="unique",
     )

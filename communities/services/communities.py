@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
 from communities.roles import Role
@@ -24,11 +25,11 @@ def community_create(
 ) -> Community:
     """Create a community; its creator becomes its first owner."""
     if not user.is_authenticated:
-        raise Forbidden("Log in to create a community.", code="login_required")
+        raise Forbidden(_("Log in to create a community."), code="login_required")
     name = _clean_name(name)
     slug = (slug or slugify(name))[:60].strip("-")
     if not slug:
-        raise ValidationError({"slug": "Give an address (letters, digits, hyphens)."})
+        raise ValidationError({"slug": _("Give an address (letters, digits, hyphens).")})
     if Community.objects.filter(slug=slug).exists():
         raise _slug_taken_error(slug, user)
     community = Community(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership, SegmentAnswer
 from communities.roles import Role, role_may_act_on, role_may_assign
@@ -21,12 +22,18 @@ from config.exceptions import Conflict, Forbidden, Invalid, NotFound
 def membership_join(*, user: User | AnonymousUser, community: Community) -> Membership:
     """Join a public community as a member. Private ones need an invitation."""
     if not user.is_authenticated:
-        raise Forbidden("Log in to join a community.", code="login_required")
+        raise Forbidden(_("Log in to join a community."), code="login_required")
     existing = Membership.objects.filter(user=user, community=community).first()
     if existing and existing.status == Membership.Status.BANNED:
-        raise Forbidden(f"You have been banned from {community.name}.", code="banned")
+        raise Forbidden(
+            _("You have been banned from %(community)s.") % {"community": community.name},
+            code="banned",
+        )
     if existing:
-        raise Conflict(f"You are already a member of {community.name}.", code="member")
+        raise Conflict(
+            _("You are already a member of %(community)s.") % {"community": community.name},
+            code="member",
+        )
     if community.visibility != Community.Visibility.PUBLIC:
         raise Forbidden(
             f"{community.name} is private: you need an invitation to join.", code="private"
@@ -37,7 +44,10 @@ def membership_join(*, user: User | AnonymousUser, community: Community) -> Memb
         with transaction.atomic():
             membership.save()
     except IntegrityError:  # a double click raced past the check above
-        raise Conflict(f"You are already a member of {community.name}.", code="member") from None
+        raise Conflict(
+            _("You are already a member of %(community)s.") % {"community": community.name},
+            code="member",
+        ) from None
     return membership
 
 
@@ -47,10 +57,13 @@ def membership_leave(*, user: User | AnonymousUser, community: Community) -> Non
     community = _lock_community(community)
     membership = _active_membership(user, community)
     if membership is None:
-        raise Conflict(f"You are not a member of {community.name}.", code="not_member")
+        raise Conflict(
+            _("You are not a member of %(community)s.") % {"community": community.name},
+            code="not_member",
+        )
     if membership.role == Role.OWNER and not _other_owner_exists(community, besides=membership):
         raise Conflict(
-            "You are the last owner: make another member an owner before you leave.",
+            _("You are the last owner: make another member an owner before you leave."),
             code="last_owner",
         )
     membership.delete()
@@ -63,7 +76,7 @@ def _target_membership(community: Community, membership_id: int) -> Membership:
         .first()
     )
     if target is None:
-        raise NotFound("No such member in this community.")
+        raise NotFound(_("No such member in this community."))
     return target
 
 
@@ -77,11 +90,9 @@ def _acting_and_target(
 
 def _require_may_act_on(actor_membership: Membership, target: Membership) -> None:
     if not role_may_act_on(actor_membership.role, target.role):
-        role = target.get_role_display().lower()
-        article = "an" if role[0] in "aeiou" else "a"
         raise Forbidden(
-            f"As {actor_membership.get_role_display().lower()} you cannot change, remove "
-            f"or ban {article} {role}.",
+            _("As %(own)s you cannot change, remove or ban a member whose role is %(role)s.")
+            % {"own": actor_membership.get_role_display(), "role": target.get_role_display()},
             code="role_rank",
         )
 
@@ -94,15 +105,19 @@ def membership_change_role(
     the last owner cannot be demoted. The caller checked MANAGE_MEMBERS."""
     if role not in Role.values:
         raise ValidationError(
-            {"role": f"Unknown role “{role}”; choose one of {', '.join(Role.values)}."}
+            {
+                "role": _("Unknown role “%(role)s”; choose one of %(roles)s.")
+                % {"role": role, "roles": ", ".join(Role.values)}
+            }
         )
     acting, target = _acting_and_target(actor, community, membership_id)
     if target.status != Membership.Status.ACTIVE:
-        raise Conflict("This member is banned; lift the ban first.", code="banned")
+        raise Conflict(_("This member is banned; lift the ban first."), code="banned")
     _require_may_act_on(acting, target)
     if not role_may_assign(acting.role, role):
         raise Forbidden(
-            f"You cannot grant a role above your own ({acting.get_role_display().lower()}).",
+            _("You cannot grant a role above your own (%(own)s).")
+            % {"own": acting.get_role_display()},
             code="role_rank",
         )
     if (
@@ -111,7 +126,7 @@ def membership_change_role(
         and not _other_owner_exists(community, besides=target)
     ):
         raise ValidationError(
-            {"role": "This is the last owner: make another member an owner first."},
+            {"role": _("This is the last owner: make another member an owner first.")},
             code="last_owner",
         )
     if target.role != role:
@@ -130,9 +145,9 @@ def membership_remove(
     The caller checked MANAGE_MEMBERS."""
     acting, target = _acting_and_target(actor, community, membership_id)
     if target.pk == acting.pk:
-        raise Invalid("To remove yourself, leave the community.", code="self")
+        raise Invalid(_("To remove yourself, leave the community."), code="self")
     if target.status != Membership.Status.ACTIVE:
-        raise Conflict("This member is banned; lift the ban instead.", code="banned")
+        raise Conflict(_("This member is banned; lift the ban instead."), code="banned")
     _require_may_act_on(acting, target)
     target.delete()
 
@@ -146,9 +161,9 @@ def membership_ban(
     The caller checked MANAGE_MEMBERS."""
     acting, target = _acting_and_target(actor, community, membership_id)
     if target.pk == acting.pk:
-        raise Invalid("You cannot ban yourself.", code="self")
+        raise Invalid(_("You cannot ban yourself."), code="self")
     if target.status == Membership.Status.BANNED:
-        raise Conflict("This member is already banned.", code="banned")
+        raise Conflict(_("This member is already banned."), code="banned")
     _require_may_act_on(acting, target)
     target.status = Membership.Status.BANNED
     target.full_clean()
@@ -166,6 +181,6 @@ def membership_unban(
     The caller checked MANAGE_MEMBERS."""
     acting, target = _acting_and_target(actor, community, membership_id)
     if target.status != Membership.Status.BANNED:
-        raise Conflict("This member is not banned.", code="not_banned")
+        raise Conflict(_("This member is not banned."), code="not_banned")
     _require_may_act_on(acting, target)
     target.delete()

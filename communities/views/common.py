@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch
+from django.utils.translation import gettext as _
 
 from communities.models import Membership
 from communities.roles import Action, role_allows
@@ -20,7 +21,7 @@ def _error_text(error: ValidationError | PermissionDenied | ApplicationError) ->
         return error.message
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or "You are not allowed to do this."
+    return str(error) or _("You are not allowed to do this.")
 
 
 def _problem(

@@ -57,7 +57,9 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"email": form.cleaned_data["email"]},
                 )
             else:
-                messages.success(request, "Invitation link created: copy it from the list below.")
+                messages.success(
+                    request, _("Invitation link created: copy it from the list below.")
+                )
             return redirect("communities:members", slug=community.slug)
     return _members_page(request, community, membership, status=400, invitation_form=form)
 
@@ -66,13 +68,13 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         services.invitation_revoke(community=community, invitation_id=invitation_id)
     except (PermissionDenied, ApplicationError) as error:
         return _problem(request, error, back=reverse("communities:members", args=[slug]))
-    messages.success(request, "Invitation revoked: the link no longer works.")
+    messages.success(request, _("Invitation revoked: the link no longer works."))
     return redirect("communities:members", slug=community.slug)
 
 
@@ -100,10 +102,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except ApplicationError as error:
         return _problem(request, error)
     if not created:
-        messages.info(request, f"You are already a member of {community.name}.")
+        messages.info(
+            request, _("You are already a member of %(community)s.") % {"community": community.name}
+        )
         return redirect(community)
     messages.success(
-        request, f"Welcome to {community.name}, as {membership.get_role_display().lower()}."
+        request,
+        _("Welcome to %(community)s. Your role: %(role)s.")
+        % {"community": community.name, "role": membership.get_role_display()},
     )
     if selectors.segment_questions(community=community):
         return redirect("communities:answers", slug=community.slug)

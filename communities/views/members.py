@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -101,18 +102,20 @@ def _member_action(
         if action == "role":
             form = RoleForm(request.POST)
             if not form.is_valid():
-                raise ValidationError({"role": f"Choose a role: {', '.join(Role.values)}."})
+                raise ValidationError(
+                    {"role": _("Choose a role: %(roles)s.") % {"roles": ", ".join(Role.values)}}
+                )
             services.membership_change_role(**kwargs, role=form.cleaned_data["role"])  # type: ignore[arg-type]
-            done = "Role changed."
+            done = _("Role changed.")
         elif action == "remove":
             services.membership_remove(**kwargs)  # type: ignore[arg-type]
-            done = "Member removed."
+            done = _("Member removed.")
         elif action == "ban":
             services.membership_ban(**kwargs)  # type: ignore[arg-type]
-            done = "Member banned."
+            done = _("Member banned.")
         else:
             services.membership_unban(**kwargs)  # type: ignore[arg-type]
-            done = "Ban lifted."
+            done = _("Ban lifted.")
     except (ValidationError, ApplicationError) as error:
         if getattr(request, "htmx", False):
             status = http_status(error) if isinstance(error, ApplicationError) else 400

@@ -631,7 +631,9 @@ def test_a_refused_htmx_member_action_returns_the_list_with_the_reason(client: C
     )
     assert response.status_code == 403
     assert b'id="member-list"' in response.content
-    assert b"As facilitator you cannot change, remove or ban an owner." in response.content
+    assert b"As Facilitator you cannot change, remove or ban a member whose role is Owner." in (
+        response.content
+    )
     assert db_state() == before
 
 

@@ -156,3 +156,21 @@ def test_a_rolled_back_opening_announces_nothing(people: People) -> None:
     space_set_phase(space=space, phase=Space.Phase.OPEN, actor=people.facilitator)
     assert mail.outbox == []
     assert not SentEmail.objects.exists()
+
+
+def test_times_are_written_in_the_recipients_time_zone(
+    people: People, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closes = datetime(timezone.now().year + 2, 6, 1, 18, tzinfo=UTC)
+    space = SpaceFactory.create(
+        community=people.community, phase=Space.Phase.DRAFT, closes_at=closes
+    )
+    real = services.time_zone_of
+    monkeypatch.setattr(
+        services,
+        "time_zone_of",
+        lambda user: "Europe/Berlin" if user == people.member else real(user),
+    )
+    _open(space, people, django_capture_on_commit_callbacks)
+    assert "8 p.m. (Europe/Berlin)" in outbox_to(people.member.email)[0].body
+    assert "6 p.m. (UTC)" in outbox_to(people.owner.email)[0].body
