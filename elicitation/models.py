@@ -22,8 +22,12 @@ STATEMENT_MAX_LENGTH = 280
 ARGUMENT_MAX_LENGTH = 1000
 
 
-def _link_token() -> str:
+def new_link_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+def _link_token() -> str:  # the name migration 0001 refers to
+    return new_link_token()
 
 
 class SpaceQuerySet(models.QuerySet["Space"]):
@@ -388,6 +392,7 @@ class ModerationAction(models.Model):
         REWORD_PRINCIPLE = "reword_principle", _("Worded a value as a principle")
         IMPORT = "import", _("Imported data")
         MERGE = "merge", _("Merged a duplicate")
+        ROTATE_LINK = "rotate_link", _("Replaced the link")
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(
