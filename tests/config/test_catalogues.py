@@ -62,7 +62,7 @@ def test_every_language_of_the_site_has_a_catalogue() -> None:
 
 # A translator takes their language out of this set when its catalogue is
 # complete; from then on an untranslated or fuzzy entry fails the suite.
-CATALOGUES_BEING_WRITTEN = {"de", "es"}
+CATALOGUES_BEING_WRITTEN: set[str] = set()
 
 
 @pytest.mark.parametrize(
