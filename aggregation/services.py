@@ -219,25 +219,47 @@ def _emit_run_failed(*, run_id: int, error: str) -> None:
 def run_sensemaking(*, space_id: int, result: dict[str, Any]) -> dict[str, Any]:
     """Topics and extractive summaries of a run's result (aggregation.sensemaking).
 
-    Embeds the statements that still lack an embedding first (this runs on
-    the worker). Without the embedding model there are no topics; the
-    summaries need none.
+    Statements are embedded when they are written (a background task), so
+    a run normally finds every vector stored. A run that finds a few missing
+    (a task lost with the broker down) embeds them here; one that finds more
+    than RUN_INLINE_EMBED_MAX (a space just imported from Pol.is, whose
+    thousands of statements the worker is still embedding) does not wait:
+    it has no topics, says how many statements are still being embedded
+    (`topics_pending`), and the next run has them. Embedding 8,000 statements
+    took 231 s of a 301 s whole run of a 1M-vote import on the loaded
+    development machine (1 December 2026), so waiting would make the first run
+    of every large import minutes long. Without the embedding model there are
+    no topics; the summaries need none.
     """
     from aggregation import sensemaking
     from aggregation.engine import embedding
-    from elicitation.services import statements_embed_missing
+    from elicitation.services import (
+        statements_embed_later,
+        statements_embed_missing,
+        statements_unembedded_count,
+    )
 
     numbers = sorted(int(n) for n, e in result["statements"].items() if e["in_profile"])
     texts = selectors.statement_texts(space_id=space_id)
     topics: dict[str, Any] | None = None
+    pending = 0
     if embedding.available():
-        statements_embed_missing(space_id=space_id)
-        vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
-        topics = sensemaking.topics_of(result, numbers, texts, vectors)
-    return {
+        missing = statements_unembedded_count(space_id=space_id)
+        if missing <= settings.RUN_INLINE_EMBED_MAX:
+            statements_embed_missing(space_id=space_id)
+            vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
+            topics = sensemaking.topics_of(result, numbers, texts, vectors)
+        else:
+            pending = missing
+            # Idempotent: an embedding task already under way leaves nothing for this one.
+            statements_embed_later(space_id)
+    sense: dict[str, Any] = {
         "topics": topics,
         "summaries": sensemaking.summaries_of(result, numbers, texts, topics),
     }
+    if pending:
+        sense["topics_pending"] = pending
+    return sense
 
 
 def _send_summarise(run_id: int) -> None:

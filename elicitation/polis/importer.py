@@ -46,6 +46,7 @@ from elicitation.models import (
     VoteEvent,
 )
 from elicitation.services.decisions import decision_log_append
+from elicitation.services.statements import statements_embed_later
 from elicitation.text import clean_text, fold_text
 
 if TYPE_CHECKING:
@@ -286,7 +287,11 @@ def space_import_polis(
         if existing is not None:
             raise DuplicateImport(existing)
     with transaction.atomic():
-        return _write(conversation, community=community, actor=actor, title=title)
+        space = _write(conversation, community=community, actor=actor, title=title)
+        # The worker embeds the statements after the commit (minutes for
+        # thousands of them): the first analysis run does not have to.
+        statements_embed_later(space.pk)
+    return space
 
 
 def _write(

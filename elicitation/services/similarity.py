@@ -130,6 +130,17 @@ def statement_embedding_store(*, statement: Statement, vector: NDArray[np.float3
     )
 
 
+def statements_unembedded_count(*, space_id: int) -> int:
+    """How many of the space's statements have no embedding by the current model."""
+    if not embedding.available():
+        return 0
+    return (
+        Statement.objects.filter(space_id=space_id)
+        .exclude(embedding__model=embedding.MODEL_NAME)
+        .count()
+    )
+
+
 def statements_embed_missing(*, space_id: int) -> int:
     """Embed the statements of a space that have no current embedding; how many were embedded.
 

@@ -214,11 +214,11 @@ def statement_seed(
             statement=statement,
             reason="Seed statement added by a facilitator.",
         )
-        _embed_later(space.pk)
+        statements_embed_later(space.pk)
     return statement
 
 
-def _embed_later(space_id: int) -> None:
+def statements_embed_later(space_id: int) -> None:
     """Have the worker embed the space's new statements once this transaction commits.
 
     Best effort: with the broker down nothing is lost, since every analysis
