@@ -6,6 +6,8 @@ from typing import IO, Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aggregation.engine.polis_csv import (
     COMMENTS,
@@ -32,27 +34,34 @@ class PolisImportForm(forms.Form):
     title = forms.CharField(
         max_length=160,
         required=False,
-        help_text="Leave empty to use the conversation's topic from summary.csv.",
+        label=gettext_lazy("Title"),
+        help_text=gettext_lazy("Leave empty to use the conversation's topic from summary.csv."),
     )
-    comments = forms.FileField(label="comments.csv", help_text="Required: the comments.")
+    comments = forms.FileField(
+        label="comments.csv", help_text=gettext_lazy("Required: the comments.")
+    )
     votes = forms.FileField(
         label="votes.csv",
         required=False,
-        help_text="The full vote history with timestamps (preferred).",
+        help_text=gettext_lazy("The full vote history with timestamps (preferred)."),
     )
     participants_votes = forms.FileField(
         label="participants-votes.csv",
         required=False,
-        help_text="Latest votes only; used when votes.csv is not given.",
+        help_text=gettext_lazy("Latest votes only; used when votes.csv is not given."),
     )
     summary = forms.FileField(
-        label="summary.csv", required=False, help_text="Optional: topic and description."
+        label="summary.csv",
+        required=False,
+        help_text=gettext_lazy("Optional: topic and description."),
     )
     second_copy = forms.BooleanField(
         required=False,
-        label="Import a second copy anyway",
-        help_text="This conversation is already a space here; tick to import it again "
-        "(select the files again too).",
+        label=gettext_lazy("Import a second copy anyway"),
+        help_text=gettext_lazy(
+            "This conversation is already a space here; tick to import it again "
+            "(select the files again too)."
+        ),
     )
 
     def __init__(self, *args: Any, offer_second_copy: bool = False, **kwargs: Any) -> None:
@@ -65,7 +74,8 @@ class PolisImportForm(forms.Form):
         upload: UploadedFile | None = self.cleaned_data.get(name)
         if upload is not None and (upload.size or 0) > MAX_FILE_BYTES:
             raise forms.ValidationError(
-                f"This file is {upload.size} bytes; at most {MAX_FILE_BYTES} are accepted."
+                _("This file is %(size)s bytes; at most %(limit)s are accepted.")
+                % {"size": upload.size, "limit": MAX_FILE_BYTES}
             )
         return upload
 
@@ -84,7 +94,7 @@ class PolisImportForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("votes") and not data.get("participants_votes") and not self.errors:
-            self.add_error("votes", "Upload votes.csv or participants-votes.csv (or both).")
+            self.add_error("votes", _("Upload votes.csv or participants-votes.csv (or both)."))
         return data
 
     def export_files(self) -> PolisFiles:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -35,7 +36,7 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = community_get_visible(user=request.user, slug=slug)
     membership = membership_for(user=request.user, community=community)
     if not role_allows(membership.role if membership else None, Action.CREATE_SPACE):
-        raise PermissionDenied("Only the community's facilitators and owners can import spaces.")
+        raise PermissionDenied(_("Only the community's facilitators and owners can import spaces."))
     status = 200
     if request.method == "POST":
         form = PolisImportForm(request.POST, request.FILES)
@@ -49,7 +50,10 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     **form.export_files(),
                 )
             except PolisFormatError as exc:
-                form.add_error(FIELD_FOR_FILE.get(exc.file, None), f"Nothing imported. {exc}")
+                form.add_error(
+                    FIELD_FOR_FILE.get(exc.file, None),
+                    _("Nothing imported. %(error)s") % {"error": exc},
+                )
             except DuplicateImport as exc:
                 form = PolisImportForm(request.POST, request.FILES, offer_second_copy=True)
                 form.is_valid()
@@ -57,7 +61,8 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Imported “{space.title}” as a draft space: open it when you are ready.",
+                    _("Imported “%(title)s” as a draft space: open it when you are ready.")
+                    % {"title": space.title},
                 )
                 url = space.get_absolute_url()
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
