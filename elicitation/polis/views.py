@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -15,8 +16,10 @@ from django_htmx.middleware import HtmxDetails
 from aggregation.engine.polis_csv import PolisFormatError
 from communities.roles import Action, role_allows
 from communities.selectors import community_get_visible, membership_for
+from config.errors import error_response
+from config.exceptions import Invalid
 from elicitation.models import Space
-from elicitation.polis.exporter import polis_export_folder_name, polis_export_zip
+from elicitation.polis.exporter import ExportMode, polis_export_folder_name, polis_export_zip
 from elicitation.polis.forms import FIELD_FOR_FILE, PolisImportForm
 from elicitation.polis.importer import DuplicateImport, space_import_polis
 from elicitation.selectors import space_access
@@ -73,12 +76,36 @@ def polis_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def polis_export(request: HttpRequest, space_id: int) -> HttpResponse:
+    """The zip download; spreadsheet-safe unless `?mode=exact` asks for the exact texts."""
     space = space_access(user=request.user, space_id=space_id, action=Action.CREATE_SPACE).space
-    return polis_zip_response(space)
+    try:
+        mode = export_mode_parse(request.GET.get("mode"), default=ExportMode.SAFE)
+    except Invalid as exc:
+        return error_response(request, 400, exc.message)
+    return polis_zip_response(space, mode)
 
 
-def polis_zip_response(space: Space) -> HttpResponse:
-    response = HttpResponse(polis_export_zip(space=space), content_type="application/zip")
+def export_mode_parse(raw: str | None, *, default: ExportMode) -> ExportMode:
+    """The `mode` query parameter: exact or safe (absent or empty: `default`)."""
+    if not raw:
+        return default
+    try:
+        return ExportMode(raw)
+    except ValueError:
+        raise Invalid(
+            _(
+                "Unknown mode %(mode)r: use mode=exact (the texts as they are, for tools) or "
+                "mode=safe (formula cells neutralised, for spreadsheets)."
+            )
+            % {"mode": raw},
+            code="invalid_mode",
+        ) from None
+
+
+def polis_zip_response(space: Space, mode: ExportMode) -> HttpResponse:
+    response = HttpResponse(
+        polis_export_zip(space=space, mode=mode), content_type="application/zip"
+    )
     name = polis_export_folder_name(space)
     response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return response

@@ -363,3 +363,133 @@ def test_the_api_accepts_an_api_token_of_a_facilitator() -> None:
     }
     refused = Client().get(_api_url(space.pk), HTTP_AUTHORIZATION="Token not-a-real-key")
     assert refused.status_code in (401, 403)
+
+
+# --- Export modes: safe for spreadsheets, exact for tools --------------------
+
+FORMULAS = ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "Plain"]
+
+
+def _space_with_formula_texts(community: Community) -> Space:
+    rows = comments_rows()[:1]
+    for number, text in enumerate(FORMULAS):
+        rows.append([1600000000000 + number, "", number, "", 0, 0, 1, "false", "false", text])
+    votes = [votes_rows()[0], [1600000010000, "", 0, 0, -1], [1600000011000, "", 1, 1, 1]]
+    summary = csv_bytes([["topic", "=cmd|' /C calc'!A0"], ["conversation-description", "-desc"]])
+    return polis.space_import_polis(
+        community=community,
+        actor=None,
+        comments=csv_bytes(rows),
+        votes=csv_bytes(votes),
+        summary=summary,
+    )
+
+
+def _csv_cells(data: bytes) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(io.StringIO(data.decode(), newline="")))
+
+
+def test_the_browser_download_neutralises_formula_cells_and_leaves_numbers_alone() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _space_with_formula_texts(community)
+    url = reverse("elicitation:polis_export", kwargs={"space_id": space.pk})
+
+    files = _zip_files(client.get(url).content)
+
+    comments = _csv_cells(files["comments.csv"])
+    assert [row[-1] for row in comments[1:]] == ["'" + text for text in FORMULAS[:4]] + ["Plain"]
+    # Numbers we write are numbers, never prefixed: -1 is a vote, not a formula.
+    assert _csv_cells(files["votes.csv"])[1] == [
+        "1600000010000",
+        _csv_cells(files["votes.csv"])[1][1],
+        "0",
+        "0",
+        "-1",
+    ]
+    for name in ("comments.csv", "votes.csv", "participants-votes.csv"):
+        for row in _csv_cells(files[name])[1:]:
+            cells = row[:-1] if name == "comments.csv" else row
+            assert not any(cell.startswith("'") for cell in cells), (name, row)
+    summary = dict(_csv_cells(files["summary.csv"]))
+    assert summary["topic"] == "'=cmd|' /C calc'!A0"
+    assert summary["conversation-description"] == "'-desc"
+
+
+def test_the_exact_download_the_api_and_the_command_keep_the_texts_and_import_back(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    client, community = _member(Role.FACILITATOR)
+    space = _space_with_formula_texts(community)
+    exact_url = reverse("elicitation:polis_export", kwargs={"space_id": space.pk}) + "?mode=exact"
+    exact = _zip_files(client.get(exact_url).content)
+    api = _zip_files(client.get(_api_url(space.pk), HTTP_ACCEPT="application/zip").content)
+    out = Path(str(tmp_path)) / "out"
+    call_command("export_polis", str(space.pk), str(out), stdout=io.StringIO())
+    from_command = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    assert exact == api == from_command == polis.polis_export_files(space=space)
+    assert [row[-1] for row in _csv_cells(exact["comments.csv"])[1:5]] == FORMULAS[:4]
+    again = polis.space_import_polis(
+        community=community,
+        actor=None,
+        comments=exact["comments.csv"],
+        votes=exact["votes.csv"],
+        participants_votes=exact["participants-votes.csv"],
+        summary=exact["summary.csv"],
+        second_copy=True,
+    )
+    assert polis.polis_export_files(space=again) == exact
+    assert again.title == space.title == "=cmd|' /C calc'!A0"
+
+
+def test_the_api_gives_the_safe_mode_on_request_and_refuses_an_unknown_mode() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _space_with_formula_texts(community)
+    safe = client.get(_api_url(space.pk) + "?mode=safe", HTTP_ACCEPT="application/zip")
+    assert _csv_cells(_zip_files(safe.content)["comments.csv"])[1][-1] == "'" + FORMULAS[0]
+    bad = client.get(_api_url(space.pk) + "?mode=raw")
+    assert bad.status_code == 400
+    assert "mode=exact" in bad.json()["detail"]
+    page = client.get(
+        reverse("elicitation:polis_export", kwargs={"space_id": space.pk}) + "?mode=raw"
+    )
+    assert page.status_code == 400
+    assert "mode=safe" in page.content.decode()
+
+
+def test_the_space_page_explains_the_safe_download_and_links_the_exact_one() -> None:
+    client, community = _member(Role.FACILITATOR)
+    space = _imported_space(community)
+    html = client.get(space.get_absolute_url()).content.decode()
+    export_url = reverse("elicitation:polis_export", kwargs={"space_id": space.pk})
+    assert f'href="{export_url}?mode=exact"' in html
+    assert "opens safely in a spreadsheet" in html
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1+2", "'-1+2"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=1", "a=1"),
+        ("", ""),
+        (-1, -1),
+        (0, 0),
+    ],
+)
+def test_neutralise_formula_prefixes_only_text_that_a_spreadsheet_would_run(
+    cell: object, safe: object
+) -> None:
+    from elicitation.polis.exporter import neutralise_formula
+
+    assert neutralise_formula(cell) == safe
