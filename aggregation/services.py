@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 import traceback
 from datetime import datetime, timedelta
@@ -14,13 +13,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
+from config.heartbeat import Heartbeat
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
 from elicitation.services.decisions import decision_log_append
@@ -132,33 +132,6 @@ def _heartbeat(run_id: int, stage: str) -> None:
     AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
         stage=stage, heartbeat_at=timezone.now()
     )
-
-
-class _HeartbeatThread(threading.Thread):
-    """Refreshes a running run's heartbeat every HEARTBEAT_S until stopped.
-
-    Stage changes also beat, but one stage (the bootstrap on a big space) can
-    outlast the reaper's patience; this keeps a live worker visibly alive. It
-    uses its own database connection (Django's are per thread) and gives up
-    quietly on any error: a missed beat at worst gets a live run retried.
-    """
-
-    def __init__(self, run_id: int, interval_s: float) -> None:
-        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
-        self.run_id = run_id
-        self.interval_s = interval_s
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(self.interval_s):
-                AnalysisRun.objects.filter(
-                    id=self.run_id, status=AnalysisRun.Status.RUNNING
-                ).update(heartbeat_at=timezone.now())
-        except Exception:
-            logger.warning("heartbeat of run %s stopped", self.run_id, exc_info=True)
-        finally:
-            connection.close()
 
 
 def run_claim(*, run_id: int) -> bool:
@@ -310,7 +283,14 @@ def run_execute(*, run_id: int) -> bool:
         if name in AnalysisRun.Stage.values:
             _heartbeat(run_id, name)
 
-    heartbeat = _HeartbeatThread(run_id, HEARTBEAT_S)
+    # One stage (the bootstrap on a big space) can outlast the reaper's patience.
+    heartbeat = Heartbeat(
+        f"run-{run_id}-heartbeat",
+        lambda: AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
+            heartbeat_at=timezone.now()
+        ),
+        HEARTBEAT_S,
+    )
     heartbeat.start()
     try:
         started = timezone.now()
