@@ -20,7 +20,7 @@ from django.utils import timezone
 from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from communities.roles import Action, role_allows
-from config.heartbeat import Heartbeat
+from config.heartbeat import Heartbeat, lost_in_queue
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
 from elicitation.services.decisions import decision_log_append
@@ -402,23 +402,10 @@ def run_reap_stale(*, max_silence_s: int = STALE_AFTER_S) -> int:
 def runs_requeue_lost(
     *, older_than: timedelta = LOST_AFTER, resend_after: timedelta = RESEND_AFTER
 ) -> int:
-    """Send again queued runs no worker picked up; returns how many were sent.
-
-    Runs that never reached the broker (it was down) go after `older_than`;
-    runs that did but still wait (a busy worker, or a broker that lost its
-    queue on restart) only after `resend_after`, so a long queue is not
-    flooded with copies. Sending twice is harmless: the task claims the run
-    with a conditional update.
-    """
-    now = timezone.now()
-    never_sent = Q(enqueued_at__isnull=True, created_at__lt=now - older_than)
-    waiting_long = Q(enqueued_at__lt=now - resend_after)
-    sent = 0
-    for run_id in AnalysisRun.objects.filter(
-        never_sent | waiting_long, status=AnalysisRun.Status.QUEUED
-    ).values_list("id", flat=True):
-        sent += run_enqueue(run_id=run_id)
-    return sent
+    """Send again queued runs no worker picked up (config.heartbeat.lost_in_queue); how many."""
+    queued = AnalysisRun.objects.filter(status=AnalysisRun.Status.QUEUED)
+    lost = lost_in_queue(queued, older_than=older_than, resend_after=resend_after)
+    return sum(run_enqueue(run_id=run_id) for run_id in lost)
 
 
 def _activity_since(space_id: int, since: datetime | None) -> int:

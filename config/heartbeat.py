@@ -1,13 +1,19 @@
-"""A thread that tells the database a long task is alive, for the reapers of stale work."""
+"""Background work recorded in the database (analysis runs, Pol.is imports): a thread that
+tells the database a long task is alive, for the reapers of stale work, and which queued
+work no worker picked up."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from types import TracebackType
+from typing import Any
 
 from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +55,20 @@ class Heartbeat(threading.Thread):
         traceback: TracebackType | None,
     ) -> None:
         self.stopped.set()
+
+
+def lost_in_queue(
+    queued: QuerySet[Any], *, older_than: timedelta, resend_after: timedelta
+) -> list[int]:
+    """Ids of `queued` work (a model with created_at and enqueued_at) to send again.
+
+    Work that never reached the broker (it was down) after `older_than`; work
+    that did but still waits (a busy worker, or a broker that lost its queue
+    on restart) only after `resend_after`, so a long queue is not flooded with
+    copies. Sending twice is harmless where the task claims its work with a
+    conditional update.
+    """
+    now = timezone.now()
+    never_sent = Q(enqueued_at__isnull=True, created_at__lt=now - older_than)
+    waiting_long = Q(enqueued_at__lt=now - resend_after)
+    return list(queued.filter(never_sent | waiting_long).values_list("id", flat=True))

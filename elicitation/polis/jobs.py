@@ -50,7 +50,7 @@ from communities.models import Community
 from communities.roles import Action, role_allows
 from communities.selectors import community_get_visible, membership_for
 from config.exceptions import Conflict
-from config.heartbeat import Heartbeat
+from config.heartbeat import Heartbeat, lost_in_queue
 from elicitation.models import PolisImport, Space
 from elicitation.polis.importer import DuplicateImport, polis_parse_files, space_import_conversation
 
@@ -438,16 +438,10 @@ def polis_import_reap_stale(*, max_silence_s: int = STALE_AFTER_S) -> int:
 def polis_imports_requeue_lost(
     *, older_than: timedelta = LOST_AFTER, resend_after: timedelta = RESEND_AFTER
 ) -> int:
-    """Send again queued jobs that no worker picked up; how many were sent."""
-    now = timezone.now()
-    never_sent = Q(enqueued_at__isnull=True, created_at__lt=now - older_than)
-    waiting_long = Q(enqueued_at__lt=now - resend_after)
-    sent = 0
-    for job_id in PolisImport.objects.filter(
-        never_sent | waiting_long, status=PolisImport.Status.QUEUED
-    ).values_list("id", flat=True):
-        sent += polis_import_enqueue(job_id=job_id)
-    return sent
+    """Send again queued jobs no worker picked up (config.heartbeat.lost_in_queue); how many."""
+    queued = PolisImport.objects.filter(status=PolisImport.Status.QUEUED)
+    lost = lost_in_queue(queued, older_than=older_than, resend_after=resend_after)
+    return sum(polis_import_enqueue(job_id=job_id) for job_id in lost)
 
 
 def polis_imports_clean_up(*, confirm_within: timedelta = CONFIRM_WITHIN) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -15,7 +14,7 @@ from communities.roles import Role
 from elicitation import polis
 from elicitation.models import PolisImport, Space
 from elicitation.polis import jobs
-from tests.elicitation.polis_files import good_files
+from tests.elicitation.polis_files import good_files, post_good_files
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.requirements import polis_folder
 
@@ -32,14 +31,7 @@ def facilitator_client(community: Community) -> Client:
 
 def upload(client: Client, community: Community) -> PolisImport:
     """Upload the good files and run the job as the worker would; the job."""
-    files = good_files()
-    response = client.post(
-        reverse("elicitation:polis_import", kwargs={"slug": community.slug}),
-        {
-            "comments": SimpleUploadedFile("comments.csv", files["comments"]),
-            "votes": SimpleUploadedFile("votes.csv", files["votes"] or b""),
-        },
-    )
+    response = post_good_files(client, community)
     assert response.status_code == 302, response.content.decode()[:2000]
     job = PolisImport.objects.latest("id")
     jobs.polis_import_execute(job_id=job.pk)

@@ -23,7 +23,7 @@ from communities.roles import Role
 from elicitation.models import PolisImport, Space
 from elicitation.polis import jobs
 from elicitation.polis.forms import UploadLimit
-from tests.elicitation.polis_files import good_files
+from tests.elicitation.polis_files import good_files, post_good_files
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,16 +38,7 @@ def _facilitator(community: Community | None = None) -> tuple[Client, User, Comm
     return client, user, community
 
 
-def _post(client: Client, community: Community, **headers: Any) -> Any:
-    files = good_files()
-    return client.post(
-        reverse("elicitation:polis_import", kwargs={"slug": community.slug}),
-        {
-            "comments": SimpleUploadedFile("comments.csv", files["comments"]),
-            "votes": SimpleUploadedFile("votes.csv", files["votes"] or b""),
-        },
-        **headers,
-    )
+_post = post_good_files
 
 
 @pytest.fixture

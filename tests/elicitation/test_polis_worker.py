@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
 
 from communities.models import Community
 from communities.roles import Role
@@ -20,7 +18,7 @@ from elicitation.polis import jobs
 from tests.aggregation.conftest import WorkerEnv
 from tests.aggregation.test_worker import dedicated_worker
 from tests.conftest import CeleryWorker, wait_for
-from tests.elicitation.polis_files import good_files
+from tests.elicitation.polis_files import post_good_files
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.redis_server import RedisServer
 
@@ -32,14 +30,7 @@ def _upload(community: Community) -> tuple[Client, PolisImport]:
     MembershipFactory.create(user=user, community=community, role=Role.FACILITATOR)
     client = Client()
     client.force_login(user)
-    files = good_files()
-    response = client.post(
-        reverse("elicitation:polis_import", kwargs={"slug": community.slug}),
-        {
-            "comments": SimpleUploadedFile("comments.csv", files["comments"]),
-            "votes": SimpleUploadedFile("votes.csv", files["votes"] or b""),
-        },
-    )
+    response = post_good_files(client, community)
     assert response.status_code == 302, response.content.decode()[:2000]
     return client, PolisImport.objects.get(requested_by=user)
 
