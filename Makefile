@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 
-.PHONY: run test venv lint typecheck bench clean
+.PHONY: run test venv lint typecheck bench clean messages compilemessages
 
 # `make run` needs only what the platform runs on; tests, linters and browser
 # tooling (the dev extra) come with `make test` / `make venv`.
@@ -57,6 +57,20 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/analysis.py
+
+# Translations (README, "Languages"). `messages` extracts every marked string
+# into locale/<lang>/LC_MESSAGES/django.po (needs GNU gettext: apt-get install
+# gettext); after translating, `compilemessages` writes the .mo files, which are
+# committed, so running the site needs no gettext.
+LOCALES := -l de -l fr -l es
+I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var \
+	--ignore=tests --ignore=benchmarks --ignore=docs
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages $(LOCALES) $(I18N_IGNORE) --add-location=file --no-obsolete
+
+compilemessages: $(STAMP)
+	$(PY) manage.py compilemessages $(LOCALES) $(I18N_IGNORE)
 
 clean:
 	rm -rf $(VENV) var staticfiles

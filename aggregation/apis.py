@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.renderers import FORMATS, PROFILE_RENDERERS, ProfileNegotiation
+from aggregation.results import StoredResult
 from communities.selectors import community_get_visible
 from config.api_errors import error_responses
 from config.pagination import LimitOffsetPagination
@@ -279,7 +280,9 @@ class _ProfileExportApi(APIView):
             filename = stem + exports.AI_FORMATS[fmt]
             headers["Content-Disposition"] = f'inline; filename="{filename}"'
             page = request.build_absolute_uri(profile_page_url(profile))
-            data = exports.export(fmt, content, profile.run.result or {}, profile_url=page)
+            data = exports.export(
+                fmt, content, StoredResult.from_json(profile.run.result), profile_url=page
+            )
             if data == []:
                 # DRF drops the Content-Type of an empty body; an empty JSON Lines
                 # file (a space without comparisons) is still JSON Lines.
@@ -383,10 +386,12 @@ class StaleChangeSerializer(serializers.Serializer[Any]):
 
 
 class StaleProfileSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField(help_text="Always profile_stale.")
+    code = serializers.CharField(help_text="profile_stale, or profile_not_draft.")
     detail = serializers.CharField()
-    changes = StaleChangeSerializer(many=True)
-    rerun = serializers.CharField(help_text="POST here to run the analysis again.")
+    changes = StaleChangeSerializer(many=True, required=False, help_text="With profile_stale.")
+    rerun = serializers.CharField(
+        required=False, help_text="With profile_stale: POST here to run the analysis again."
+    )
 
 
 class ProfilePublishApi(APIView):
@@ -398,7 +403,9 @@ class ProfilePublishApi(APIView):
         description="Refused with 409 (code profile_stale) when the space changed since the "
         "draft's analysis in a way that alters the profile: a statement removed, restored, "
         "marked meta or edited, the segment questions or the minimum of voters changed. "
-        "Run the analysis again (POST to `rerun`) and review the new draft.",
+        "Run the analysis again (POST to `rerun`) and review the new draft. Also 409 (code "
+        "profile_not_draft, without `changes`) when the profile is already published or "
+        "retracted.",
         request=None,
         responses={
             200: ProfileSummarySerializer,
@@ -414,7 +421,7 @@ class ProfilePublishApi(APIView):
             return Response(
                 {
                     "code": exc.code,
-                    "detail": " ".join(exc.messages),
+                    "detail": exc.message,
                     "changes": exc.changes,
                     "rerun": reverse(
                         "aggregation-api:space-runs", kwargs={"space_id": profile.space_id}
@@ -463,7 +470,7 @@ class ProfileEditApi(APIView):
         summary="Set a draft's summary, per-value notes, exclusions and principle wordings "
         "(facilitators)",
         request=ProfileEditInputSerializer,
-        responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={200: ProfileEditorialSerializer, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def patch(self, request: Request, profile_id: int) -> Response:
         profile = selectors.profile_get_for_publisher(user=request.user, profile_id=profile_id)
@@ -495,7 +502,7 @@ class ProfileRetractApi(APIView):
         request=InputSerializer,
         responses={
             200: ProfileSummarySerializer,
-            **_errors(400, 401, 403, 404, 429),
+            **_errors(400, 401, 403, 404, 409, 429),
         },
     )
     def post(self, request: Request, space_id: int, version: int) -> Response:

@@ -87,7 +87,7 @@ class SpaceMapApi(APIView):
                 "name": g.name,
                 "size": g.size,
             }
-            for g in (group_summaries(result, texts) if plane else [])
+            for g in (group_summaries(stored, texts) if plane else [])
         ]
         participants = []
         for key, xy in sorted(plane.get("participants", {}).items(), key=lambda i: int(i[0])):

@@ -31,6 +31,7 @@ from scipy.stats import binomtest
 
 from aggregation import profiles
 from aggregation.naming import group_letter
+from aggregation.results import StoredResult
 
 CONSTITUTION_SCHEMA = "value-constitution/1"
 PREFERENCE_SCHEMA = "preference-record/1"
@@ -70,9 +71,7 @@ def etag_format(fmt: str) -> str:
     return _FORMAT_VERSIONS.get(fmt, fmt)
 
 
-def export(
-    fmt: str, content: Mapping[str, Any], result: Mapping[str, Any], *, profile_url: str
-) -> Any:
+def export(fmt: str, content: Mapping[str, Any], result: StoredResult, *, profile_url: str) -> Any:
     """The data of one AI format for a profile (the renderer serialises it)."""
     if fmt in ("constitution", "constitution-md"):
         return constitution(content, profile_url=profile_url)
@@ -254,9 +253,7 @@ def _bt_probability(strength_a: float | None, strength_b: float | None) -> float
     return round(1.0 / (1.0 + math.exp(-(strength_a - strength_b))), 6)
 
 
-def preference_records(
-    content: Mapping[str, Any], result: Mapping[str, Any]
-) -> list[dict[str, Any]]:
+def preference_records(content: Mapping[str, Any], result: StoredResult) -> list[dict[str, Any]]:
     """One record per compared pair of profile statements, the more preferred one "chosen".
 
     Within a pair, "chosen" is the statement preferred more often over both
@@ -269,7 +266,7 @@ def preference_records(
         for n, v in values.items()
     }
     records = []
-    for pair in result.get("preferences", []):
+    for pair in result.preferences:
         a, b = pair["a"], pair["b"]
         if a not in values or b not in values:
             continue  # a statement left out of the published profile
@@ -326,17 +323,16 @@ def answer_distribution(agree: int, disagree: int, passes: int) -> dict[str, Any
     }
 
 
-def eval_records(content: Mapping[str, Any], result: Mapping[str, Any]) -> list[dict[str, Any]]:
+def eval_records(content: Mapping[str, Any], result: StoredResult) -> list[dict[str, Any]]:
     """One record per value: how everyone, each opinion group and each segment answered."""
-    statements = result["statements"]
     sizes = {g["id"]: g["size"] for g in content["opinion_groups"]}
     records = []
     for value in content["values"]:
         number = value["statement"]
-        entry = statements[str(number)]
+        entry = result.statements.get(number, {})
         s = value["support"]
         groups = []
-        for g in entry["groups"]:
+        for g in entry.get("groups") or []:
             # Results stored before per-group disagree/pass counts only know agree.
             known = "disagree" in g
             dist = (
@@ -348,7 +344,7 @@ def eval_records(content: Mapping[str, Any], result: Mapping[str, Any]) -> list[
                 {"group": group_letter(g["group"]), "size": sizes.get(g["group"]), **dist}
             )
         segments = []
-        for seg in result.get("segments", []):
+        for seg in result.segments:
             counted = (seg.get("distributions") or {}).get(str(number))
             segments.append(
                 {

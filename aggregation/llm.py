@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aggregation.naming import group_letter
+from aggregation.results import StoredResult
 
 _CITE = re.compile(r"#(\d+)")
 # A sentence ends at . ! or ? followed by white space (or the end), not inside "#12.".
@@ -45,11 +46,11 @@ class CheckedSummary:
     dropped: list[str] = field(default_factory=list)
 
 
-def evidence(result: Mapping[str, Any], texts: Mapping[int, str], numbers: Sequence[int]) -> str:
+def evidence(result: StoredResult, texts: Mapping[int, str], numbers: Sequence[int]) -> str:
     """The statements with their figures and the extractive sentences, as the prompt gives them."""
     lines = ["Statements (number: text; share who agree overall and per group):"]
     for n in numbers:
-        entry = result["statements"][str(n)]
+        entry = result.statements[n]
         rate = entry["agree_rate"]
         groups = ", ".join(
             f"group {group_letter(g['group'])} {g['agree_rate'] * 100:.0f}%"
@@ -58,7 +59,7 @@ def evidence(result: Mapping[str, Any], texts: Mapping[int, str], numbers: Seque
         )
         overall = "no votes" if rate is None else f"{rate * 100:.0f}% agree"
         lines.append(f"#{n}: {texts[n]} ({overall}{'; ' + groups if groups else ''})")
-    summaries = result.get("summaries") or {}
+    summaries = result.summaries
     extractive = [s["text"] for s in summaries.get("space", [])]
     for g in summaries.get("groups", []):
         extractive += [s["text"] for s in g["sentences"]]

@@ -17,6 +17,7 @@ from typing import Any
 from aggregation import pictures
 from aggregation.naming import group_label, group_letter, group_stands_for
 from aggregation.pictures import GroupStyle, OpinionMap, VoteBar, group_style
+from aggregation.results import StoredResult
 
 # A section lists at most this many statements; the value profile has them all.
 SECTION_LIMIT = 5
@@ -210,29 +211,27 @@ def statement_view(
 
 
 def _statements(
-    result: Mapping[str, Any], texts: Mapping[int, str], n_groups: int
+    result: StoredResult, texts: Mapping[int, str], n_groups: int
 ) -> dict[int, StatementView]:
     out: dict[int, StatementView] = {}
-    for key, entry in (result.get("statements") or {}).items():
-        number = int(key)
+    for number, entry in result.statements.items():
         if number in texts:
             out[number] = statement_view(number, entry, texts[number], n_groups)
     return out
 
 
 def group_summaries(
-    result: Mapping[str, Any],
+    result: StoredResult,
     texts: Mapping[int, str],
     views: Mapping[int, StatementView] | None = None,
 ) -> list[GroupSummary]:
-    groups = result.get("groups") or []
-    views = views if views is not None else _statements(result, texts, len(groups))
+    views = views if views is not None else _statements(result, texts, len(result.groups))
     out = []
-    for index, g in enumerate(groups):
-        reps = g.get("representative") or []
+    for group in result.groups:
+        reps = group.representative
         summary = GroupSummary(
-            style=group_style(index),
-            size=int(g.get("size", 0)),
+            style=group_style(group.index),
+            size=int(group.size or 0),
             stands_for=group_stands_for(reps, texts),
         )
         for rep in reps:
@@ -247,7 +246,7 @@ def group_summaries(
 
 
 def map_of(
-    result: Mapping[str, Any],
+    result: StoredResult,
     *,
     you: int | None = None,
     density_above: int = pictures.DENSITY_ABOVE,
@@ -256,15 +255,14 @@ def map_of(
 
     `you` is a participant number to mark "you are here" (when placed).
     """
-    plane = result.get("map")
-    if not isinstance(plane, dict):
+    plane = result.map
+    if not plane:
         return None
-    assignments = result.get("participants") or {}
-    n_groups = len(result.get("groups") or [])
+    n_groups = len(result.groups)
     positions: list[tuple[float, float, int | None]] = []
     you_xy = None
     for key, xy in (plane.get("participants") or {}).items():
-        group = assignments.get(key)
+        group = result.participants.get(int(key))
         positions.append((float(xy[0]), float(xy[1]), group if isinstance(group, int) else None))
         if you is not None and key == str(you):
             you_xy = (float(xy[0]), float(xy[1]))
@@ -291,7 +289,7 @@ def _width(interval: list[float] | None) -> float:
 
 
 def build_report(
-    result: Mapping[str, Any],
+    result: StoredResult,
     *,
     texts: Mapping[int, str],
     counts: Mapping[str, int],
@@ -303,11 +301,8 @@ def build_report(
     `texts` holds the accepted statements' texts by number (others are not
     shown); `counts` are the run's counts (participants, voters, votes...).
     """
-    n_groups = len(result.get("groups") or [])
-    views = _statements(result, texts, n_groups)
-    in_profile = {
-        n: v for n, v in views.items() if (result["statements"][str(n)] or {}).get("in_profile")
-    }
+    views = _statements(result, texts, len(result.groups))
+    in_profile = {n: v for n, v in views.items() if result.statements[n].get("in_profile")}
 
     def by_class(name: str) -> list[StatementView]:
         return [v for v in in_profile.values() if v.classification == name]
@@ -317,16 +312,14 @@ def build_report(
     )
     if not consensus:
         # No value passes the classifier's interval test: fall back to Pol.is's own list.
-        polis = result.get("consensus") or {}
-        numbers = [int(n) for n in (polis.get("agree") or []) + (polis.get("disagree") or [])]
+        numbers = [*result.consensus_agree, *result.consensus_disagree]
         consensus = [in_profile[n] for n in numbers if n in in_profile]
     bridging = sorted(
         [
             v
             for v in in_profile.values()
             if v.classification == "bridging"
-            or (result["statements"][str(v.number)].get("bridging") or {}).get("status")
-            == "bridging"
+            or (result.statements[v.number].get("bridging") or {}).get("status") == "bridging"
         ],
         key=lambda v: (-(v.bridging_score or 0), v.number),
     )
@@ -352,8 +345,8 @@ def build_report(
     notes = [
         n
         for n in (
-            (result.get("opinion_groups") or {}).get("reason"),
-            (result.get("bridging") or {}).get("note"),
+            result.opinion_groups.get("reason"),
+            result.bridging.get("note"),
         )
         if n
     ]
@@ -379,16 +372,16 @@ def _quote(number: int | None, texts: Mapping[int, str]) -> str:
     return f"“{texts.get(number, f'statement #{number}')}”"
 
 
-def pairwise_sentences(result: Mapping[str, Any], texts: Mapping[int, str]) -> list[Sentence]:
+def pairwise_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[Sentence]:
     """Bradley-Terry results in plain words: who would be chosen over whom, how often."""
-    meta = result.get("pairwise")
+    meta = result.pairwise
     if not meta:
         return []
     scored = sorted(
         (
-            (int(n), e["pairwise"])
-            for n, e in (result.get("statements") or {}).items()
-            if e.get("pairwise") and int(n) in texts
+            (n, e["pairwise"])
+            for n, e in result.statements.items()
+            if e.get("pairwise") and n in texts
         ),
         key=lambda item: (-item[1]["score"], item[0]),
     )
@@ -445,9 +438,9 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def ranking_sentences(result: Mapping[str, Any], texts: Mapping[int, str]) -> list[Sentence]:
+def ranking_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[Sentence]:
     """Where the ranked-ballot rules agree and where they differ, with one sentence of why."""
-    rankings = result.get("rankings")
+    rankings = result.rankings
     if not rankings or not rankings.get("winners"):
         return []
     winners: dict[str, int | None] = rankings["winners"]
@@ -487,12 +480,12 @@ def ranking_sentences(result: Mapping[str, Any], texts: Mapping[int, str]) -> li
 
 
 def not_grouped_sentences(
-    result: Mapping[str, Any], counts: Mapping[str, int], grouped: int
+    result: StoredResult, counts: Mapping[str, int], grouped: int
 ) -> list[Sentence]:
     """Why some participants are in no group, with the numbers."""
     participants = int(counts.get("participants", 0))
     voters = int(counts.get("voters", 0))
-    clustered = int((result.get("opinion_groups") or {}).get("clustered", grouped))
+    clustered = int(result.opinion_groups.get("clustered", grouped))
     missing = participants - grouped
     if participants == 0 or missing <= 0:
         return []
@@ -541,7 +534,7 @@ class StandingPicture:
 
 
 def standing_picture(
-    result: Mapping[str, Any],
+    result: StoredResult,
     *,
     participant_number: int,
     my_votes: Mapping[int, int],
@@ -555,15 +548,13 @@ def standing_picture(
     with your group's mean vote on the statement (agree = +1, disagree = -1,
     pass = 0).
     """
-    groups = result.get("groups") or []
-    n_groups = len(groups)
-    assignment = (result.get("participants") or {}).get(str(participant_number))
+    n_groups = len(result.groups)
+    assignment = result.participants.get(participant_number)
     mine = assignment if isinstance(assignment, int) and 0 <= assignment < n_groups else None
     closeness = [Closeness(group_style(g), 0, 0) for g in range(n_groups)]
     differences: list[tuple[float, StatementView]] = []
-    statements = result.get("statements") or {}
     for number, value in my_votes.items():
-        entry = statements.get(str(number))
+        entry = result.statements.get(number)
         if entry is None or value == 0 or number not in texts:
             continue
         for g in entry.get("groups") or []:

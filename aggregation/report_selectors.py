@@ -22,6 +22,7 @@ from django.utils import timezone
 from aggregation import pictures, profiles, report
 from aggregation.models import AnalysisRun, ValueProfile
 from aggregation.report import StandingPicture
+from aggregation.results import StoredResult
 from communities.roles import Action
 from elicitation.models import (
     Argument,
@@ -301,7 +302,7 @@ def standing_picture(*, space: Space, participant: Participant | None) -> Standi
         Vote.objects.filter(participant=participant).values_list("statement__number", "value")
     )
     return report.standing_picture(
-        run.result,
+        StoredResult.from_json(run.result),
         participant_number=participant.number,
         my_votes=my_votes,
         texts=accepted_texts(space=space),

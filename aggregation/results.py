@@ -27,6 +27,17 @@ def _numbers(raw: Any) -> tuple[int, ...]:
     return tuple(n for n in (_int(item) for item in raw) if n is not None)
 
 
+def _dict(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _dicts(raw: Any) -> tuple[dict[str, Any], ...]:
+    """A list of objects; anything else in it is left out."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(item for item in raw if isinstance(item, dict))
+
+
 @dataclass(frozen=True)
 class GroupResult:
     """One opinion group: its position in the list, its id, size and representative statements."""
@@ -36,24 +47,28 @@ class GroupResult:
     size: int | None
     agree: tuple[int, ...]  # statement numbers this group agrees with, more than others
     disagree: tuple[int, ...]
+    # The representative statements in the engine's order (most representative
+    # first): {"statement": number, "direction": "agree"|"disagree", ...}.
+    representative: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_json(cls, index: int, raw: dict[str, Any]) -> GroupResult:
         agree: list[int] = []
         disagree: list[int] = []
-        for rep in raw.get("representative") or []:
-            if not isinstance(rep, dict):
-                continue
+        representative: list[dict[str, Any]] = []
+        for rep in _dicts(raw.get("representative")):
             number = _int(rep.get("statement"))
             if number is None:
                 continue
             (agree if rep.get("direction") == "agree" else disagree).append(number)
+            representative.append({**rep, "statement": number})
         return cls(
             index=index,
             id=raw.get("id", index),
             size=raw.get("size"),
             agree=tuple(agree),
             disagree=tuple(disagree),
+            representative=tuple(representative),
         )
 
 
@@ -69,6 +84,17 @@ class StoredResult:
     consensus_disagree: tuple[int, ...] = ()
     # The 2-D map: {"participants": {number: [x, y]}, "statements": ...}; {} when not stored.
     map: dict[str, Any] = field(default_factory=dict)
+    # Statement number -> its entry (rates, classification, per-group counts, bridging...).
+    statements: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The engine's sections, each {} (or ()) when the result has none.
+    opinion_groups: dict[str, Any] = field(default_factory=dict)  # clustered, reason
+    bridging: dict[str, Any] = field(default_factory=dict)  # note
+    pairwise: dict[str, Any] = field(default_factory=dict)  # comparisons, undecided, note
+    rankings: dict[str, Any] = field(default_factory=dict)  # ballots, winners, refused...
+    segments: tuple[dict[str, Any], ...] = ()
+    preferences: tuple[dict[str, Any], ...] = ()
+    summaries: dict[str, Any] = field(default_factory=dict)  # space, groups, topics, abstractive
+    topics: dict[str, Any] = field(default_factory=dict)  # items
 
     @classmethod
     def from_json(cls, raw: Any) -> StoredResult:
@@ -96,8 +122,12 @@ class StoredResult:
                     priorities[int(key)] = float(value)
                 except (TypeError, ValueError):
                     continue
-        consensus = raw.get("consensus")
-        consensus = consensus if isinstance(consensus, dict) else {}
+        consensus = _dict(raw.get("consensus"))
+        statements: dict[int, dict[str, Any]] = {}
+        for key, entry in _dict(raw.get("statements")).items():
+            number = _int(key)
+            if number is not None and isinstance(entry, dict):
+                statements[number] = entry
         plane = raw.get("map")
         return cls(
             groups=groups,
@@ -107,7 +137,20 @@ class StoredResult:
             consensus_agree=_numbers(consensus.get("agree")),
             consensus_disagree=_numbers(consensus.get("disagree")),
             map=plane if isinstance(plane, dict) else {},
+            statements=statements,
+            opinion_groups=_dict(raw.get("opinion_groups")),
+            bridging=_dict(raw.get("bridging")),
+            pairwise=_dict(raw.get("pairwise")),
+            rankings=_dict(raw.get("rankings")),
+            segments=_dicts(raw.get("segments")),
+            preferences=_dicts(raw.get("preferences")),
+            summaries=_dict(raw.get("summaries")),
+            topics=_dict(raw.get("topics")),
         )
+
+    def in_profile(self) -> list[int]:
+        """The numbers of the statements the profile lists, in order."""
+        return sorted(n for n, entry in self.statements.items() if entry.get("in_profile"))
 
     def group_of(self, participant_number: int) -> GroupResult | None:
         """The participant's group, matched by its index or, in older results, its id."""

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from aggregation.engine.embedding import MODEL_NAME
 from aggregation.engine.topics import find_topics
 from aggregation.naming import group_letter
+from aggregation.results import StoredResult
 
 # A statement needs this many votes before a summary repeats its figures.
 MIN_VOTES = 5
@@ -282,12 +283,12 @@ def linked(text: str, known: set[int], url_for: Callable[[int], str]) -> list[di
     return parts
 
 
-def report_view(result: Mapping[str, Any], url_for: Callable[[int], str]) -> dict[str, Any] | None:
+def report_view(result: StoredResult, url_for: Callable[[int], str]) -> dict[str, Any] | None:
     """Topics and summaries of a stored result, every citation a link, for the report."""
-    summaries = result.get("summaries")
+    summaries = result.summaries
     if not summaries:
         return None
-    known = {int(n) for n, e in result["statements"].items() if e["in_profile"]}
+    known = set(result.in_profile())
 
     def sentences(items: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
         return [linked(s["text"], known, url_for) for s in items]
@@ -304,7 +305,7 @@ def report_view(result: Mapping[str, Any], url_for: Callable[[int], str]) -> dic
             "links": [{"number": n, "url": url_for(n)} for n in topic["statements"]],
             "sentences": sentences(topic_sentences.get(topic["id"], [])),
         }
-        for topic in ((result.get("topics") or {}).get("items") or [])
+        for topic in (result.topics.get("items") or [])
     ]
     abstractive = summaries.get("abstractive")
     return {

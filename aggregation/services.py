@@ -6,6 +6,7 @@ import functools
 import logging
 import time
 import traceback
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,11 +20,13 @@ from django.utils import timezone
 
 from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
-from communities.roles import Action, role_allows
+from aggregation.results import StoredResult
+from config.exceptions import Conflict
 from config.heartbeat import Heartbeat, lost_in_queue
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
 from elicitation.services.decisions import decision_log_append
+from notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +53,8 @@ MAX_ATTEMPTS = 2
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
-class ProfileError(ValidationError):
-    """A profile action that the current state does not allow; the message says why."""
+class ProfileError(Conflict):
+    """A profile action that the profile's state does not allow; the message says why."""
 
 
 class ProfileStale(ProfileError):
@@ -70,6 +73,7 @@ class ProfileStale(ProfileError):
             f"The space changed since this draft's analysis: {what} "
             "Run the analysis again and review the new draft before publishing.",
             code=self.code,
+            extra={"changes": changes},
         )
 
 
@@ -171,13 +175,9 @@ def run_fail(*, run_id: int, error: str) -> None:
 
 
 def _emit_run_failed(*, run_id: int, error: str) -> None:
-    from webhooks.services import webhook_event_emit
-
     run = AnalysisRun.objects.select_related("space").get(pk=run_id)
-    webhook_event_emit(
-        community_id=run.space.community_id,
-        event="run.failed",
-        data={"space": run.space_id, "run": run.pk, "error": error},
+    events.run_failed(
+        community_id=run.space.community_id, space_id=run.space_id, run_id=run.pk, error=error
     )
 
 
@@ -228,15 +228,16 @@ def run_summarise_abstractive(*, run_id: int) -> bool:
     run = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.SUCCEEDED).first()
     if run is None or run.result is None:
         return False
-    if "abstractive" in (run.result.get("summaries") or {}):
+    stored = StoredResult.from_json(run.result)
+    if "abstractive" in stored.summaries:
         return False
-    numbers = sorted(int(n) for n, e in run.result["statements"].items() if e["in_profile"])
+    numbers = stored.in_profile()
     texts = selectors.statement_texts(space_id=run.space_id)
     reply = llm.chat(
         base_url=settings.LLM_BASE_URL,
         model=settings.LLM_MODEL,
         api_key=settings.LLM_API_KEY,
-        prompt=llm.evidence(run.result, texts, numbers),
+        prompt=llm.evidence(stored, texts, numbers),
         timeout_s=settings.LLM_TIMEOUT_S,
     )
     checked = llm.check(reply, set(numbers))
@@ -460,7 +461,9 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
     not lose them).
     """
     if run.status != AnalysisRun.Status.SUCCEEDED or run.result is None:
-        raise ProfileError("A profile can only be built from a succeeded analysis run.")
+        raise ProfileError(
+            "A profile can only be built from a succeeded analysis run.", code="run_not_succeeded"
+        )
     space = Space.objects.select_related("community").get(pk=run.space_id)
     content = profiles.build_content(
         space=space,
@@ -490,11 +493,15 @@ def profile_create_draft(*, run: AnalysisRun) -> ValueProfile:
     return profile
 
 
-def _actor_role(actor: User, space: Space) -> str:
+def _approver_role(actor: User, space: Space) -> str:
+    """The role the actor approves in, recorded with the version (read under the space's lock).
+
+    Who may publish was decided by the caller (`selectors.profile_get_for_publisher`);
+    this only refuses an actor whose membership ended since that check.
+    """
     role = space_role(user=actor, space=space)
-    if not role_allows(role, Action.PUBLISH_PROFILE):
-        raise ProfileError("Only facilitators and owners may publish or retract profiles.")
-    assert role is not None
+    if role is None:
+        raise Conflict("You are no longer a member of this community.", code="membership_changed")
     return role
 
 
@@ -502,14 +509,19 @@ def _actor_role(actor: User, space: Space) -> str:
 def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
     """Publish a draft as the space's next version, with a diff against the previous one.
 
-    The space row is locked so two facilitators publishing at once get
-    versions n and n+1, never the same number twice.
+    Precondition: the caller checked that `actor` may publish
+    (`selectors.profile_get_for_publisher`). The space row is locked so two
+    facilitators publishing at once get versions n and n+1, never the same
+    number twice.
     """
     space = Space.objects.select_for_update().select_related("community").get(pk=profile.space_id)
-    role = _actor_role(actor, space)
+    role = _approver_role(actor, space)
     profile = ValueProfile.objects.select_for_update().select_related("run").get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
-        raise ProfileError(f"This profile is already {profile.get_status_display().lower()}.")
+        raise ProfileError(
+            f"This profile is already {profile.get_status_display().lower()}.",
+            code="profile_not_draft",
+        )
     # Moderation locks the statement row it changes (statement_moderate):
     # holding the space's statement rows, nothing can be removed between
     # this check and the commit, and a moderation that committed first is seen.
@@ -595,15 +607,15 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
                     "principle": value["principle"]["text"],
                 },
             )
-    _emit_profile_event(space=space, profile=profile, event="profile.published")
+    events.profile_published(space=space, profile=profile)
     return profile
 
 
 def _editorial_texts(
-    raw: dict[Any, Any], *, field: str, numbers: set[str], required: str
+    raw: Mapping[str, str | None], *, field: str, numbers: set[str], required: str
 ) -> dict[str, str]:
     """Statement number -> text, checked: values of this draft, non-empty, not too long."""
-    if not isinstance(raw, dict):
+    if not isinstance(raw, Mapping):
         raise ValidationError({field: "Give an object of statement number to text."})
     out: dict[str, str] = {}
     for key, text in raw.items():
@@ -633,9 +645,9 @@ def profile_edit(
     profile: ValueProfile,
     actor: User,
     summary: str | None = None,
-    notes: dict[Any, Any] | None = None,
-    exclusions: dict[Any, Any] | None = None,
-    principles: dict[Any, Any] | None = None,
+    notes: Mapping[str, str | None] | None = None,
+    exclusions: Mapping[str, str | None] | None = None,
+    principles: Mapping[str, str | None] | None = None,
 ) -> ValueProfile:
     """Set a draft's summary, per-value notes, exclusions and principle wordings.
 
@@ -647,13 +659,16 @@ def profile_edit(
     Notes and exclusions replace the whole set given; an exclusion needs a
     reason, which becomes public (in the profile and the decision log) when
     the draft is published. Only drafts can be edited: a published version
-    says what it said.
+    says what it said. Precondition: the caller checked that `actor` may
+    publish (`selectors.profile_get_for_publisher`).
     """
-    space = Space.objects.select_for_update().get(pk=profile.space_id)
-    _actor_role(actor, space)
+    Space.objects.select_for_update().get(pk=profile.space_id)
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
-        raise ProfileError("Only a draft can be edited; a published version stays as it was.")
+        raise ProfileError(
+            "Only a draft can be edited; a published version stays as it was.",
+            code="profile_not_draft",
+        )
     numbers = {str(v["statement"]) for v in profile.content["values"]}
     fields: list[str] = []
     if summary is not None:
@@ -683,17 +698,22 @@ def profile_edit(
 
 @transaction.atomic
 def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> ValueProfile:
-    """Retract a published version; the reason is public in the decision log."""
+    """Retract a published version; the reason is public in the decision log.
+
+    Precondition: the caller checked that `actor` may publish
+    (`selectors.profile_get_for_publisher` or `space_get_for_publishing`).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the profile is retracted; the reason is public."})
     if len(reason) > 1000:
         raise ValidationError({"reason": "Keep the reason under 1000 characters."})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
-    _actor_role(actor, space)  # the permission check; the log records the role itself
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
-        raise ProfileError("Only a published profile can be retracted.")
+        raise ProfileError(
+            "Only a published profile can be retracted.", code="profile_not_published"
+        )
     now = timezone.now()
     profile.status = ValueProfile.Status.RETRACTED
     profile.retracted_at = now
@@ -713,22 +733,5 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
         profile_version=profile.version,
         reason=reason,
     )
-    _emit_profile_event(space=space, profile=profile, event="profile.retracted", reason=reason)
+    events.profile_retracted(space=space, profile=profile, reason=reason)
     return profile
-
-
-def _emit_profile_event(*, space: Space, profile: ValueProfile, event: str, **extra: Any) -> None:
-    """Tell the community's webhooks (deliveries are sent after the commit)."""
-    from webhooks.services import webhook_event_emit
-
-    webhook_event_emit(
-        community_id=space.community_id,
-        event=event,
-        data={
-            "space": space.pk,
-            "version": profile.version,
-            "profile": profile.pk,
-            "url": f"/api/v1/spaces/{space.pk}/profiles/{profile.version}/",
-            **extra,
-        },
-    )

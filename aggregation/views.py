@@ -14,6 +14,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import exports, profiles, selectors, services
 from aggregation.models import AnalysisRun, ValueProfile
+from aggregation.results import StoredResult
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 from elicitation.models import ModerationAction
 
 RUNS_SHOWN = 30
@@ -224,7 +227,7 @@ def _review_response(
             ModerationAction.Action.EXCLUDE_VALUE,
         ],
     ).select_related("actor")[:20]
-    summaries = (profile.run.result or {}).get("summaries") or {}
+    summaries = StoredResult.from_json(profile.run.result).summaries
     abstractive = (summaries.get("abstractive") or {}).get("sentences") or []
     context = {
         "machine_summary": [*summaries.get("space", []), *abstractive],
@@ -260,6 +263,17 @@ def profile_review(request: HttpRequest, profile_id: int) -> HttpResponse:
     return _review_response(request, profile)
 
 
+def _refused(
+    request: HttpRequest, profile: ValueProfile, error: ValidationError | ApplicationError
+) -> HttpResponse:
+    """The review page again with why the change was refused: 400 for bad input, else its status."""
+    if isinstance(error, ApplicationError):
+        messages.error(request, error.message)
+        return _review_response(request, profile, status=http_status(error))
+    messages.error(request, " ".join(error.messages))
+    return _review_response(request, profile, status=400)
+
+
 @login_required
 @require_POST
 def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
@@ -283,9 +297,8 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
             exclusions=exclusions,
             principles=principles,
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _review_response(request, profile, status=400)
+    except (ValidationError, ApplicationError) as exc:
+        return _refused(request, profile, exc)
     messages.success(request, "Summary, notes and exclusions saved.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)
 
@@ -298,10 +311,10 @@ def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
         profile = services.profile_publish(profile=profile, actor=request.user)  # type: ignore[arg-type]
     except services.ProfileStale as exc:
         # The page shows what changed and offers the re-run (status 409, as the API).
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, exc.message)
         return _review_response(request, profile, status=409)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect("aggregation:profile-review", profile_id=profile.pk)
     messages.success(request, f"Published as version {profile.version}.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)
@@ -317,8 +330,7 @@ def profile_retract(request: HttpRequest, profile_id: int) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""),
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _review_response(request, profile, status=400)
+    except (ValidationError, ApplicationError) as exc:
+        return _refused(request, profile, exc)
     messages.success(request, f"Version {profile.version} retracted.")
     return redirect("aggregation:profile-review", profile_id=profile.pk)

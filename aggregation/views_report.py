@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aggregation import report_selectors, selectors, sensemaking
 from aggregation.report import build_report
+from aggregation.results import StoredResult
 from communities.roles import Action
 from elicitation import moderation_bulk
 from elicitation.identity import request_access
@@ -61,15 +62,16 @@ def report_page(request: HttpRequest, space_id: int) -> HttpResponse:
         "tab": "report",
     }
     if run is not None and isinstance(run.result, dict):
+        stored = StoredResult.from_json(run.result)
         context["report"] = build_report(
-            run.result,
+            stored,
             texts=report_selectors.accepted_texts(space=space),
             counts=run.counts or {},
             run_id=run.pk,
         )
         context["activity"] = report_selectors.vote_activity(space=space)
         context["sense"] = sensemaking.report_view(
-            run.result,
+            stored,
             lambda n: reverse("elicitation:statement", kwargs={"space_id": space.pk, "number": n}),
         )
         context["published"] = selectors.profile_latest_published(space=space)

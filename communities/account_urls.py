@@ -23,6 +23,7 @@ def _reset_limit(key: str) -> Any:
 
 urlpatterns = [
     path("", account_views.account, name="account"),
+    path("settings/", account_views.account_settings_save, name="settings"),
     path("signup/", account_views.sign_up, name="signup"),
     path("login/", account_views.RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

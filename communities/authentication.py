@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -27,33 +28,42 @@ class ApiTokenAuthentication(BaseAuthentication):
             return None  # not ours: let session authentication try
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                "Invalid token header: use `Authorization: Token <key>` (or `Bearer <key>`) "
-                "with no spaces in the key."
+                _(
+                    "Invalid token header: use `Authorization: Token <key>` (or `Bearer <key>`) "
+                    "with no spaces in the key."
+                )
             )
         try:
             key = parts[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token: not text.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token: not text.")) from None
         token = (
             ApiToken.objects.select_related("user")
             .filter(key_hash=api_token_hash(key), revoked_at__isnull=True)
             .first()
         )
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if token.is_expired:
             assert token.expires_at is not None
             raise exceptions.AuthenticationFailed(
-                f"This token expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; "
-                "create a new one on your account page."
+                _("This token expired at %(when)s UTC; create a new one on your account page.")
+                % {"when": f"{token.expires_at:%Y-%m-%d %H:%M}"}
             )
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This account is deactivated.")
+            raise exceptions.AuthenticationFailed(_("This account is deactivated."))
         if token.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
             # Raised here, so it holds for every endpoint whatever its permissions.
             raise exceptions.PermissionDenied(
-                f"This token has the read-only scope “{token.scope}”: it may not "
-                f"{request.method}. Use a token with the “{ApiToken.Scope.READ_WRITE}” scope."
+                _(
+                    "This token has the read-only scope “%(scope)s”: it may not %(method)s. "
+                    "Use a token with the “%(write_scope)s” scope."
+                )
+                % {
+                    "scope": token.scope,
+                    "method": request.method,
+                    "write_scope": ApiToken.Scope.READ_WRITE.value,
+                }
             )
         api_token_touch(token=token)
         return token.user, token

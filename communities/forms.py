@@ -6,23 +6,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities import ratelimit
 from communities.models import ApiToken, Community, SegmentQuestion
 from communities.roles import Role, role_may_assign
 from communities.services import MAX_INVITATION_USES
+from config.locale import time_zone_choices
 
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(
         required=True,
-        help_text="Used only to reset a lost password.",
+        help_text=_("Used only to reset a lost password."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -34,7 +39,7 @@ class SignUpForm(UserCreationForm):
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
         if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this e-mail address already exists.")
+            raise ValidationError(_("An account with this e-mail address already exists."))
         return email
 
 
@@ -70,46 +75,58 @@ class RateLimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationFor
 
 
 class CommunityForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(max_length=120, label=_("Name"))
     slug = forms.SlugField(
         max_length=60,
         required=False,
-        label="Address",
-        help_text="The part after /c/ in the community's address: lowercase letters, digits "
-        "and hyphens. Left empty, it is made from the name.",
+        label=_("Address"),
+        help_text=_(
+            "The part after /c/ in the community's address: lowercase letters, digits "
+            "and hyphens. Left empty, it is made from the name."
+        ),
     )
-    description = forms.CharField(widget=forms.Textarea, required=False, max_length=4000)
+    description = forms.CharField(
+        widget=forms.Textarea, required=False, max_length=4000, label=_("Description")
+    )
     visibility = forms.ChoiceField(
         choices=Community.Visibility.choices,
         initial=Community.Visibility.PUBLIC,
-        help_text="Private communities are seen only by their members, who join by invitation.",
+        label=_("Visibility"),
+        help_text=_("Private communities are seen only by their members, who join by invitation."),
     )
 
 
-def _role_choices(actor_role: str | None) -> list[tuple[str, str]]:
+def _role_choices(actor_role: str | None) -> list[tuple[str, str | Promise]]:
     return [(r.value, r.label) for r in Role if role_may_assign(actor_role, r.value)]
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
 
 
 class InvitationForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label=_("Role"))
     expires_in_days = forms.IntegerField(
         min_value=1,
         max_value=365,
         initial=7,
         required=False,
-        label="Expires after (days)",
-        help_text="Leave empty for a link that never expires.",
+        label=_("Expires after (days)"),
+        help_text=_("Leave empty for a link that never expires."),
     )
     max_uses = forms.IntegerField(
         min_value=1,
         max_value=MAX_INVITATION_USES,
         required=False,
-        label="Maximum number of uses",
-        help_text="Leave empty for no limit.",
+        label=_("Maximum number of uses"),
+        help_text=_("Leave empty for no limit."),
+    )
+    email = forms.EmailField(
+        required=False,
+        label=_("E-mail the link to (optional)"),
+        help_text=_(
+            "We send the invitation to this address; leave empty to share the link yourself."
+        ),
     )
 
     def __init__(self, *args: Any, actor_role: str | None = None, **kwargs: Any) -> None:
@@ -125,10 +142,11 @@ class InvitationForm(forms.Form):
 
 
 class SegmentQuestionForm(forms.Form):
-    label = forms.CharField(max_length=120, label="Question", help_text="For example: Region")
+    label = forms.CharField(max_length=120, label=_("Question"), help_text=_("For example: Region"))
     choices = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One choice per line, for example one age band per line.",
+        label=_("Choices"),
+        help_text=_("One choice per line, for example one age band per line."),
     )
 
     def choice_list(self) -> list[str]:
@@ -150,7 +168,7 @@ class SegmentAnswersForm(forms.Form):
         for question in questions:
             self.fields[f"q{question.pk}"] = forms.ChoiceField(
                 label=question.label,
-                choices=[("", "Prefer not to say"), *[(c, c) for c in question.choices]],
+                choices=[("", _("Prefer not to say")), *[(c, c) for c in question.choices]],
                 required=False,
                 initial=initial_answers.get(question.pk, ""),
             )
@@ -161,29 +179,31 @@ class SegmentAnswersForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     EXPIRY_CHOICES = [
-        ("", "Never"),
-        ("7", "In 7 days"),
-        ("30", "In 30 days"),
-        ("90", "In 90 days"),
-        ("365", "In a year"),
+        ("", pgettext_lazy("token expiry", "Never")),
+        ("7", _("In 7 days")),
+        ("30", _("In 30 days")),
+        ("90", _("In 90 days")),
+        ("365", _("In a year")),
     ]
 
     name = forms.CharField(
-        max_length=80, label="Token name", help_text="What will use it, e.g. “nightly export”."
+        max_length=80,
+        label=_("Token name"),
+        help_text=_("What will use it, e.g. “nightly export”."),
     )
     scope = forms.ChoiceField(
         choices=ApiToken.Scope.choices,
         initial=ApiToken.Scope.READ_WRITE,
         required=False,  # a form without the field (older clients) gets read and write
-        label="Scope",
-        help_text="A read-only token can fetch data but never change anything.",
+        label=pgettext_lazy("API token", "Scope"),
+        help_text=_("A read-only token can fetch data but never change anything."),
     )
     expires_in = forms.TypedChoiceField(
         choices=EXPIRY_CHOICES,
         coerce=int,
         empty_value=None,
         required=False,
-        label="Expires",
+        label=pgettext_lazy("API token", "Expires"),
     )
 
     def clean_scope(self) -> str:
@@ -192,3 +212,22 @@ class ApiTokenForm(forms.Form):
     def expires_at(self) -> datetime | None:
         days = self.cleaned_data.get("expires_in")
         return timezone.now() + timedelta(days=days) if days else None
+
+
+def _time_zone_choices() -> list[tuple[str, str | Promise]]:
+    return [("", _("As my browser says")), *((name, name) for name in time_zone_choices())]
+
+
+class AccountSettingsForm(forms.Form):
+    language = forms.ChoiceField(
+        choices=[("", _("As my browser says")), *settings.LANGUAGES],
+        required=False,
+        label=_("Language"),
+        help_text=_("Used on every device where you are logged in."),
+    )
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        required=False,
+        label=_("Time zone"),
+        help_text=_("Dates and times are shown in this time zone."),
+    )

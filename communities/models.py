@@ -4,10 +4,13 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.roles import Role
 
@@ -33,8 +36,8 @@ class CommunityQuerySet(models.QuerySet["Community"]):
 
 class Community(models.Model):
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public"
-        PRIVATE = "private", "Private"
+        PUBLIC = "public", pgettext_lazy("community visibility", "Public")
+        PRIVATE = "private", pgettext_lazy("community visibility", "Private")
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -62,8 +65,8 @@ class Community(models.Model):
 
 class Membership(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        BANNED = "banned", "Banned"
+        ACTIVE = "active", pgettext_lazy("membership status", "Active")
+        BANNED = "banned", pgettext_lazy("membership status", "Banned")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -160,8 +163,8 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        READ_WRITE = "read_write", "Read and write"
-        READ = "read", "Read only"
+        READ_WRITE = "read_write", _("Read and write")
+        READ = "read", _("Read only")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -184,7 +187,7 @@ class ApiToken(models.Model):
                 fields=["user", "name"],
                 condition=Q(revoked_at__isnull=True),
                 name="unique_active_token_name",
-                violation_error_message="You already have an active token with this name.",
+                violation_error_message=_("You already have an active token with this name."),
             )
         ]
 
@@ -198,3 +201,48 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+def _validate_time_zone(value: str) -> None:
+    from config.locale import valid_time_zone
+
+    if value and valid_time_zone(value) is None:
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name such as Europe/Berlin."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def _validate_language(value: str) -> None:
+    from config.locale import valid_language
+
+    if value and valid_language(value) is None:
+        raise ValidationError(
+            _("“%(value)s” is not one of the site's languages."),
+            code="invalid_language",
+            params={"value": value},
+        )
+
+
+class AccountSettings(models.Model):
+    """A person's own preferences: language and time zone ("" = decided by the browser)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings"
+    )
+    # Validated against settings.LANGUAGES rather than given as choices, so that
+    # adding a language needs no migration.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, validators=[_validate_language]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[_validate_time_zone]
+    )
+
+    class Meta:
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self) -> str:
+        return f"Settings of {self.user}"

@@ -20,6 +20,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -47,15 +48,21 @@ def login_lock_reason(username: str, address: str) -> str | None:
     """Why a log-in from `address` as `username` is refused now, or None."""
     minutes = LOGIN_WINDOW_SECONDS // 60
     if int(cache.get(_address_key(address), 0)) >= settings.LOGIN_FAILURES_PER_ADDRESS:
-        return (
-            f"Too many failed log-in attempts from your address. Wait {minutes} minutes, "
-            "or reset your password."
-        )
+        return ngettext(
+            "Too many failed log-in attempts from your address. Wait %(minutes)d minute, "
+            "or reset your password.",
+            "Too many failed log-in attempts from your address. Wait %(minutes)d minutes, "
+            "or reset your password.",
+            minutes,
+        ) % {"minutes": minutes}
     if username and int(cache.get(_key(username, address), 0)) >= LOGIN_FAILURE_LIMIT:
-        return (
-            f"Too many failed log-in attempts for this account from your address. "
-            f"Wait {minutes} minutes, or reset your password."
-        )
+        return ngettext(
+            "Too many failed log-in attempts for this account from your address. "
+            "Wait %(minutes)d minute, or reset your password.",
+            "Too many failed log-in attempts for this account from your address. "
+            "Wait %(minutes)d minutes, or reset your password.",
+            minutes,
+        ) % {"minutes": minutes}
     return None
 
 

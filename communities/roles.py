@@ -10,13 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    FACILITATOR = "facilitator", "Facilitator"
-    MEMBER = "member", "Member"
-    OBSERVER = "observer", "Observer"
+    OWNER = "owner", pgettext_lazy("role", "Owner")
+    FACILITATOR = "facilitator", pgettext_lazy("role", "Facilitator")
+    MEMBER = "member", pgettext_lazy("role", "Member")
+    OBSERVER = "observer", pgettext_lazy("role", "Observer")
 
 
 class Action(StrEnum):

@@ -8,8 +8,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from communities.models import (
+    AccountSettings,
     ApiToken,
     Community,
     Invitation,
@@ -28,7 +30,7 @@ def community_get_visible(*, user: User | AnonymousUser, slug: str) -> Community
     """The community if the user may see it; 404 otherwise (private ones stay hidden)."""
     community = Community.objects.visible_to(user).filter(slug=slug).first()
     if community is None:
-        raise Http404("No such community, or it is private.")
+        raise Http404(_("No such community, or it is private."))
     return community
 
 
@@ -55,9 +57,10 @@ def community_get_for_action(
     if action == Action.VIEW:
         return community, membership
     if not role_allows(membership.role if membership else None, action):
-        who = membership.get_role_display().lower() if membership else "not a member"
+        who = membership.get_role_display() if membership else _("not a member")
         raise PermissionDenied(
-            f"Your role in {community.name} ({who}) does not allow this ({action.value})."
+            _("Your role in %(community)s (%(role)s) does not allow this (%(action)s).")
+            % {"community": community.name, "role": who, "action": action.value}
         )
     return community, membership
 
@@ -88,11 +91,11 @@ def community_members(
     only those who manage members see the banned ones."""
     membership = membership_for(user=user, community=community)
     if membership is None:
-        raise PermissionDenied("Only members see who else belongs to this community.")
+        raise PermissionDenied(_("Only members see who else belongs to this community."))
     statuses = [Membership.Status.ACTIVE]
     if include_banned:
         if not role_allows(membership.role, Action.MANAGE_MEMBERS):
-            raise PermissionDenied("Only owners and facilitators see banned members.")
+            raise PermissionDenied(_("Only owners and facilitators see banned members."))
         statuses.append(Membership.Status.BANNED)
     return _by_rank(
         Membership.objects.filter(community=community, status__in=statuses).select_related("user")
@@ -111,7 +114,7 @@ def user_memberships(*, user: User) -> list[Membership]:
 def invitation_list(*, user: User | AnonymousUser, community: Community) -> QuerySet[Invitation]:
     membership = membership_for(user=user, community=community)
     if not role_allows(membership.role if membership else None, Action.MANAGE_MEMBERS):
-        raise PermissionDenied("Only owners and facilitators see the invitations.")
+        raise PermissionDenied(_("Only owners and facilitators see the invitations."))
     return Invitation.objects.filter(community=community).select_related("created_by")
 
 
@@ -119,7 +122,7 @@ def invitation_get_by_token(*, token: str) -> Invitation:
     """Anyone holding the link may see what it invites to; 404 for an unknown token."""
     invitation = Invitation.objects.select_related("community").filter(token=token).first()
     if invitation is None:
-        raise Http404("No such invitation. Check that the link was copied completely.")
+        raise Http404(_("No such invitation. Check that the link was copied completely."))
     return invitation
 
 
@@ -166,3 +169,14 @@ def segment_cells(
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+def account_preferences(*, user_id: int | str) -> tuple[str, str]:
+    """The saved (language, time zone) of a user; "" for each that the browser decides."""
+    saved = AccountSettings.objects.filter(user_id=user_id).values_list("language", "time_zone")
+    return saved.first() or ("", "")
+
+
+def account_settings_of(*, user: User) -> AccountSettings:
+    """The user's settings, unsaved defaults when they never chose anything."""
+    return AccountSettings.objects.filter(user=user).first() or AccountSettings(user=user)

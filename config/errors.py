@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -26,20 +27,20 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_S = 5
 
 TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Not found",
-    413: "Too large",
-    429: "Too many requests",
-    500: "Server error",
-    503: "Unavailable",
+    400: _("Bad request"),
+    403: _("Not allowed"),
+    404: _("Not found"),
+    413: _("Too large"),
+    429: _("Too many requests"),
+    500: _("Server error"),
+    503: _("Unavailable"),
 }
 DEFAULT_MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You may not see or do this. If you think you should, ask the community's owner.",
-    404: "There is nothing here, or you may not see it.",
-    500: "Something went wrong on our side. Nothing was changed; please try again.",
-    503: "The service is briefly unavailable. Please try again in a moment.",
+    400: _("The request could not be understood."),
+    403: _("You may not see or do this. If you think you should, ask the community's owner."),
+    404: _("There is nothing here, or you may not see it."),
+    500: _("Something went wrong on our side. Nothing was changed; please try again."),
+    503: _("The service is briefly unavailable. Please try again in a moment."),
 }
 
 
@@ -54,7 +55,7 @@ def is_api(request: HttpRequest) -> bool:
 def error_response(
     request: HttpRequest, status: int, message: str = "", *, with_request_context: bool = True
 ) -> HttpResponse:
-    message = message or DEFAULT_MESSAGES.get(status, TITLES.get(status, "Error"))
+    message = str(message or DEFAULT_MESSAGES.get(status, TITLES.get(status, _("Error"))))
     if is_api(request):
         return JsonResponse({"detail": message}, status=status)
     if is_htmx(request):
@@ -66,7 +67,7 @@ def error_response(
         )
     context: dict[str, object] = {
         "status": status,
-        "title": TITLES.get(status, "Error"),
+        "title": TITLES.get(status, _("Error")),
         "message": message,
     }
     user = getattr(request, "user", None)
@@ -114,9 +115,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """django-ratelimit's refusals (settings.RATELIMIT_VIEW)."""
-    message = _message(exception) or (
+    message = _message(exception) or _(
         "Too many requests from you in a short time. Wait a little, then try again."
     )
-    response = error_response(request, 429, message)
+    response = error_response(request, 429, str(message))
     response["Retry-After"] = "60"
     return response

@@ -1,7 +1,8 @@
 """Application errors: what services raise when a rule says no.
 
 No HTTP here: each error carries a machine `code` and a `message` for a
-person. The edges map the classes to HTTP statuses in one place each
+person, translated (`gettext`) into the language of the request that raised
+it. The edges map the classes to HTTP statuses in one place each
 (`config.api_errors.exception_handler` for the API, `config.api_errors.
 http_status` for pages). Bad input keyed by field stays Django's
 `ValidationError` (what `full_clean()` raises); the edges map it to 400.
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 class ApplicationError(Exception):
     """A rule refused the action; nothing was changed."""
@@ -19,14 +22,15 @@ class ApplicationError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Promise,
         *,
         code: str | None = None,
         fields: dict[str, list[str]] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        # Translated now (gettext_lazy messages too), in the request's language.
+        self.message = str(message)
+        super().__init__(self.message)
         self.code = code or self.default_code
         # Field messages, when a field is at fault (the API answers with them
         # instead of `detail`); `extra` is more machine-readable context.

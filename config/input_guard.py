@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 
 from config.errors import error_response, page_not_found
 
@@ -40,11 +41,13 @@ class InputGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if "\x00" in request.path_info:
-            return error_response(request, 400, "The address contains a NUL character.")
+            return error_response(request, 400, _("The address contains a NUL character."))
         name = _nul_in(request.GET)
         if name is not None:
             return error_response(
-                request, 400, f"The query parameter {name!r} contains a NUL character."
+                request,
+                400,
+                _("The query parameter %(name)s contains a NUL character.") % {"name": repr(name)},
             )
         return self.get_response(request)
 
@@ -68,7 +71,9 @@ class InputGuardMiddleware:
             name = _nul_in(request.POST)
             if name is not None:
                 return error_response(
-                    request, 400, f"The form field {name!r} contains a NUL character."
+                    request,
+                    400,
+                    _("The form field %(name)s contains a NUL character.") % {"name": repr(name)},
                 )
         return None
 

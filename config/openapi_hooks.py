@@ -1,12 +1,14 @@
 """Answers any API operation may give, added to the OpenAPI document where an operation lacks them.
 
-Each endpoint documents its own errors (config/api_errors.py). Three come from
-layers in front of every endpoint, so every operation can give them:
+Each endpoint documents its own errors (config/api_errors.py). These come
+from layers in front of every endpoint, so every operation can give them:
 
 - 400 from the input guard (config/input_guard.py): a NUL character in the
   path or the query string, or a number too large for the database;
 - 401 with `WWW-Authenticate: Token` from the token authentication, for a
-  missing, invalid or revoked token, also where a visitor may read anonymously;
+  missing, invalid or revoked token, also where a visitor may read
+  anonymously; in the operation's own media types where it has several
+  (negotiated CSV or Markdown render the error in the format asked for);
 - 415 from DRF's parsers, for a body sent without a supported content type
   (only operations that take a body);
 - 503 when the database does not answer (config/errors.py), with Retry-After.
@@ -19,16 +21,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.api_errors import BAD_REQUEST_SCHEMA
+
 ERROR = {"$ref": "#/components/schemas/ErrorOutput"}
-GENERIC_400 = {
-    "description": 'Bad input: `{"detail": "message"}`, or messages per field. Nothing was changed.',
-    "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {}}}},
+DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+GUARD_400 = {
+    "description": "A NUL character in the query string or the path.",
+    "content": {"application/json": {"schema": BAD_REQUEST_SCHEMA}},
 }
-UNAUTHENTICATED = {
-    "description": "The token is invalid or revoked (or a login is needed).",
-    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`."}},
-    "content": {"application/json": {"schema": ERROR}},
-}
+UNAUTHENTICATED = (
+    "Not logged in, or an invalid or revoked token (the answer carries `WWW-Authenticate: Token`)."
+)
 UNSUPPORTED = {
     "description": "The body's content type is not one this operation reads (send JSON).",
     "content": {"application/json": {"schema": ERROR}},
@@ -40,24 +43,33 @@ UNAVAILABLE = {
 }
 
 
+def _unauthenticated(responses: dict[str, Any]) -> dict[str, Any]:
+    """The 401, in every media type the operation answers in (JSON at least)."""
+    media = {"application/json"}
+    for code, response in responses.items():
+        if str(code).startswith("2") and isinstance(response, dict):
+            media.update(response.get("content", {}))
+    content = {
+        kind: {"schema": DETAIL if "json" in kind else {"type": "string"}} for kind in sorted(media)
+    }
+    return {"description": UNAUTHENTICATED, "content": content}
+
+
 def add_shared_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
-    if "ErrorOutput" not in result.get("components", {}).get("schemas", {}):
+    paths = result.get("paths")
+    if not isinstance(paths, dict):
         return result
-    for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/"):
-            continue
+    has_error_schema = "ErrorOutput" in result.get("components", {}).get("schemas", {})
+    for path, operations in paths.items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            responses.setdefault("400", GENERIC_400)
-            schemes = {name for option in operation.get("security", []) for name in option}
-            if "tokenAuth" in schemes and "401" not in responses:
-                # Negotiated formats (CSV, Markdown) render the error in the
-                # format asked for, as the operation's 404 already documents.
-                content = responses.get("404", {}).get("content")
-                responses["401"] = {**UNAUTHENTICATED, **({"content": content} if content else {})}
+            responses.setdefault("401", _unauthenticated(responses))
+            responses.setdefault("400", GUARD_400)
+            if not (has_error_schema and path.startswith("/api/")):
+                continue
             if "requestBody" in operation:
                 responses.setdefault("415", UNSUPPORTED)
             responses.setdefault("503", UNAVAILABLE)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -42,9 +43,11 @@ def loads_bounded(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> Any:
     try:
         data = json.loads(text)
     except RecursionError:
-        raise ValueError(f"JSON nested more than {limit} levels deep.") from None
+        raise ValueError(
+            _("JSON nested more than %(limit)d levels deep.") % {"limit": limit}
+        ) from None
     if json_depth_exceeds(data, limit):
-        raise ValueError(f"JSON nested more than {limit} levels deep.")
+        raise ValueError(_("JSON nested more than %(limit)d levels deep.") % {"limit": limit})
     return data
 
 
@@ -60,4 +63,4 @@ class BoundedJSONParser(JSONParser):
             text = codecs.getreader(encoding)(stream).read()
             return loads_bounded(text)
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "elicitation",
     "aggregation",
     "webhooks",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -62,12 +64,17 @@ MIDDLEWARE = [
     # Outside everything that may answer early, so every answer carries the headers.
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language from the django_language cookie, else Accept-Language: early,
+    # so that even the input guard's refusals are in the reader's language.
+    "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the request: NUL characters and oversized URL numbers.
     "config.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The account's saved language (wins over the cookie) and the reader's time zone.
+    "config.locale.AccountLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -90,6 +97,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "config.locale.i18n_context",
             ],
         },
     }
@@ -183,13 +192,66 @@ LLM_MODEL = env_str("LLM_MODEL", "local")
 LLM_API_KEY = env_str("LLM_API_KEY")
 LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 60, minimum=1)
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Polyphony <noreply@localhost>")
+# --- E-mail ------------------------------------------------------------------
+#
+# Printed to the console unless configured: EMAIL_URL (smtp://user:password@host:25,
+# submission://user:password@host:587 for STARTTLS, smtp://host:465?ssl=true for
+# TLS from the start), or the EMAIL_HOST / EMAIL_PORT / ... variables one by one.
+EMAIL_URL = env_str("EMAIL_URL")
+if EMAIL_URL:
+    # Imported only when used: a machine that never set EMAIL_URL needs nothing new.
+    import dj_email_url
+
+    if urlsplit(EMAIL_URL).scheme not in dj_email_url.SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with one of {', '.join(sorted(dj_email_url.SCHEMES))}://."
+        )
+    try:
+        _email = dj_email_url.parse(EMAIL_URL)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL is not an e-mail URL: {exc}") from None
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+else:
+    EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+    # Naming a mail server is enough to use it.
+    EMAIL_BACKEND = env_str(
+        "EMAIL_BACKEND",
+        "django.core.mail.backends.smtp.EmailBackend"
+        if env_str("EMAIL_HOST")
+        else "django.core.mail.backends.console.EmailBackend",
+    )
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Choose EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Polyphony <noreply@localhost>"
+SERVER_EMAIL = env_str("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
+# The site's public address, for links in e-mails (which have no request to
+# take it from). Without it: https:// and the first ALLOWED_HOSTS entry.
+_first_host = ALLOWED_HOSTS[0].lstrip(".") if ALLOWED_HOSTS else ""
+SITE_URL = env_str("SITE_URL").rstrip("/") or (
+    f"https://{_first_host}"
+    if not DEBUG and _first_host and "*" not in _first_host
+    else "http://127.0.0.1:8000"
+)
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be like https://polyphony.example.org.")
+# Invitation e-mails a community may send in 24 hours (the invite form's e-mail field).
+INVITATION_EMAILS_PER_DAY = env_int("INVITATION_EMAILS_PER_DAY", 200, minimum=0)
+# The hour (in TIME_ZONE) of the facilitators' daily moderation digest.
+MODERATION_DIGEST_HOUR = env_int("MODERATION_DIGEST_HOUR", 7, minimum=0)
+if MODERATION_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"MODERATION_DIGEST_HOUR={MODERATION_DIGEST_HOUR} must be 0 to 23.")
 
 # --- Rate limits of pages (django-ratelimit; the API uses DRF's throttles) ---
 #
@@ -230,7 +292,22 @@ else:
 
 # --- Internationalisation, static ----------------------------------------
 
+# The language comes from the switcher's cookie, else the browser's
+# Accept-Language; a logged-in person's saved choice wins over both
+# (config/locale.py). Each language is named in itself, for the switcher.
+# Adding one: README, "Languages".
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", not DEBUG)
+# The site's time zone, used when neither the account nor the browser gives one.
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -358,7 +435,6 @@ SPECTACULAR_SETTINGS = {
     # the first left out.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api_errors.document_unauthorized",
         "config.openapi_hooks.add_shared_error_responses",
     ],
 }
@@ -420,6 +496,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "elicitation.tasks.polis_imports_housekeeping",
         "schedule": 30.0,
     },
+    # E-mail: spaces whose schedule opened them, closes them within 24 hours,
+    # or closed them (each occurrence is sent once, however often this runs).
+    "notifications-space-schedules": {
+        "task": "notifications.tasks.check_space_schedules",
+        "schedule": 300.0,
+    },
+    "notifications-moderation-digest": {
+        "task": "notifications.tasks.send_moderation_digests",
+        "schedule": crontab(hour=MODERATION_DIGEST_HOUR, minute=0),
+    },
+    # E-mails whose task message was lost to a broker outage.
+    "notifications-sweep": {"task": "notifications.tasks.sweep_emails", "schedule": 600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE

@@ -6,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from communities.account_views import language_set
 from config import views
 from config.security import csp_update
 from elicitation.apis.votes import vote_cast_api
@@ -27,8 +28,11 @@ urlpatterns = [
     path("api/v1/", include("aggregation.api_urls")),
     path("api/v1/", include("webhooks.api_urls")),
     path("healthz", views.healthz, name="healthz"),
+    # The language switcher (Django's set_language, plus the account's preference).
+    path("i18n/setlang/", language_set, name="set_language"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("accounts/", include("communities.account_urls")),
     path("", include("communities.urls")),
     path("", include("elicitation.urls")),

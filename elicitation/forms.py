@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 
-from elicitation.models import Space
+from elicitation.models import Space, VoteValue
 from elicitation.services import SPACE_FIELDS
+from elicitation.services.common import statement_number_in_range
 
 
 class SpaceForm(forms.ModelForm):
@@ -77,3 +78,78 @@ class SpaceForm(forms.ModelForm):
         if fields.get("min_voters") is None:
             fields.pop("min_voters", None)
         return fields
+
+
+# Statement numbers and votes arrive from pages as text; these forms turn them
+# into the whole numbers the services take, with the messages the API's
+# serializers give for the same mistakes (the services receive typed values).
+
+
+def _whole_number(raw: Any) -> int | None:
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def statement_number_clean(raw: Any, *, missing: str) -> int:
+    """A statement number from a form field, or ValidationError (`missing` when it is no number)."""
+    number = _whole_number(raw)
+    if number is None:
+        raise forms.ValidationError(missing)
+    if not statement_number_in_range(number):
+        raise forms.ValidationError(f"There is no statement #{number} here.")
+    return number
+
+
+class VoteForm(forms.Form):
+    """The vote card: a statement number and 1, -1 or 0."""
+
+    statement = forms.CharField(required=False)
+    value = forms.CharField(required=False)
+
+    def clean_statement(self) -> int:
+        return statement_number_clean(
+            self.cleaned_data.get("statement"), missing="Give the statement's number."
+        )
+
+    def clean_value(self) -> int:
+        value = _whole_number(self.cleaned_data.get("value"))
+        if value not in VoteValue.values:
+            raise forms.ValidationError("A vote is 1 (agree), -1 (disagree) or 0 (pass).")
+        assert value is not None
+        return value
+
+
+class ComparisonForm(forms.Form):
+    """One pairwise answer: two statement numbers, the choice and an optional reason."""
+
+    statement_a = forms.CharField(required=False)
+    statement_b = forms.CharField(required=False)
+    choice = forms.CharField(required=False)
+    reason = forms.CharField(required=False, strip=False)
+
+    def clean_statement_a(self) -> int:
+        return statement_number_clean(
+            self.cleaned_data.get("statement_a"), missing="Give a statement number."
+        )
+
+    def clean_statement_b(self) -> int:
+        return statement_number_clean(
+            self.cleaned_data.get("statement_b"), missing="Give a statement number."
+        )
+
+
+def ranking_numbers_clean(chosen: list[str]) -> list[int]:
+    """The ballot's statement numbers, first choice first (blanks already left out)."""
+    try:
+        return [statement_number_clean(n, missing="Give a statement number.") for n in chosen]
+    except forms.ValidationError as error:
+        raise forms.ValidationError({"statements": error.messages}) from None
+
+
+def form_input(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data, or its errors as one ValidationError keyed by field."""
+    if not form.is_valid():
+        raise forms.ValidationError({field: list(errors) for field, errors in form.errors.items()})
+    return form.cleaned_data

@@ -2,7 +2,7 @@
 
 A clone of the project alone, on a machine with only Python, runs `make test`
 green: a test needing Chromium, a `redis-server` binary, PostgreSQL, a real
-Redis, the shared Pol.is data (../shared/data/polis) or axe-core (`npm ci`)
+Redis, GNU gettext, the shared Pol.is data (../shared/data/polis) or axe-core (`npm ci`)
 skips there, naming what is missing and how to get it.
 
 CI sets POLYPHONY_REQUIRE_ALL=1, which turns each of those skips into a
@@ -120,6 +120,15 @@ def require_axe() -> Path:
     return AXE_SCRIPT
 
 
+def require_gettext() -> str:
+    """GNU gettext's xgettext, which Django's makemessages runs to extract strings."""
+    path = shutil.which("xgettext")
+    if path is None or shutil.which("msguniq") is None:
+        missing("needs GNU gettext to extract the strings to translate (apt-get install gettext)")
+    assert path is not None
+    return path
+
+
 def require_postgresql() -> None:
     from django.db import connection
 
@@ -144,6 +153,7 @@ needs_shared_data = pytest.mark.needs_shared_data
 needs_axe = pytest.mark.needs_axe
 needs_postgresql = pytest.mark.needs_postgresql
 needs_redis_url = pytest.mark.needs_redis_url
+needs_gettext = pytest.mark.needs_gettext
 
 # marker name -> the check that runs before the test (tests/conftest.py)
 CHECKS: dict[str, Callable[[], Any]] = {
@@ -154,6 +164,7 @@ CHECKS: dict[str, Callable[[], Any]] = {
     "needs_axe": require_axe,
     "needs_postgresql": require_postgresql,
     "needs_redis_url": require_redis_url,
+    "needs_gettext": require_gettext,
 }
 
 MARKERS = {
@@ -164,4 +175,5 @@ MARKERS = {
     "needs_axe": "runs axe-core from node_modules (skips without `npm ci`, fails in CI)",
     "needs_postgresql": "runs on PostgreSQL only (skips on SQLite, fails in CI)",
     "needs_redis_url": "needs REDIS_URL pointing at a real Redis (skips without, fails in CI)",
+    "needs_gettext": "runs makemessages, which needs GNU gettext (skips without, fails in CI)",
 }

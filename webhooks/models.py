@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.TextChoices):
-    PROFILE_PUBLISHED = "profile.published", "A value profile was published"
-    PROFILE_RETRACTED = "profile.retracted", "A value profile was retracted"
-    RUN_FAILED = "run.failed", "An analysis run failed"
+    PROFILE_PUBLISHED = "profile.published", _("A value profile was published")
+    PROFILE_RETRACTED = "profile.retracted", _("A value profile was retracted")
+    RUN_FAILED = "run.failed", _("An analysis run failed")
 
 
 class WebhookEndpoint(models.Model):
@@ -41,9 +43,9 @@ class WebhookEndpoint(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("webhook delivery", "Succeeded")
+        FAILED = "failed", pgettext_lazy("webhook delivery", "Failed")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"

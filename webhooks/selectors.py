@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from communities.roles import Action
@@ -13,7 +14,9 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 def webhook_community_for_owner(*, user: User | AnonymousUser, slug: str) -> Community:
-    community, _ = community_get_for_action(user=user, slug=slug, action=Action.EDIT_COMMUNITY)
+    community, _membership = community_get_for_action(
+        user=user, slug=slug, action=Action.EDIT_COMMUNITY
+    )
     return community
 
 
@@ -24,7 +27,7 @@ def webhook_endpoints_of(*, community: Community) -> QuerySet[WebhookEndpoint]:
 def webhook_endpoint_get(*, community: Community, endpoint_id: int) -> WebhookEndpoint:
     endpoint = webhook_endpoints_of(community=community).filter(pk=endpoint_id).first()
     if endpoint is None:
-        raise Http404("No such webhook in this community.")
+        raise Http404(_("No such webhook in this community."))
     return endpoint
 
 
@@ -35,5 +38,5 @@ def webhook_deliveries_of(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDeliv
 def webhook_delivery_get(*, endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery:
     delivery = webhook_deliveries_of(endpoint=endpoint).filter(pk=delivery_id).first()
     if delivery is None:
-        raise Http404("No such delivery of this webhook.")
+        raise Http404(_("No such delivery of this webhook."))
     return delivery

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -43,14 +44,16 @@ def webhook_url_check(url: str) -> str:
     """HTTPS only; plain http only to loopback when settings allow it (DEBUG, tests)."""
     parts = urlsplit(url.strip())
     if not parts.hostname:
-        raise ValidationError({"url": "Give a full URL, e.g. https://example.org/hooks/polyphony."})
+        raise ValidationError(
+            {"url": _("Give a full URL, e.g. https://example.org/hooks/polyphony.")}
+        )
     if parts.scheme == "https":
         return url.strip()
     if parts.scheme == "http" and _is_loopback(parts.hostname):
         if settings.WEBHOOKS_ALLOW_LOOPBACK_HTTP:
             return url.strip()
-        raise ValidationError({"url": "Plain http is allowed only on a development machine."})
-    raise ValidationError({"url": "Webhook URLs must use https://."})
+        raise ValidationError({"url": _("Plain http is allowed only on a development machine.")})
+    raise ValidationError({"url": _("Webhook URLs must use https://.")})
 
 
 @transaction.atomic
@@ -62,14 +65,20 @@ def webhook_endpoint_create(
     if unknown or not events:
         raise ValidationError(
             {
-                "events": f"Choose events among {', '.join(Event.values)}"
-                + (f"; unknown: {', '.join(unknown)}." if unknown else ".")
+                "events": (
+                    _("Choose events among %(events)s; unknown: %(unknown)s.")
+                    if unknown
+                    else _("Choose events among %(events)s.")
+                )
+                % {"events": ", ".join(Event.values), "unknown": ", ".join(unknown)}
             }
         )
     Community.objects.select_for_update().filter(pk=community.pk).first()
     active = WebhookEndpoint.objects.filter(community=community, is_active=True)
     if active.count() >= MAX_ENDPOINTS_PER_COMMUNITY:
-        raise ValidationError(f"A community has at most {MAX_ENDPOINTS_PER_COMMUNITY} webhooks.")
+        raise ValidationError(
+            _("A community has at most %(max)d webhooks.") % {"max": MAX_ENDPOINTS_PER_COMMUNITY}
+        )
     endpoint = WebhookEndpoint(
         community=community,
         url=url,

@@ -115,7 +115,7 @@ class CommunityDetailApi(ServiceApi):
         responses={200: CommunityOutput, **_errors(400, 401, 403, 404, 429)},
     )
     def patch(self, request: Request, slug: str) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.EDIT_COMMUNITY
         )
         data = self.InputSerializer(data=request.data, partial=True)
@@ -144,7 +144,7 @@ class CommunityJoinApi(ServiceApi):
         responses={
             201: MembershipOutput,
             400: OpenApiResponse(ErrorOutput, description="Already a member."),
-            **_errors(401, 403, 404, 429),
+            **_errors(401, 403, 404, 409, 429),
         },
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -163,7 +163,7 @@ class CommunityLeaveApi(ServiceApi):
         responses={
             204: None,
             400: OpenApiResponse(ErrorOutput, description="Not a member, or the last owner."),
-            **_errors(401, 403, 404, 429),
+            **_errors(401, 403, 404, 409, 429),
         },
     )
     def post(self, request: Request, slug: str) -> Response:

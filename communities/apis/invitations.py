@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.urls import reverse
+from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -62,6 +63,11 @@ class InvitationListCreateApi(ServiceApi):
             max_value=services.MAX_INVITATION_USES,
             help_text="Null or absent: no limit.",
         )
+        email = serializers.EmailField(
+            required=False,
+            allow_blank=True,
+            help_text="Also e-mail the link to this address (in the language of the request).",
+        )
 
     @extend_schema(
         operation_id="invitations_list",
@@ -84,13 +90,16 @@ class InvitationListCreateApi(ServiceApi):
         responses={201: InvitationOutput, **_errors(400, 401, 403, 404, 429)},
     )
     def post(self, request: Request, slug: str) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_create(
-            actor=request.user, community=community, **data.validated_data
+            actor=request.user,
+            community=community,
+            language=translation.get_language() or "",
+            **data.validated_data,
         )
         return Response(
             InvitationOutput(invitation, context={"request": request}).data,
@@ -105,15 +114,13 @@ class InvitationRevokeApi(ServiceApi):
         operation_id="invitations_revoke",
         summary="Revoke an invitation: its link stops working",
         request=None,
-        responses={200: InvitationOutput, **_errors(400, 401, 403, 404, 429)},
+        responses={200: InvitationOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str, invitation_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
-        invitation = services.invitation_revoke(
-            actor=request.user, community=community, invitation_id=invitation_id
-        )
+        invitation = services.invitation_revoke(community=community, invitation_id=invitation_id)
         return Response(InvitationOutput(invitation, context={"request": request}).data)
 
 

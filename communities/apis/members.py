@@ -49,10 +49,10 @@ class MemberDetailApi(ServiceApi):
         operation_id="members_change_role",
         summary="Change a member's role (owners, facilitators; never above your own)",
         request=InputSerializer,
-        responses={200: MembershipOutput, **_errors(400, 401, 403, 404, 429)},
+        responses={200: MembershipOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def patch(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         data = self.InputSerializer(data=request.data)
@@ -68,10 +68,10 @@ class MemberDetailApi(ServiceApi):
     @extend_schema(
         operation_id="members_remove",
         summary="Remove a member (they may rejoin a public community)",
-        responses={204: None, **_errors(400, 401, 403, 404, 429)},
+        responses={204: None, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def delete(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         services.membership_remove(
@@ -87,10 +87,10 @@ class MemberBanApi(ServiceApi):
         operation_id="members_ban",
         summary="Ban a member (no access, no rejoining, not even by invitation)",
         request=None,
-        responses={200: MembershipOutput, **_errors(400, 401, 403, 404, 429)},
+        responses={200: MembershipOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         membership = services.membership_ban(
@@ -106,10 +106,10 @@ class MemberUnbanApi(ServiceApi):
         operation_id="members_unban",
         summary="Lift a ban (the person may then rejoin like anyone else)",
         request=None,
-        responses={204: None, **_errors(400, 401, 403, 404, 429)},
+        responses={204: None, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str, membership_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
         services.membership_unban(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -49,17 +50,15 @@ class SegmentQuestionListCreateApi(ServiceApi):
         operation_id="segment_questions_create",
         summary="Add a segment question (owners, facilitators)",
         request=InputSerializer,
-        responses={201: SegmentQuestionOutput, **_errors(400, 401, 403, 404, 429)},
+        responses={201: SegmentQuestionOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, slug: str) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        question = services.segment_question_create(
-            actor=request.user, community=community, **data.validated_data
-        )
+        question = services.segment_question_create(community=community, **data.validated_data)
         return Response(SegmentQuestionOutput(question).data, status=status.HTTP_201_CREATED)
 
 
@@ -72,12 +71,10 @@ class SegmentQuestionDeleteApi(ServiceApi):
         responses={204: None, **_errors(401, 403, 404, 429)},
     )
     def delete(self, request: Request, slug: str, question_id: int) -> Response:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
-        services.segment_question_delete(
-            actor=request.user, community=community, question_id=question_id
-        )
+        services.segment_question_delete(community=community, question_id=question_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,7 +114,7 @@ class MyAnswersApi(ServiceApi):
     def get(self, request: Request, slug: str) -> Response:
         community = selectors.community_get_visible(user=request.user, slug=slug)
         if selectors.membership_for(user=request.user, community=community) is None:
-            self.permission_denied(request, message="Only members answer the questions.")
+            self.permission_denied(request, message=_("Only members answer the questions."))
         return Response(
             self._output(selectors.segment_answers_of(user=request.user, community=community))
         )

@@ -63,7 +63,7 @@ class TokenListCreateApi(ServiceApi):
         operation_id="tokens_create",
         summary="Create an API token; the response holds its key, once",
         request=InputSerializer,
-        responses={201: TokenCreatedOutput, **_errors(400, 401, 403, 429)},
+        responses={201: TokenCreatedOutput, **_errors(400, 401, 403, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -88,7 +88,7 @@ class TokenRevokeApi(ServiceApi):
     @extend_schema(
         operation_id="tokens_revoke",
         summary="Revoke one of your tokens",
-        responses={200: TokenOutput, **_errors(400, 401, 403, 404, 429)},
+        responses={200: TokenOutput, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def delete(self, request: Request, token_id: int) -> Response:
         token = services.api_token_revoke(user=request.user, token_id=token_id)

@@ -1,14 +1,18 @@
 """Every write of the communities app: accounts, communities, memberships,
 invitations, segment answers and API tokens.
 
-Services check permissions themselves (through the table in roles.py), so the
-web views and the API cannot disagree. They raise:
+Who may act is decided before a service runs, by the selector the view or
+API calls (`selectors.community_get_for_action`: 404 when the community is
+hidden, 403 when the role does not allow the action); the services trust it
+and enforce the domain rules: nobody acts on or grants a role above their
+own, the last owner stays, a banned person cannot join. They raise:
 
-- PermissionDenied when the actor's role does not allow the action,
-- ValidationError (with field names where a field is at fault) for bad input
-  or a state that forbids the change (the last owner leaving, ...),
-- InvitationUnusable for expired, revoked or used-up invitations,
-- Http404 for objects the actor may not know about.
+- Django's ValidationError (keyed by field) for bad input,
+- the application errors of config.exceptions otherwise: Forbidden (a rule
+  says no to this person: banned, private, above your role), Conflict (the
+  state forbids it: already a member, the last owner, already revoked),
+  Invalid, NotFound, and InvitationUnusable (a Gone) for expired, revoked or
+  used-up invitations; each with a machine `code`.
 
 Each runs in one transaction: either everything changes or nothing does.
 
@@ -17,7 +21,7 @@ segments, tokens; common holds the shared permission check and helpers.
 Callers use `services.<entity>_<action>`; the names are re-exported here.
 """
 
-from communities.services.accounts import user_sign_up
+from communities.services.accounts import account_settings_update, user_sign_up
 from communities.services.communities import community_create, community_update
 from communities.services.invitations import (
     INVITATION_MESSAGES,
@@ -60,6 +64,7 @@ __all__ = [
     "MAX_SEGMENT_QUESTIONS",
     "TOKEN_KEY_PREFIX",
     "InvitationUnusable",
+    "account_settings_update",
     "api_token_create",
     "api_token_hash",
     "api_token_revoke",

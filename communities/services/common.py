@@ -1,12 +1,14 @@
-"""What the communities services share: the active membership, the permission check, locks, names."""
+"""What the communities services share: the actor's membership, locks, names."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
-from communities.roles import Action, Role, role_allows
+from communities.roles import Role
+from config.exceptions import Conflict
 
 
 def _active_membership(user: User | AnonymousUser, community: Community) -> Membership | None:
@@ -17,13 +19,18 @@ def _active_membership(user: User | AnonymousUser, community: Community) -> Memb
     ).first()
 
 
-def _require(user: User | AnonymousUser, community: Community, action: Action) -> Membership:
-    """The actor's active membership if their role allows `action`; PermissionDenied otherwise."""
-    membership = _active_membership(user, community)
-    if membership is None or not role_allows(membership.role, action):
-        role = membership.get_role_display().lower() if membership else "non-member"
-        raise PermissionDenied(
-            f"Your role in {community.name} ({role}) does not allow this ({action.value})."
+def _acting_membership(actor: User | AnonymousUser, community: Community) -> Membership:
+    """The actor's active membership, for the rules that compare roles.
+
+    Whether the actor may act at all was decided by the caller
+    (`selectors.community_get_for_action`); read under the community's lock,
+    this refuses only an actor whose membership ended since that check.
+    """
+    membership = _active_membership(actor, community)
+    if membership is None:
+        raise Conflict(
+            _("You are no longer a member of %(community)s.") % {"community": community.name},
+            code="membership_changed",
         )
     return membership
 
@@ -52,9 +59,9 @@ def _other_owner_exists(community: Community, *, besides: Membership) -> bool:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if len(name) < 3:
-        raise ValidationError({"name": "The name needs at least 3 characters."})
+        raise ValidationError({"name": _("The name needs at least 3 characters.")})
     if not any(ch.isalnum() for ch in name):
-        raise ValidationError({"name": "The name needs at least one letter or digit."})
+        raise ValidationError({"name": _("The name needs at least one letter or digit.")})
     return name
 
 
@@ -65,11 +72,18 @@ def _slug_taken_error(slug: str, user: User | AnonymousUser) -> ValidationError:
     if existing and Community.objects.visible_to(user).filter(pk=existing.pk).exists():
         return ValidationError(
             {
-                "slug": f"The address “{slug}” is already used by the community "
-                f"“{existing.name}” ({existing.get_absolute_url()}). Choose another slug."
+                "slug": _(
+                    "The address “%(slug)s” is already used by the community “%(name)s” "
+                    "(%(url)s). Choose another slug."
+                )
+                % {"slug": slug, "name": existing.name, "url": existing.get_absolute_url()}
             },
             code="unique",
         )
     return ValidationError(
-        {"slug": f"The address “{slug}” is already taken. Choose another slug."}, code="unique"
+        {
+            "slug": _("The address “%(slug)s” is already taken. Choose another slug.")
+            % {"slug": slug}
+        },
+        code="unique",
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
-from communities.roles import Action, Role
-from communities.services.common import _clean_name, _lock_community, _require, _slug_taken_error
+from communities.roles import Role
+from communities.services.common import _clean_name, _lock_community, _slug_taken_error
+from config.exceptions import Forbidden
 
 
 @transaction.atomic
@@ -23,11 +25,11 @@ def community_create(
 ) -> Community:
     """Create a community; its creator becomes its first owner."""
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to create a community.")
+        raise Forbidden(_("Log in to create a community."), code="login_required")
     name = _clean_name(name)
     slug = (slug or slugify(name))[:60].strip("-")
     if not slug:
-        raise ValidationError({"slug": "Give an address (letters, digits, hyphens)."})
+        raise ValidationError({"slug": _("Give an address (letters, digits, hyphens).")})
     if Community.objects.filter(slug=slug).exists():
         raise _slug_taken_error(slug, user)
     community = Community(
@@ -61,8 +63,11 @@ def community_update(
     description: str | None = None,
     visibility: str | None = None,
 ) -> Community:
-    """Change the given fields (None leaves a field as it is). Needs EDIT_COMMUNITY."""
-    _require(actor, community, Action.EDIT_COMMUNITY)
+    """Change the given fields (None leaves a field as it is).
+
+    The caller checked EDIT_COMMUNITY; `actor` decides only whether a taken
+    address may name the community that holds it.
+    """
     community = _lock_community(community)
     changed: list[str] = []
     if name is not None:

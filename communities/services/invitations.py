@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.models import Community, Invitation, Membership
-from communities.roles import Action, Role, role_may_assign
-from communities.services.common import _require
-from config.exceptions import Gone
+from communities.roles import Role, role_may_assign
+from communities.services.common import _acting_membership
+from config.exceptions import Conflict, Forbidden, Gone, NotFound
 
 MAX_INVITATION_USES = 10_000
 
@@ -36,20 +37,31 @@ def invitation_create(
     role: str = Role.MEMBER,
     expires_at: datetime | None = None,
     max_uses: int | None = None,
+    email: str = "",
+    language: str = "",
 ) -> Invitation:
-    """An invitation link. None for expires_at / max_uses means no limit."""
-    acting = _require(actor, community, Action.MANAGE_MEMBERS)
+    """An invitation link. None for expires_at / max_uses means no limit.
+
+    With `email`, the link is also e-mailed to that address (after the
+    commit, in `language`: the inviter's), unless the address refused
+    invitations (ValidationError on `email`, and no invitation is made).
+    The caller checked MANAGE_MEMBERS; nobody invites above their own role.
+    """
+    acting = _acting_membership(actor, community)
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role “{role}”."})
+        raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
     if not role_may_assign(acting.role, role):
-        raise PermissionDenied(
-            f"You cannot invite people as {role}: that is above your own role "
-            f"({acting.get_role_display().lower()})."
+        raise Forbidden(
+            _("You cannot invite people as %(role)s: that is above your own role (%(own)s).")
+            % {"role": role, "own": acting.get_role_display()},
+            code="role_rank",
         )
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
     if max_uses is not None and not 1 <= max_uses <= MAX_INVITATION_USES:
-        raise ValidationError({"max_uses": f"Between 1 and {MAX_INVITATION_USES} uses."})
+        raise ValidationError(
+            {"max_uses": _("Between 1 and %(max)d uses.") % {"max": MAX_INVITATION_USES}}
+        )
     invitation = Invitation(
         community=community,
         role=role,
@@ -59,19 +71,22 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
+    if email:
+        # Local import: notifications reads communities' models.
+        from notifications.services import notify_invitation
+
+        notify_invitation(invitation=invitation, email=email, language=language)
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(
-    *, actor: User | AnonymousUser, community: Community, invitation_id: int
-) -> Invitation:
-    _require(actor, community, Action.MANAGE_MEMBERS)
+def invitation_revoke(*, community: Community, invitation_id: int) -> Invitation:
+    """Revoke an invitation of `community`; the caller checked MANAGE_MEMBERS."""
     invitation = Invitation.objects.filter(pk=invitation_id, community=community).first()
     if invitation is None:
-        raise Http404("No such invitation in this community.")
+        raise NotFound(_("No such invitation in this community."))
     if invitation.revoked_at is not None:
-        raise ValidationError("This invitation is already revoked.", code="revoked")
+        raise Conflict(_("This invitation is already revoked."), code="revoked")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     return invitation
@@ -90,10 +105,12 @@ def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -
 
 
 INVITATION_MESSAGES = {
-    "revoked": "This invitation was revoked. Ask the community for a new link.",
-    "expired": "This invitation has expired. Ask the community for a new link.",
-    "used_up": "This invitation has been used as many times as it allows. "
-    "Ask the community for a new link.",
+    "revoked": gettext_lazy("This invitation was revoked. Ask the community for a new link."),
+    "expired": gettext_lazy("This invitation has expired. Ask the community for a new link."),
+    "used_up": gettext_lazy(
+        "This invitation has been used as many times as it allows. "
+        "Ask the community for a new link."
+    ),
 }
 
 
@@ -105,18 +122,20 @@ def invitation_accept(*, user: User | AnonymousUser, token: str) -> tuple[Member
     use is not counted. A banned person cannot use any invitation.
     """
     if not user.is_authenticated:
-        raise PermissionDenied("Log in or sign up to accept the invitation.")
+        raise Forbidden(_("Log in or sign up to accept the invitation."), code="login_required")
     invitation = Invitation.objects.select_related("community").filter(token=token).first()
     if invitation is None:
-        raise Http404("No such invitation. Check that the link was copied completely.")
+        raise NotFound(_("No such invitation. Check that the link was copied completely."))
     community = invitation.community
     problem = invitation_problem(invitation)
     if problem:
-        raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
+        raise InvitationUnusable(problem, str(INVITATION_MESSAGES[problem]))
     existing = Membership.objects.filter(user=user, community=community).first()
     if existing and existing.status == Membership.Status.BANNED:
-        raise PermissionDenied(
-            f"You have been banned from {community.name}; this invitation cannot be used."
+        raise Forbidden(
+            _("You have been banned from %(community)s; this invitation cannot be used.")
+            % {"community": community.name},
+            code="banned",
         )
     if existing:
         return existing, False
@@ -133,7 +152,7 @@ def invitation_accept(*, user: User | AnonymousUser, token: str) -> tuple[Member
     if counted != 1:
         invitation.refresh_from_db()
         problem = invitation_problem(invitation, now=now) or "used_up"
-        raise InvitationUnusable(problem, INVITATION_MESSAGES[problem])
+        raise InvitationUnusable(problem, str(INVITATION_MESSAGES[problem]))
     membership = Membership(user=user, community=community, role=invitation.role)
     membership.full_clean()
     membership.save()

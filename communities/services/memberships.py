@@ -3,40 +3,50 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership, SegmentAnswer
-from communities.roles import Action, Role, role_may_act_on, role_may_assign
+from communities.roles import Role, role_may_act_on, role_may_assign
 from communities.services.common import (
+    _acting_membership,
     _active_membership,
     _lock_community,
     _other_owner_exists,
-    _require,
 )
+from config.exceptions import Conflict, Forbidden, Invalid, NotFound
 
 
 @transaction.atomic
 def membership_join(*, user: User | AnonymousUser, community: Community) -> Membership:
     """Join a public community as a member. Private ones need an invitation."""
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to join a community.")
+        raise Forbidden(_("Log in to join a community."), code="login_required")
     existing = Membership.objects.filter(user=user, community=community).first()
     if existing and existing.status == Membership.Status.BANNED:
-        raise PermissionDenied(f"You have been banned from {community.name}.")
+        raise Forbidden(
+            _("You have been banned from %(community)s.") % {"community": community.name},
+            code="banned",
+        )
     if existing:
-        raise ValidationError(f"You are already a member of {community.name}.", code="member")
+        raise Conflict(
+            _("You are already a member of %(community)s.") % {"community": community.name},
+            code="member",
+        )
     if community.visibility != Community.Visibility.PUBLIC:
-        raise PermissionDenied(f"{community.name} is private: you need an invitation to join.")
+        raise Forbidden(
+            f"{community.name} is private: you need an invitation to join.", code="private"
+        )
     membership = Membership(user=user, community=community, role=Role.MEMBER)
     membership.full_clean()
     try:
         with transaction.atomic():
             membership.save()
     except IntegrityError:  # a double click raced past the check above
-        raise ValidationError(
-            f"You are already a member of {community.name}.", code="member"
+        raise Conflict(
+            _("You are already a member of %(community)s.") % {"community": community.name},
+            code="member",
         ) from None
     return membership
 
@@ -47,10 +57,13 @@ def membership_leave(*, user: User | AnonymousUser, community: Community) -> Non
     community = _lock_community(community)
     membership = _active_membership(user, community)
     if membership is None:
-        raise ValidationError(f"You are not a member of {community.name}.", code="not_member")
+        raise Conflict(
+            _("You are not a member of %(community)s.") % {"community": community.name},
+            code="not_member",
+        )
     if membership.role == Role.OWNER and not _other_owner_exists(community, besides=membership):
-        raise ValidationError(
-            "You are the last owner: make another member an owner before you leave.",
+        raise Conflict(
+            _("You are the last owner: make another member an owner before you leave."),
             code="last_owner",
         )
     membership.delete()
@@ -63,17 +76,24 @@ def _target_membership(community: Community, membership_id: int) -> Membership:
         .first()
     )
     if target is None:
-        raise Http404("No such member in this community.")
+        raise NotFound(_("No such member in this community."))
     return target
+
+
+def _acting_and_target(
+    actor: User | AnonymousUser, community: Community, membership_id: int
+) -> tuple[Membership, Membership]:
+    """Lock the community, then read the actor's and the target's memberships under that lock."""
+    community = _lock_community(community)
+    return _acting_membership(actor, community), _target_membership(community, membership_id)
 
 
 def _require_may_act_on(actor_membership: Membership, target: Membership) -> None:
     if not role_may_act_on(actor_membership.role, target.role):
-        role = target.get_role_display().lower()
-        article = "an" if role[0] in "aeiou" else "a"
-        raise PermissionDenied(
-            f"As {actor_membership.get_role_display().lower()} you cannot change, remove "
-            f"or ban {article} {role}."
+        raise Forbidden(
+            _("As %(own)s you cannot change, remove or ban a member whose role is %(role)s.")
+            % {"own": actor_membership.get_role_display(), "role": target.get_role_display()},
+            code="role_rank",
         )
 
 
@@ -82,20 +102,23 @@ def membership_change_role(
     *, actor: User | AnonymousUser, community: Community, membership_id: int, role: str
 ) -> Membership:
     """Give a member another role. Nobody grants a role above their own, and
-    the last owner cannot be demoted."""
+    the last owner cannot be demoted. The caller checked MANAGE_MEMBERS."""
     if role not in Role.values:
         raise ValidationError(
-            {"role": f"Unknown role “{role}”; choose one of {', '.join(Role.values)}."}
+            {
+                "role": _("Unknown role “%(role)s”; choose one of %(roles)s.")
+                % {"role": role, "roles": ", ".join(Role.values)}
+            }
         )
-    community = _lock_community(community)
-    acting = _require(actor, community, Action.MANAGE_MEMBERS)
-    target = _target_membership(community, membership_id)
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.status != Membership.Status.ACTIVE:
-        raise ValidationError("This member is banned; lift the ban first.", code="banned")
+        raise Conflict(_("This member is banned; lift the ban first."), code="banned")
     _require_may_act_on(acting, target)
     if not role_may_assign(acting.role, role):
-        raise PermissionDenied(
-            f"You cannot grant a role above your own ({acting.get_role_display().lower()})."
+        raise Forbidden(
+            _("You cannot grant a role above your own (%(own)s).")
+            % {"own": acting.get_role_display()},
+            code="role_rank",
         )
     if (
         target.role == Role.OWNER
@@ -103,7 +126,7 @@ def membership_change_role(
         and not _other_owner_exists(community, besides=target)
     ):
         raise ValidationError(
-            {"role": "This is the last owner: make another member an owner first."},
+            {"role": _("This is the last owner: make another member an owner first.")},
             code="last_owner",
         )
     if target.role != role:
@@ -117,14 +140,14 @@ def membership_change_role(
 def membership_remove(
     *, actor: User | AnonymousUser, community: Community, membership_id: int
 ) -> None:
-    """Remove a member (they may rejoin a public community); to leave yourself, use leave."""
-    community = _lock_community(community)
-    acting = _require(actor, community, Action.MANAGE_MEMBERS)
-    target = _target_membership(community, membership_id)
+    """Remove a member (they may rejoin a public community); to leave yourself, use leave.
+
+    The caller checked MANAGE_MEMBERS."""
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.pk == acting.pk:
-        raise ValidationError("To remove yourself, leave the community.", code="self")
+        raise Invalid(_("To remove yourself, leave the community."), code="self")
     if target.status != Membership.Status.ACTIVE:
-        raise ValidationError("This member is banned; lift the ban instead.", code="banned")
+        raise Conflict(_("This member is banned; lift the ban instead."), code="banned")
     _require_may_act_on(acting, target)
     target.delete()
 
@@ -134,14 +157,13 @@ def membership_ban(
     *, actor: User | AnonymousUser, community: Community, membership_id: int
 ) -> Membership:
     """Ban a member: they lose access, cannot rejoin (not even by invitation) and
-    their segment answers are deleted (they no longer count in any cell)."""
-    community = _lock_community(community)
-    acting = _require(actor, community, Action.MANAGE_MEMBERS)
-    target = _target_membership(community, membership_id)
+    their segment answers are deleted (they no longer count in any cell).
+    The caller checked MANAGE_MEMBERS."""
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.pk == acting.pk:
-        raise ValidationError("You cannot ban yourself.", code="self")
+        raise Invalid(_("You cannot ban yourself."), code="self")
     if target.status == Membership.Status.BANNED:
-        raise ValidationError("This member is already banned.", code="banned")
+        raise Conflict(_("This member is already banned."), code="banned")
     _require_may_act_on(acting, target)
     target.status = Membership.Status.BANNED
     target.full_clean()
@@ -154,11 +176,11 @@ def membership_ban(
 def membership_unban(
     *, actor: User | AnonymousUser, community: Community, membership_id: int
 ) -> None:
-    """Lift a ban. The person is not a member again: they may rejoin like anyone else."""
-    community = _lock_community(community)
-    acting = _require(actor, community, Action.MANAGE_MEMBERS)
-    target = _target_membership(community, membership_id)
+    """Lift a ban. The person is not a member again: they may rejoin like anyone else.
+
+    The caller checked MANAGE_MEMBERS."""
+    acting, target = _acting_and_target(actor, community, membership_id)
     if target.status != Membership.Status.BANNED:
-        raise ValidationError("This member is not banned.", code="not_banned")
+        raise Conflict(_("This member is not banned."), code="not_banned")
     _require_may_act_on(acting, target)
     target.delete()

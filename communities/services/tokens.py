@@ -7,13 +7,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.models import ApiToken
+from config.exceptions import Conflict, Forbidden, NotFound
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -36,18 +37,22 @@ def api_token_create(
     """A new token and its key. The key is returned only here; only its hash is kept."""
     name = " ".join(name.split())
     if not name:
-        raise ValidationError({"name": "Name the token (for example the script that uses it)."})
+        raise ValidationError({"name": _("Name the token (for example the script that uses it).")})
     if scope not in ApiToken.Scope.values:
         raise ValidationError(
-            {"scope": f"Unknown scope “{scope}”: use one of {', '.join(ApiToken.Scope.values)}."}
+            {
+                "scope": _("Unknown scope “%(scope)s”: use one of %(scopes)s.")
+                % {"scope": scope, "scopes": ", ".join(ApiToken.Scope.values)}
+            }
         )
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
     # Lock the user's row so two concurrent creations cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
-        raise ValidationError(
-            f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.", code="too_many"
+        raise Conflict(
+            _("You have %(count)d active tokens; revoke one first.") % {"count": MAX_ACTIVE_TOKENS},
+            code="too_many",
         )
     key = TOKEN_KEY_PREFIX + secrets.token_urlsafe(30)
     token = ApiToken(
@@ -66,12 +71,12 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, user: User | AnonymousUser, token_id: int) -> ApiToken:
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to manage your tokens.")
+        raise Forbidden(_("Log in to manage your tokens."), code="login_required")
     token = ApiToken.objects.filter(pk=token_id, user=user).first()
     if token is None:
-        raise Http404("No such token among yours.")
+        raise NotFound(_("No such token among yours."))
     if token.revoked_at is not None:
-        raise ValidationError("This token is already revoked.", code="revoked")
+        raise Conflict(_("This token is already revoked."), code="revoked")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch
+from django.utils.translation import gettext as _
 
 from communities.models import Membership
 from communities.roles import Action, role_allows
@@ -15,10 +16,12 @@ from config.api_errors import http_status
 from config.exceptions import ApplicationError
 
 
-def _error_text(error: ValidationError | PermissionDenied) -> str:
+def _error_text(error: ValidationError | PermissionDenied | ApplicationError) -> str:
+    if isinstance(error, ApplicationError):
+        return error.message
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or "You are not allowed to do this."
+    return str(error) or _("You are not allowed to do this.")
 
 
 def _problem(

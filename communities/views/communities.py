@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -18,6 +19,7 @@ from communities.forms import CommunityForm
 from communities.models import Community, Membership
 from communities.roles import Action
 from communities.views.common import _can, _problem, _space_links
+from config.exceptions import ApplicationError
 from elicitation.models import Space
 
 
@@ -31,7 +33,10 @@ def community_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"{community.name} is created; you are its owner.")
+            messages.success(
+                request,
+                _("%(community)s is created; you are its owner.") % {"community": community.name},
+            )
             return redirect(community)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -39,8 +44,10 @@ def community_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
+def _add_errors(form: Any, error: ValidationError | ApplicationError) -> None:
+    if isinstance(error, ApplicationError):
+        form.add_error(None, error.message)
+    elif hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             # Segment answers are keyed by question id; their form fields are q<id>.
             name = next((n for n in (field, f"q{field}") if n in form.fields), None)
@@ -53,7 +60,7 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.EDIT_COMMUNITY
         )
     except PermissionDenied as error:
@@ -72,10 +79,8 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
             community = services.community_update(actor=request.user, community=community, **data)
         except ValidationError as error:
             _add_errors(form, error)
-        except PermissionDenied as error:
-            return _problem(request, error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect(community)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -129,9 +134,9 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_visible(user=request.user, slug=slug)
     try:
         services.membership_join(user=request.user, community=community)
-    except (ValidationError, PermissionDenied) as error:
+    except ApplicationError as error:
         return _problem(request, error, back=community.get_absolute_url())
-    messages.success(request, f"Welcome to {community.name}.")
+    messages.success(request, _("Welcome to %(community)s.") % {"community": community.name})
     if selectors.segment_questions(community=community):
         return redirect("communities:answers", slug=community.slug)
     return redirect(community)
@@ -143,9 +148,9 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get_visible(user=request.user, slug=slug)
     try:
         services.membership_leave(user=request.user, community=community)
-    except (ValidationError, PermissionDenied) as error:
+    except ApplicationError as error:
         return _problem(request, error, back=community.get_absolute_url())
-    messages.success(request, f"You left {community.name}.")
+    messages.success(request, _("You left %(community)s.") % {"community": community.name})
     if Community.objects.visible_to(request.user).filter(pk=community.pk).exists():
         return redirect(community)
     return redirect("home")

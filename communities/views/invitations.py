@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities import selectors, services
@@ -40,13 +42,24 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 expires_at=form.expires_at(),
                 max_uses=form.cleaned_data.get("max_uses"),
+                email=form.cleaned_data.get("email") or "",
+                language=translation.get_language() or "",
             )
-        except PermissionDenied as error:
+        except ApplicationError as error:
             return _problem(request, error)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Invitation link created: copy it from the list below.")
+            if form.cleaned_data.get("email"):
+                messages.success(
+                    request,
+                    _("Invitation created and e-mailed to %(email)s; the link is also below.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+            else:
+                messages.success(
+                    request, _("Invitation link created: copy it from the list below.")
+                )
             return redirect("communities:members", slug=community.slug)
     return _members_page(request, community, membership, status=400, invitation_form=form)
 
@@ -55,15 +68,13 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_MEMBERS
         )
-        services.invitation_revoke(
-            actor=request.user, community=community, invitation_id=invitation_id
-        )
-    except (ValidationError, PermissionDenied) as error:
+        services.invitation_revoke(community=community, invitation_id=invitation_id)
+    except (PermissionDenied, ApplicationError) as error:
         return _problem(request, error, back=reverse("communities:members", args=[slug]))
-    messages.success(request, "Invitation revoked: the link no longer works.")
+    messages.success(request, _("Invitation revoked: the link no longer works."))
     return redirect("communities:members", slug=community.slug)
 
 
@@ -88,13 +99,17 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "communities/invitation.html", context, status=status)
     try:
         membership, created = services.invitation_accept(user=request.user, token=token)
-    except (ValidationError, PermissionDenied, ApplicationError) as error:
+    except ApplicationError as error:
         return _problem(request, error)
     if not created:
-        messages.info(request, f"You are already a member of {community.name}.")
+        messages.info(
+            request, _("You are already a member of %(community)s.") % {"community": community.name}
+        )
         return redirect(community)
     messages.success(
-        request, f"Welcome to {community.name}, as {membership.get_role_display().lower()}."
+        request,
+        _("Welcome to %(community)s. Your role: %(role)s.")
+        % {"community": community.name, "role": membership.get_role_display()},
     )
     if selectors.segment_questions(community=community):
         return redirect("communities:answers", slug=community.slug)

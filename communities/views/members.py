@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -18,6 +19,8 @@ from communities.forms import InvitationForm, RoleForm
 from communities.models import Community, Membership
 from communities.roles import Action, Role, role_may_act_on, role_may_assign
 from communities.views.common import _can, _error_text, _problem
+from config.api_errors import http_status
+from config.exceptions import ApplicationError
 
 
 def _members_context(
@@ -99,21 +102,23 @@ def _member_action(
         if action == "role":
             form = RoleForm(request.POST)
             if not form.is_valid():
-                raise ValidationError({"role": f"Choose a role: {', '.join(Role.values)}."})
+                raise ValidationError(
+                    {"role": _("Choose a role: %(roles)s.") % {"roles": ", ".join(Role.values)}}
+                )
             services.membership_change_role(**kwargs, role=form.cleaned_data["role"])  # type: ignore[arg-type]
-            done = "Role changed."
+            done = _("Role changed.")
         elif action == "remove":
             services.membership_remove(**kwargs)  # type: ignore[arg-type]
-            done = "Member removed."
+            done = _("Member removed.")
         elif action == "ban":
             services.membership_ban(**kwargs)  # type: ignore[arg-type]
-            done = "Member banned."
+            done = _("Member banned.")
         else:
             services.membership_unban(**kwargs)  # type: ignore[arg-type]
-            done = "Ban lifted."
-    except (ValidationError, PermissionDenied) as error:
+            done = _("Ban lifted.")
+    except (ValidationError, ApplicationError) as error:
         if getattr(request, "htmx", False):
-            status = 403 if isinstance(error, PermissionDenied) else 400
+            status = http_status(error) if isinstance(error, ApplicationError) else 400
             # htmx swaps only 2xx answers by default; the page shows the error text
             # through the member-list partial re-rendered with the message.
             return _members_page(

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities import selectors, services
@@ -15,6 +16,7 @@ from communities.forms import SegmentAnswersForm, SegmentQuestionForm
 from communities.roles import Action
 from communities.views.common import _problem
 from communities.views.communities import _add_errors
+from config.exceptions import ApplicationError
 
 
 @login_required
@@ -22,7 +24,7 @@ from communities.views.communities import _add_errors
 def segments(request: HttpRequest, slug: str) -> HttpResponse:
     """Owners and facilitators define the questions; they never see anyone's answers."""
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
     except PermissionDenied as error:
@@ -33,15 +35,14 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.segment_question_create(
-                    actor=request.user,
                     community=community,
                     label=form.cleaned_data["label"],
                     choices=form.choice_list(),
                 )
-            except ValidationError as error:
+            except (ValidationError, ApplicationError) as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, "Question added.")
+                messages.success(request, _("Question added."))
                 return redirect("communities:segments", slug=community.slug)
         status = 400
     questions = selectors.segment_questions(community=community)
@@ -61,15 +62,13 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def segment_delete(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     try:
-        community, _ = selectors.community_get_for_action(
+        community, _membership = selectors.community_get_for_action(
             user=request.user, slug=slug, action=Action.MANAGE_SEGMENTS
         )
-        services.segment_question_delete(
-            actor=request.user, community=community, question_id=question_id
-        )
-    except (ValidationError, PermissionDenied) as error:
+        services.segment_question_delete(community=community, question_id=question_id)
+    except (PermissionDenied, ApplicationError) as error:
         return _problem(request, error, back=reverse("communities:detail", args=[slug]))
-    messages.success(request, "Question deleted, with all its answers.")
+    messages.success(request, _("Question deleted, with all its answers."))
     return redirect("communities:segments", slug=community.slug)
 
 
@@ -81,7 +80,10 @@ def segment_answers(request: HttpRequest, slug: str) -> HttpResponse:
     if selectors.membership_for(user=request.user, community=community) is None:
         return _problem(
             request,
-            PermissionDenied(f"Only members of {community.name} answer its questions."),
+            PermissionDenied(
+                _("Only members of %(community)s answer its questions.")
+                % {"community": community.name}
+            ),
             back=community.get_absolute_url(),
         )
     questions = selectors.segment_questions(community=community)
@@ -94,10 +96,10 @@ def segment_answers(request: HttpRequest, slug: str) -> HttpResponse:
                 services.segment_answers_set(
                     user=request.user, community=community, answers=form.answers()
                 )
-            except ValidationError as error:
+            except (ValidationError, ApplicationError) as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, "Your answers are saved. Only you can see them.")
+                messages.success(request, _("Your answers are saved. Only you can see them."))
                 return redirect(community)
         status = 400
     return render(

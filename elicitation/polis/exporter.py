@@ -72,6 +72,7 @@ def _polis_datetime(moment: datetime) -> str:
 def _latest_groups(space: Space) -> dict[int, int | None]:
     """Participant number -> opinion group index from the latest succeeded analysis."""
     from aggregation.models import AnalysisRun  # aggregation depends on elicitation, not back
+    from aggregation.results import StoredResult
 
     run = (
         AnalysisRun.objects.filter(space=space, status=AnalysisRun.Status.SUCCEEDED)
@@ -79,15 +80,12 @@ def _latest_groups(space: Space) -> dict[int, int | None]:
         .only("result")
         .first()
     )
-    result = run.result if run is not None else None
-    groups = result.get("participants") if isinstance(result, dict) else None
-    if not isinstance(groups, dict):
-        return {}
-    out: dict[int, int | None] = {}
-    for key, group in groups.items():
-        if str(key).isdigit() and (group is None or isinstance(group, int)):
-            out[int(key)] = group
-    return out
+    stored = StoredResult.from_json(run.result if run is not None else None)
+    return {
+        number: group
+        for number, group in stored.participants.items()
+        if number >= 0 and (group is None or isinstance(group, int))
+    }
 
 
 def polis_export_files(*, space: Space, mode: ExportMode = ExportMode.EXACT) -> dict[str, bytes]:

@@ -34,7 +34,7 @@ from aggregation.engine.polis_csv import (
     latest_rows,
     polis_parse,
 )
-from communities.models import Community, Membership
+from communities.models import Community
 from elicitation.models import (
     STATEMENT_MAX_LENGTH,
     ModerationAction,
@@ -45,6 +45,7 @@ from elicitation.models import (
     Vote,
     VoteEvent,
 )
+from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text, fold_text
 
 if TYPE_CHECKING:
@@ -322,14 +323,8 @@ def space_import_conversation(
         existing = space_matching_conversation(community=community, conversation=conversation)
         if existing is not None:
             raise DuplicateImport(existing)
-    actor_role = ""
-    if actor is not None:
-        membership = Membership.objects.filter(user=actor, community=community).first()
-        actor_role = membership.role if membership else ""
     with transaction.atomic():
-        space = _write(
-            conversation, community=community, actor=actor, actor_role=actor_role, title=title
-        )
+        space = _write(conversation, community=community, actor=actor, title=title)
         if before_commit is not None:
             before_commit(space)
         return space
@@ -340,7 +335,6 @@ def _write(
     *,
     community: Community,
     actor: User | None,
-    actor_role: str,
     title: str,
 ) -> Space:
     """Every row of the import; runs inside the caller's transaction."""
@@ -432,10 +426,9 @@ def _write(
         time_us=times[latest],
     )
     moderated = comments.moderated
-    ModerationAction.objects.create(
+    decision_log_append(
         space=space,
         actor=actor,
-        actor_role=actor_role,
         action=ModerationAction.Action.IMPORT,
         reason="Imported a Pol.is export",
         detail={
@@ -449,6 +442,5 @@ def _write(
             "pending": int((moderated == 0).sum()),
             "rejected": int((moderated == -1).sum()),
         },
-        created_at=now,
     )
     return space

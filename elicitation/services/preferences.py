@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,13 +35,7 @@ def _accepted_statements(space: Space, numbers: list[int], field: str) -> dict[i
     return found
 
 
-def _int_or_error(value: Any, field: str) -> int:
-    if isinstance(value, bool):
-        raise ValidationError({field: "Give a statement number."})
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "Give a statement number."}) from None
+def _in_range(number: int, field: str) -> int:
     if not statement_number_in_range(number):
         raise ValidationError({field: f"There is no statement #{number} here."})
     return number
@@ -51,17 +43,20 @@ def _int_or_error(value: Any, field: str) -> int:
 
 @transaction.atomic
 def comparison_record(
-    *, participant: Participant, statement_a: Any, statement_b: Any, choice: str, reason: str = ""
+    *, participant: Participant, statement_a: int, statement_b: int, choice: str, reason: str = ""
 ) -> tuple[Comparison, bool]:
     """Record "which matters more?"; returns (comparison, created).
+
+    The statement numbers come parsed from the edge (ComparisonForm, the API's
+    serializer); the caller checked that the person may take part.
 
     Submitting the same pair again right after (a replay or a correction)
     updates that last comparison instead of adding a second one.
     """
     space = participant.space
     _require_input(space, "pairwise")
-    a = _int_or_error(statement_a, "statement_a")
-    b = _int_or_error(statement_b, "statement_b")
+    a = _in_range(statement_a, "statement_a")
+    b = _in_range(statement_b, "statement_b")
     if a == b:
         raise ValidationError({"statement_b": "Compare two different statements."})
     if choice not in Comparison.Choice.values:
@@ -98,11 +93,14 @@ def comparison_record(
     return comparison, True
 
 
-def ranking_submit(*, participant: Participant, statement_numbers: list[Any]) -> Ranking:
-    """Replace the participant's ballot with `statement_numbers`, first choice first."""
+def ranking_submit(*, participant: Participant, statement_numbers: list[int]) -> Ranking:
+    """Replace the participant's ballot with `statement_numbers`, first choice first.
+
+    The caller checked that the person may take part and parsed the numbers.
+    """
     space = participant.space
     _require_input(space, "ranking")
-    numbers = [_int_or_error(n, "statements") for n in statement_numbers]
+    numbers = [_in_range(n, "statements") for n in statement_numbers]
     if not numbers:
         raise ValidationError({"statements": "Pick at least one statement to rank."})
     if len(numbers) > space.ranking_size:

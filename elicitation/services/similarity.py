@@ -10,9 +10,9 @@ spelling rules (elicitation.text) still refuse duplicates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -191,7 +191,9 @@ def near_duplicates(*, space: Space, a: int, b: int) -> bool:
     return similar.same_statement(score, texts[a], texts[b])
 
 
-def statement_merge(*, space: Space, source: Statement, target: Statement, actor: Any) -> int:
+def statement_merge(
+    *, space: Space, source: Statement, target: Statement, actor: User | AnonymousUser | None
+) -> int:
     """Merge `source` into `target`: source's votes count for target where the voter had none.
 
     Every vote event of `source` stays in the history; each carried vote is

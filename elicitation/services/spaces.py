@@ -10,8 +10,10 @@ from django.db import transaction
 
 from communities.models import Community
 from elicitation.models import ModerationAction, Space
+from elicitation.selectors.access import takes_input
 from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text
+from notifications import events
 
 SPACE_FIELDS = (
     "title",
@@ -128,10 +130,11 @@ def space_set_phase(
     previous = locked.phase
     if previous == phase:
         raise ValidationError({"phase": f"The space is already {phase}."})
+    took_input_before = takes_input(locked)
     locked.phase = phase
     locked.save(update_fields=["phase", "updated_at"])
     space.phase = phase
-    decision_log_append(
+    decision = decision_log_append(
         space=locked,
         actor=actor,
         action=ModerationAction.Action.PHASE,
@@ -140,4 +143,10 @@ def space_set_phase(
     )
     if phase == Space.Phase.CLOSED:
         _request_final_analysis(locked, actor)
+    events.space_phase_changed(
+        space=locked,
+        took_input_before=took_input_before,
+        takes_input_now=takes_input(locked),
+        decision=decision,
+    )
     return space

@@ -103,10 +103,11 @@ def plain_vote(data: Any) -> tuple[int, int] | None:
     return None
 
 
-def vote_cast(*, participant: Participant, statement_number: Any, value: Any) -> VoteOutcome:
+def vote_cast(*, participant: Participant, statement_number: int, value: int) -> VoteOutcome:
     """Cast or change `participant`'s vote; two queries whatever the space size.
 
-    The caller checked that the person may take part (`selectors.space_access`).
+    The caller checked that the person may take part (`selectors.space_access`)
+    and parsed the input (VoteForm, the API's serializer).
     Refuses (nothing written) when the space takes no input or votes are off,
     the value is not a vote, or the statement is unknown or not accepted. A
     replay of the stored vote changes nothing (no new history event).
@@ -114,10 +115,8 @@ def vote_cast(*, participant: Participant, statement_number: Any, value: Any) ->
     """
     space = participant.space
     _require_input(space, "statements")
-    if value not in VoteValue.values or isinstance(value, bool):
+    if value not in VoteValue.values:
         raise ValidationError({"value": "A vote is 1 (agree), -1 (disagree) or 0 (pass)."})
-    if not isinstance(statement_number, int) or isinstance(statement_number, bool):
-        raise ValidationError({"statement": "Give the statement's number."})
     if not statement_number_in_range(statement_number):
         raise ValidationError({"statement": f"There is no statement #{statement_number} here."})
     statement = (

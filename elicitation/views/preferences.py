@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import selectors, services
+from elicitation.forms import ComparisonForm, form_input, ranking_numbers_clean
 from elicitation.models import Participant
 from elicitation.selectors import SpaceAccess
 from elicitation.throttles import form_throttle
@@ -46,12 +47,13 @@ def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     error, status, message = "", 201, ""
     try:
         participant = identity.participant()
+        answer = form_input(ComparisonForm(request.POST))
         _, created = services.comparison_record(
             participant=participant,
-            statement_a=request.POST.get("statement_a"),
-            statement_b=request.POST.get("statement_b"),
-            choice=request.POST.get("choice", ""),
-            reason=request.POST.get("reason", ""),
+            statement_a=answer["statement_a"],
+            statement_b=answer["statement_b"],
+            choice=answer["choice"],
+            reason=answer["reason"],
         )
         message = "Thank you, recorded." if created else "Updated your last answer."
     except ApplicationError as exc:
@@ -105,7 +107,9 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     participant: Participant | None = None
     try:
         participant = identity.participant()
-        services.ranking_submit(participant=participant, statement_numbers=numbers)
+        services.ranking_submit(
+            participant=participant, statement_numbers=ranking_numbers_clean(numbers)
+        )
         message = "Your ranking is saved. You can change it until the space closes."
     except ApplicationError as exc:
         error, status = exc.message, http_status(exc)

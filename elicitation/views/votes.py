@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from config.api_errors import http_status
 from config.exceptions import ApplicationError
 from elicitation import services
+from elicitation.forms import VoteForm, form_input
 from elicitation.models import Participant
 from elicitation.throttles import form_throttle
 from elicitation.views.common import HtmxHttpRequest, _done, _errors, _participate
@@ -24,17 +25,15 @@ def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     access, identity = _participate(request, space_id)
     space = access.space
     number = _int(request.POST.get("statement"))
-    value = _int(request.POST.get("value"))
     back = request.POST.get("next") or ""
     back_url = back if back.startswith(f"/s/{space.pk}/") else space.get_absolute_url()
     error, status = "", 200
     participant: Participant | None
     try:
         participant = identity.participant()
+        vote = form_input(VoteForm(request.POST))
         outcome = services.vote_cast(
-            participant=participant,
-            statement_number=number if number is not None else request.POST.get("statement"),
-            value=value if value is not None else request.POST.get("value"),
+            participant=participant, statement_number=vote["statement"], value=vote["value"]
         )
     except ApplicationError as exc:
         participant, error, status = None, exc.message, http_status(exc)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from aggregation import profiles, services
+from aggregation import profiles, selectors, services
 from aggregation.models import ValueProfile
 from communities.roles import Role
+from config.exceptions import Conflict
 from elicitation.models import ModerationAction, ModerationStatus, Statement
 from tests.aggregation.conftest import analysed, member_of, published
 from tests.aggregation.data import Deliberation, cast_vote
@@ -133,26 +134,30 @@ def test_the_diff_shows_values_added_removed_moved_and_reclassified(
 
 
 def test_only_facilitators_and_owners_may_publish(deliberation: Deliberation) -> None:
+    # Who may publish is decided by the selector the pages and the API call
+    # before the service (the permission convention); the service trusts it.
     analysed(deliberation.space)
     draft = ValueProfile.objects.get()
 
-    with pytest.raises(ValidationError):
-        services.profile_publish(profile=draft, actor=member_of(deliberation.space))
+    with pytest.raises(PermissionDenied):
+        selectors.profile_get_for_publisher(user=member_of(deliberation.space), profile_id=draft.pk)
 
     draft.refresh_from_db()
     assert draft.status == ValueProfile.Status.DRAFT
     assert not ModerationAction.objects.exists()
     owner = member_of(deliberation.space, Role.OWNER)
-    assert services.profile_publish(profile=draft, actor=owner).version == 1
+    allowed = selectors.profile_get_for_publisher(user=owner, profile_id=draft.pk)
+    assert services.profile_publish(profile=allowed, actor=owner).version == 1
 
 
 def test_a_profile_cannot_be_published_twice(deliberation: Deliberation) -> None:
     profile = published(deliberation.space)
 
-    with pytest.raises(ValidationError, match="already published"):
+    with pytest.raises(Conflict, match="already published") as excinfo:
         services.profile_publish(
             profile=profile, actor=member_of(deliberation.space, Role.FACILITATOR)
         )
+    assert excinfo.value.code == "profile_not_draft"
 
 
 def test_retracting_needs_a_reason_and_is_logged(deliberation: Deliberation) -> None:
@@ -174,7 +179,7 @@ def test_retracting_needs_a_reason_and_is_logged(deliberation: Deliberation) -> 
     decision = ModerationAction.objects.get(action=ModerationAction.Action.RETRACT_PROFILE)
     assert decision.profile_version == 1
     assert decision.reason == "Counted a test account by mistake."
-    with pytest.raises(ValidationError, match="Only a published"):
+    with pytest.raises(Conflict, match="Only a published"):
         services.profile_retract(profile=retracted, actor=facilitator, reason="again")
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 
 from aggregation.models import AnalysisRun
 from aggregation.report import build_report
+from aggregation.results import StoredResult
 from communities.models import Community
 from communities.roles import Role
 from tests.aggregation.conftest import analysed, member_of
@@ -133,7 +134,9 @@ def test_above_the_density_threshold_hexagons_hold_every_grouped_participant(
     run = analysed(deliberation.space)
     assert run.result is not None
     texts = {s.number: s.text for s in deliberation.statements}
-    report = build_report(run.result, texts=texts, counts=run.counts, density_above=5)
+    report = build_report(
+        StoredResult.from_json(run.result), texts=texts, counts=run.counts, density_above=5
+    )
     assert report.map is not None
     assert report.map.density
     html = render_to_string(

@@ -434,7 +434,9 @@ def test_a_published_version_cannot_be_edited_and_members_cannot_edit(
 
     response = edit_api(client, draft, {"summary": "Too late"})
 
-    assert response.status_code == 400
+    # The draft's state forbids it: a conflict (409), not bad input.
+    assert response.status_code == 409
+    assert response.json()["code"] == "profile_not_draft"
     draft.refresh_from_db()
     assert draft.summary == ""
 

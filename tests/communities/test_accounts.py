@@ -270,7 +270,8 @@ def test_tokens_through_the_api_list_create_and_revoke(client: Client) -> None:
     revoked = client.delete(f"/api/v1/me/tokens/{body['id']}/")
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"]
-    assert client.delete(f"/api/v1/me/tokens/{body['id']}/").status_code == 400
+    again = client.delete(f"/api/v1/me/tokens/{body['id']}/")
+    assert (again.status_code, again.json()["code"]) == (409, "revoked")
     other = UserFactory.create()
     their_token, _ = services.api_token_create(user=other, name="theirs")
     assert client.delete(f"/api/v1/me/tokens/{their_token.pk}/").status_code == 404

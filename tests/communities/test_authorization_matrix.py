@@ -196,13 +196,13 @@ API_CASES = [
     ),
     Case("leave", "post", lambda w: f"{API}/leave/", MEMBERS, ok=204),
     Case(
-        # A private community: members are told they already belong, the others
-        # cannot see it at all.
+        # A private community: members are told they already belong (a
+        # conflict with their membership), the others cannot see it at all.
         "join without an invitation",
         "post",
         lambda w: f"{API}/join/",
         set(),
-        refused={name: 400 for name in MEMBERS},
+        refused={name: 409 for name in MEMBERS},
     ),
     Case(
         "accept an invitation",

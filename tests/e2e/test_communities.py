@@ -33,7 +33,7 @@ def test_a_founder_invites_a_newcomer_who_joins_through_the_link(page: Any, brow
     page.get_by_label("Visibility").select_option("private")
     page.get_by_role("button", name="Create community").click()
     assert page.get_by_role("heading", name="Harbour Town").is_visible()
-    assert page.get_by_text("You are owner here.").is_visible()
+    assert page.get_by_text("Your role here: Owner").is_visible()
 
     page.get_by_role("link", name="Members and invitations").click()
     page.get_by_label("Role:", exact=True).select_option("facilitator")
@@ -52,7 +52,7 @@ def test_a_founder_invites_a_newcomer_who_joins_through_the_link(page: Any, brow
     # Back on the invitation, now logged in.
     newcomer.get_by_role("button", name="Accept the invitation").click()
     assert newcomer.get_by_role("heading", name="Harbour Town").is_visible()
-    assert newcomer.get_by_text("You are facilitator here.").is_visible()
+    assert newcomer.get_by_text("Your role here: Facilitator").is_visible()
     other.close()
 
     community = Community.objects.get(slug="harbour-town")

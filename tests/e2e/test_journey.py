@@ -142,7 +142,7 @@ def test_a_community_deliberates_and_publishes_its_value_profile(
     ada.get_by_label("Visibility").select_option("private")
     seen.page(ada, "new community form")
     ada.get_by_role("button", name="Create community").click()
-    ada.get_by_text("You are owner here.").wait_for()
+    ada.get_by_text("Your role here: Owner").wait_for()
     seen.page(ada, "community")
     community = Community.objects.get(slug="riverbank")
 
@@ -186,7 +186,7 @@ def test_a_community_deliberates_and_publishes_its_value_profile(
     bea.get_by_role("main").get_by_role("link", name="Sign up").click()
     sign_up(bea, "bea")
     bea.get_by_role("button", name="Accept the invitation").click()
-    bea.get_by_text("You are member here.").wait_for()
+    bea.get_by_text("Your role here: Member").wait_for()
     bea.goto(f"/s/{space.pk}/")
     seen.page(bea, "space, member")
     card = bea.locator("#vote-card")
@@ -234,7 +234,7 @@ def test_a_community_deliberates_and_publishes_its_value_profile(
     cem.keyboard.press("Enter")
     tab_to(cem, cem.get_by_role("button", name="Accept the invitation"))
     cem.keyboard.press("Enter")
-    cem.get_by_text("You are member here.").wait_for()
+    cem.get_by_text("Your role here: Member").wait_for()
     cem.goto(f"/s/{space.pk}/")
     agree = cem.locator("#vote-card").get_by_role("button", name="Agree", exact=True)
     for _ in range(5):
