@@ -36,8 +36,8 @@ RESULT_SCHEMA = "analysis-result/1"
 # Below this many people a segment cell is not reported (re-identification risk).
 MIN_CELL = 5
 SEED = 0
-# Bootstrap resamples for the intervals (engine II's default). Each refits
-# the bridging model, which dominates a run's time on small spaces.
+# Bootstrap resamples for the intervals (engine II's default). The bridging
+# refits of all resamples run together (uncertainty.py).
 BOOTSTRAP_RESAMPLES = 200
 # Fewer voters than this on a statement: "too few votes to say" (the space's
 # own setting, Space.min_voters, is passed in by the run).
@@ -365,7 +365,7 @@ def analyze_snapshot(
         "polis": asdict(groups.params),
         "bridging": bridging.parameters,
         "pairwise": {"prior_sd": pairwise.prior_sd} if pairwise else None,
-        "bootstrap": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
+        "bootstrap": _bootstrap_record(boot),
         "classification": uncertainty.classes.thresholds,
         "anomalies": uncertainty.anomalies.parameters,
         "min_segment_cell": MIN_CELL,
@@ -380,6 +380,23 @@ def analyze_snapshot(
         counts=counts,
         routing=routing_order(dict(zip(inp.statement_numbers, priorities, strict=True))),
     )
+
+
+def _bootstrap_record(boot: BootstrapResult) -> dict[str, Any]:
+    """How the intervals were made, stored with the run and its result.
+
+    `method` names the procedure (uncertainty.METHOD: "/2" refits bridging
+    for every resample at once with a fixed number of sweeps, recorded as
+    `bridging_sweeps`; results without it came from "/1", each resample
+    refitted to convergence).
+    """
+    return {
+        "method": boot.method,
+        "resamples": boot.n_resamples,
+        "level": boot.level,
+        "seed": boot.seed,
+        "bridging_sweeps": boot.bridging_sweeps,
+    }
 
 
 def _result(
@@ -454,7 +471,7 @@ def _result(
         "rankings": ({k: v for k, v in rankings.items() if k != "positions"} if rankings else None),
         # Per pair of profile statements: choices and ballot orders, counts only.
         "preferences": _preferences(preference_pairs, inp),
-        "uncertainty": {"resamples": boot.n_resamples, "level": boot.level, "seed": boot.seed},
+        "uncertainty": _bootstrap_record(boot),
         "classification": {"thresholds": uncertainty.classes.thresholds},
         "anomalies": _anomalies(uncertainty.anomalies, pn, sn),
         "segments": _segments(snapshot, groups.table, inp.accepted),

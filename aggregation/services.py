@@ -41,11 +41,12 @@ LOST_AFTER = timedelta(seconds=60)
 # A queued run the broker accepted but no worker took after this long is sent again.
 RESEND_AFTER = timedelta(minutes=10)
 # A running run's worker writes a heartbeat this often, whatever the stage; the
-# reaper (every 30 s, settings.CELERY_BEAT_SCHEDULE) takes a run whose heartbeat
-# is older than STALE_AFTER_S for dead, so a killed worker is noticed within
-# about two minutes. Its run is tried once more, then failed with the reason.
-HEARTBEAT_S = 15.0
-STALE_AFTER_S = 90
+# reaper (every settings.RUN_REAP_EVERY_S, 30 s, in CELERY_BEAT_SCHEDULE) takes a
+# run whose heartbeat is older than STALE_AFTER_S for dead, so a killed worker is
+# noticed within about two minutes. Its run is tried once more, then failed with
+# the reason. Settings (environment) so that a fault test can shorten them.
+HEARTBEAT_S = float(settings.RUN_HEARTBEAT_S)
+STALE_AFTER_S = settings.RUN_STALE_AFTER_S
 MAX_ATTEMPTS = 2
 
 
@@ -164,14 +165,21 @@ def run_release(*, run_id: int, reason: str) -> None:
     )
 
 
-def run_fail(*, run_id: int, error: str) -> None:
-    """Record why a run failed; facilitators see the reason on the run page."""
+def run_fail(*, run_id: int, error: str, only_if: Q | None = None) -> bool:
+    """Running -> failed with the reason (facilitators see it on the run page).
+
+    The one place a run fails: the worker's own errors and the stale-run
+    reaper both come here, so every failure is announced (webhook event
+    run.failed) exactly once. `only_if` narrows the conditional update (the
+    reaper's "still silent"); False when the run was no longer running.
+    """
     with transaction.atomic():
-        failed = AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
-            status=AnalysisRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
-        )
+        failed = AnalysisRun.objects.filter(
+            only_if or Q(), id=run_id, status=AnalysisRun.Status.RUNNING
+        ).update(status=AnalysisRun.Status.FAILED, error=error[:4000], finished_at=timezone.now())
         if failed:
             _emit_run_failed(run_id=run_id, error=error[:4000])
+    return bool(failed)
 
 
 def _emit_run_failed(*, run_id: int, error: str) -> None:
@@ -387,13 +395,11 @@ def run_reap_stale(*, max_silence_s: int = STALE_AFTER_S) -> int:
             if moved:
                 retried.append(run_id)
         else:
-            failed += AnalysisRun.objects.filter(
-                stale, id=run_id, status=AnalysisRun.Status.RUNNING
-            ).update(
-                status=AnalysisRun.Status.FAILED,
+            failed += run_fail(
+                run_id=run_id,
                 error=f"{silent}, on attempt {attempts} of {MAX_ATTEMPTS}; the run was "
                 "marked failed and can be started again.",
-                finished_at=timezone.now(),
+                only_if=stale,
             )
     for run_id in retried:
         transaction.on_commit(functools.partial(run_enqueue, run_id=run_id))

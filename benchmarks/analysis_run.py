@@ -36,7 +36,18 @@ sys.path.insert(0, str(ROOT))
 from analysis import synthetic  # noqa: E402
 
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
-STAGES = ("reading", "groups", "bridging", "pairwise", "rankings", "bootstrap", "saving")
+# "topics" embeds the statements that have no embedding yet (all of them on
+# a freshly imported space) and finds topics (aggregation.services.run_sensemaking).
+STAGES = (
+    "reading",
+    "groups",
+    "bridging",
+    "pairwise",
+    "rankings",
+    "bootstrap",
+    "topics",
+    "saving",
+)
 # Synthetic votes are 7 ms apart from this moment (2023-11-14).
 BASE_MS = 1_700_000_000_000
 

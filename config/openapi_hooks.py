@@ -7,7 +7,8 @@ from layers in front of every endpoint, so every operation can give them:
   path or the query string, or a number too large for the database;
 - 401 with `WWW-Authenticate: Token` from the token authentication, for a
   missing, invalid or revoked token, also where a visitor may read
-  anonymously; in the operation's own media types where it has several
+  anonymously (and, on a space's endpoints, for an expired participant
+  token); in the operation's own media types where it has several
   (negotiated CSV or Markdown render the error in the format asked for);
 - 415 from DRF's parsers, for a body sent without a supported content type
   (only operations that take a body);
@@ -30,7 +31,8 @@ GUARD_400 = {
     "content": {"application/json": {"schema": BAD_REQUEST_SCHEMA}},
 }
 UNAUTHENTICATED = (
-    "Not logged in, or an invalid or revoked token (the answer carries `WWW-Authenticate: Token`)."
+    "Not logged in, an invalid or revoked token, or an expired X-Participant-Token (join again "
+    "for a new one); the answer carries `WWW-Authenticate: Token`."
 )
 UNSUPPORTED = {
     "description": "The body's content type is not one this operation reads (send JSON).",

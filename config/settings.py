@@ -478,17 +478,33 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Anonymous participants' tokens (X-Participant-Token, and the browser cookie
+# holding the same value) expire this many days after they were issued; each
+# write past half that age renews them (elicitation.identity).
+PARTICIPANT_TOKEN_MAX_AGE_DAYS = env_int("PARTICIPANT_TOKEN_MAX_AGE_DAYS", 90, minimum=1)
+
+# A running analysis writes a heartbeat every RUN_HEARTBEAT_S; the reaper, every
+# RUN_REAP_EVERY_S, retries once and then fails a run silent for RUN_STALE_AFTER_S
+# (a worker killed mid-run). Defaults 15 / 90 / 30 s; tests shorten them.
+RUN_HEARTBEAT_S = env_int("RUN_HEARTBEAT_S", 15, minimum=1)
+RUN_STALE_AFTER_S = env_int("RUN_STALE_AFTER_S", 90, minimum=2)
+RUN_REAP_EVERY_S = env_int("RUN_REAP_EVERY_S", 30, minimum=1)
+if RUN_STALE_AFTER_S < 2 * RUN_HEARTBEAT_S:
+    raise ImproperlyConfigured(
+        "RUN_STALE_AFTER_S must be at least twice RUN_HEARTBEAT_S, or live runs look dead."
+    )
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Debounced automatic analysis of open spaces, and re-sending runs that
     # stayed queued because the broker was down when they were requested.
     "aggregation-auto-runs": {"task": "aggregation.tasks.request_auto_runs", "schedule": 60.0},
-    # Runs whose worker died: a live worker beats every 15 s whatever the stage,
-    # so 90 s of silence means dead; checked every 30 s, a killed worker's run is
-    # retried (once) or failed within about two minutes (aggregation.services).
+    # Runs whose worker died: a live worker beats every RUN_HEARTBEAT_S whatever
+    # the stage, so RUN_STALE_AFTER_S of silence means dead; checked every
+    # RUN_REAP_EVERY_S, a killed worker's run is retried (once) or failed within
+    # about two minutes with the defaults (aggregation.services).
     "aggregation-reap-stale-runs": {
         "task": "aggregation.tasks.reap_stale_runs",
-        "schedule": 30.0,
-        "kwargs": {"max_silence_s": 90},
+        "schedule": float(RUN_REAP_EVERY_S),
+        "kwargs": {"max_silence_s": RUN_STALE_AFTER_S},
     },
     # Pol.is imports: the same reaper for a killed worker's import, re-sending
     # imports the broker never got, and removing leftover upload folders.

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("elicitation.urls")),
     path("", include("aggregation.urls")),
+    path("", include("webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

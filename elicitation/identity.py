@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import time
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -54,18 +56,62 @@ def link_cookie_name(space_id: int) -> str:
     return f"polyphony_l{space_id}"
 
 
+def participant_token_max_age_s() -> int:
+    """How long a participant token (and its cookie) lasts after it was issued."""
+    return int(settings.PARTICIPANT_TOKEN_MAX_AGE_DAYS) * 24 * 3600
+
+
 def sign_token(space: Space, raw: str) -> str:
-    return signing.Signer(salt=_SALT).sign(f"{space.pk}.{raw}")
+    """`raw` bound to `space`, signed, with the moment it was issued (it expires)."""
+    return signing.TimestampSigner(salt=_SALT).sign(f"{space.pk}.{raw}")
+
+
+class TokenState(NamedTuple):
+    raw: str  # "" unless the token is good for the space
+    expired: bool  # signed for the space, but too old (or from before tokens expired)
+    age_s: float
+
+
+def participant_token_state(space_id: int, value: str) -> TokenState:
+    """What a signed participant token is worth in space `space_id`, now.
+
+    Tokens signed before they carried a timestamp count as expired: they
+    would otherwise never expire.
+    """
+    payload = _verified_payload(settings.SECRET_KEY, _SALT, value) if value else ""
+    body, sep, stamp = payload.rpartition(":")
+    if not sep:
+        body, stamp = payload, ""
+    space_part, _, raw = body.partition(".")
+    if space_part != str(space_id) or not raw:
+        return TokenState("", False, 0.0)
+    try:
+        age = time.time() - signing.b62_decode(stamp) if stamp else float("inf")
+    except ValueError:
+        age = float("inf")
+    if age > participant_token_max_age_s():
+        return TokenState("", True, age)
+    return TokenState(raw, False, age)
+
+
+def renewal_due(state: TokenState) -> bool:
+    """Past half its life: a write hands out a fresh token for the same participant."""
+    return bool(state.raw) and state.age_s > participant_token_max_age_s() / 2
 
 
 def _unsign(space: Space, value: str) -> str:
-    """The raw token in `value` if its signature is good and it belongs to `space`."""
+    """The raw token in `value` if its signature is good, for `space` and not expired."""
     return unsign_for_space_id(space.pk, value)
 
 
 def unsign_for_space_id(space_id: int, value: str) -> str:
     """`_unsign` for a caller that has not loaded the space (the vote API's fast path)."""
-    return _unsign_with(_SALT, space_id, value)
+    return participant_token_state(space_id, value).raw
+
+
+def participant_token_expired(request: HttpRequest, space_id: int) -> bool:
+    """Whether the request's X-Participant-Token is a real one of the space, but expired."""
+    return participant_token_state(space_id, request.META.get(TOKEN_META, "")).expired
 
 
 def _unsign_with(salt: str, space_id: int, value: str) -> str:
@@ -242,7 +288,7 @@ def remember_xid(request: HttpRequest, space: Space, response: HttpResponseBase)
         response.set_cookie(
             xid_cookie_name(space),
             sign_token(space, quote(given, safe="")),
-            max_age=COOKIE_MAX_AGE,
+            max_age=participant_token_max_age_s(),
             httponly=True,
             samesite="Lax",
         )
@@ -275,18 +321,35 @@ class Identity:
         return participant
 
     def attach(self, response: HttpResponseBase) -> HttpResponseBase:
-        if self.new_token:
-            signed = sign_token(self.space, self.new_token)
+        """Give a new anonymous identity its token; renew one past half its life.
+
+        The renewal keeps a browser that keeps taking part from losing its
+        identity when the token expires (the cookie is simply replaced); an
+        API client finds the renewed token in the X-Participant-Token header.
+        """
+        raw = self.new_token or self._token_due_for_renewal()
+        if raw:
+            signed = sign_token(self.space, raw)
             response.set_cookie(
                 cookie_name(self.space),
                 signed,
-                max_age=COOKIE_MAX_AGE,
+                max_age=participant_token_max_age_s(),
                 httponly=True,
                 samesite="Lax",
                 secure=not settings.DEBUG and self.request.is_secure(),
             )
             response[TOKEN_HEADER] = signed
         return response
+
+    def _token_due_for_renewal(self) -> str:
+        for value in (
+            self.request.META.get(TOKEN_META, ""),
+            self.request.COOKIES.get(cookie_name(self.space), ""),
+        ):
+            state = participant_token_state(self.space.pk, value)
+            if state.raw:
+                return state.raw if renewal_due(state) else ""
+        return ""
 
 
 def _count_new_participant(request: HttpRequest) -> None:

@@ -21,8 +21,12 @@ STATEMENT_MAX_LENGTH = 280
 ARGUMENT_MAX_LENGTH = 1000
 
 
-def _link_token() -> str:
+def new_link_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+def _link_token() -> str:  # the name migration 0001 refers to
+    return new_link_token()
 
 
 class SpaceQuerySet(models.QuerySet["Space"]):
@@ -387,6 +391,7 @@ class ModerationAction(models.Model):
         REWORD_PRINCIPLE = "reword_principle", "Worded a value as a principle"
         IMPORT = "import", "Imported data"
         MERGE = "merge", "Merged a duplicate"
+        ROTATE_LINK = "rotate_link", "Replaced the link"
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(

@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("s/<int:space_id>/live/", spaces.space_live_counts, name="live_counts"),
     path("s/<int:space_id>/edit/", spaces.space_edit, name="space_edit"),
     path("s/<int:space_id>/phase/", spaces.space_phase, name="space_phase"),
+    path("s/<int:space_id>/link/rotate/", spaces.space_link_rotate, name="space_link_rotate"),
     path("s/<int:space_id>/vote/", votes.vote, name="vote"),
     path("s/<int:space_id>/propose/", statements.statement_propose, name="propose"),
     path("s/<int:space_id>/statements/", statements.statement_list, name="statements"),

@@ -29,10 +29,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from communities import models as community_models
-from communities.models import Community, Invitation, Membership
+from communities.models import AccountSettings, Community, Invitation, Membership
 from communities.roles import PERMISSIONS, Action
 from config.exceptions import Invalid, NotFound
+from config.locale import valid_language, valid_time_zone
 from notifications.models import (
     TOPIC_OF_KIND,
     EmailOptOut,
@@ -56,47 +56,25 @@ CLOSING_NOTICE = timedelta(hours=24)
 # --- Language and addresses -------------------------------------------------
 
 
-def _known_language(code: str | None) -> str | None:
-    codes = {c for c, _name in settings.LANGUAGES}
-    if code and code in codes:
-        return code
-    if code and code.split("-")[0] in codes:
-        return code.split("-")[0]
-    return None
-
-
 def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
-    """Each account's language: its own setting when it has one, else the site's."""
+    """Each account's language: its own setting when it chose one, else the site's."""
     ids = list(user_ids)
-    chosen: dict[int, str] = {}
-    # AccountSettings (the account's language) comes with the i18n work; until
-    # it exists every account reads in the site's language.
-    account_settings = getattr(community_models, "AccountSettings", None)
-    if account_settings is not None and ids:
-        for user_id, code in account_settings.objects.filter(user_id__in=ids).values_list(
-            "user_id", "language"
-        ):
-            known = _known_language(code)
-            if known:
-                chosen[user_id] = known
-    return {user_id: chosen.get(user_id, settings.LANGUAGE_CODE) for user_id in ids}
+    chosen = dict(
+        AccountSettings.objects.filter(user_id__in=ids)
+        .exclude(language="")
+        .values_list("user_id", "language")
+    )
+    return {
+        user_id: valid_language(chosen.get(user_id)) or settings.LANGUAGE_CODE for user_id in ids
+    }
 
 
 def time_zone_of(user: User | None) -> str:
-    """The zone an account reads times in: its own setting when it has one, else the site's."""
-    account_settings = getattr(community_models, "AccountSettings", None)
-    if user is not None and account_settings is not None:
-        name = (
-            account_settings.objects.filter(user=user).values_list("time_zone", flat=True).first()
-        )
-        if name:
-            try:
-                zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                pass
-            else:
-                return str(name)
-    return str(settings.TIME_ZONE)
+    """The zone an account reads times in: its own setting when it chose one, else the site's."""
+    name = None
+    if user is not None:
+        name = AccountSettings.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    return valid_time_zone(name) or str(settings.TIME_ZONE)
 
 
 def absolute_url(path: str) -> str:
@@ -368,13 +346,17 @@ def notify_invitation(*, invitation: Invitation, email: str, language: str) -> l
                 % {"count": sent_today}
             }
         )
-    account = User.objects.filter(email__iexact=address, is_active=True).first()
+    # An account at that address that chose a language reads in it; else the inviter's.
+    chosen = (
+        AccountSettings.objects.filter(user__email__iexact=address, user__is_active=True)
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .first()
+    )
     recipient = Recipient(
         user=None,
         email=address,
-        language=(languages_of([account.pk])[account.pk] if account else None)
-        or _known_language(language)
-        or settings.LANGUAGE_CODE,
+        language=valid_language(chosen) or valid_language(language) or settings.LANGUAGE_CODE,
     )
     ids = _fan_out(
         kind=Kind.INVITATION,

@@ -21,6 +21,9 @@ class EndpointOutput(serializers.Serializer[Any]):
     url = serializers.URLField()
     events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices))
     secret = serializers.CharField(help_text="Signs every delivery (HMAC-SHA256); keep it safe.")
+    enabled = serializers.BooleanField(
+        source="is_enabled", help_text="False while its owners have disabled it: sent nothing."
+    )
     created_at = serializers.DateTimeField()
 
 

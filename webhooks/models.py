@@ -28,7 +28,10 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=64)
     events = models.JSONField(default=list)
+    # Deleted endpoints stay (their deliveries are history) with is_active off;
+    # a disabled one is still listed to its owners but is sent nothing.
     is_active = models.BooleanField(default=True)
+    is_enabled = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -40,3 +40,22 @@ def webhook_delivery_get(*, endpoint: WebhookEndpoint, delivery_id: int) -> Webh
     if delivery is None:
         raise Http404(_("No such delivery of this webhook."))
     return delivery
+
+
+# Deliveries shown per endpoint on the owners' page (the API pages through all).
+PAGE_DELIVERIES = 10
+
+
+def webhook_page_rows(
+    *, community: Community
+) -> list[tuple[WebhookEndpoint, list[WebhookDelivery]]]:
+    """The community's endpoints, each with its latest deliveries.
+
+    One query per endpoint for its deliveries: a community has at most
+    services.MAX_ENDPOINTS_PER_COMMUNITY (10) endpoints, so the page is bounded
+    (tests/webhooks counts), and each query reads only its newest rows.
+    """
+    return [
+        (endpoint, list(webhook_deliveries_of(endpoint=endpoint)[:PAGE_DELIVERIES]))
+        for endpoint in webhook_endpoints_of(community=community)
+    ]

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
+import http.client
 import json
 import logging
 import secrets
+import socket
 import time
-import urllib.error
-import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community
+from webhooks.addresses import Target, Unresolvable, webhook_target
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import SIGNATURE_HEADER, sign
 
@@ -31,29 +29,10 @@ MAX_ENDPOINTS_PER_COMMUNITY = 10
 REQUEST_TIMEOUT_S = 10
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def webhook_url_check(url: str) -> str:
-    """HTTPS only; plain http only to loopback when settings allow it (DEBUG, tests)."""
-    parts = urlsplit(url.strip())
-    if not parts.hostname:
-        raise ValidationError(
-            {"url": _("Give a full URL, e.g. https://example.org/hooks/polyphony.")}
-        )
-    if parts.scheme == "https":
-        return url.strip()
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
-        if settings.WEBHOOKS_ALLOW_LOOPBACK_HTTP:
-            return url.strip()
-        raise ValidationError({"url": _("Plain http is allowed only on a development machine.")})
-    raise ValidationError({"url": _("Webhook URLs must use https://.")})
+    """A URL webhooks may be sent to (webhooks.addresses); ValidationError on "url" if not."""
+    webhook_target(url, must_resolve=False)
+    return url.strip()
 
 
 @transaction.atomic
@@ -96,12 +75,20 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     endpoint.save(update_fields=["is_active"])
 
 
+def webhook_endpoint_set_enabled(*, endpoint: WebhookEndpoint, enabled: bool) -> None:
+    """A disabled endpoint is sent no new events (deliveries already made can be re-sent)."""
+    endpoint.is_enabled = enabled
+    endpoint.save(update_fields=["is_enabled"])
+
+
 def webhook_event_emit(*, community_id: int, event: str, data: dict[str, Any]) -> list[int]:
     """One delivery per active endpoint that wants `event`, sent after the commit."""
     assert event in Event.values, event
     payload = {"event": event, "created_at": timezone.now().isoformat(), "data": data}
     ids = []
-    for endpoint in WebhookEndpoint.objects.filter(community_id=community_id, is_active=True):
+    for endpoint in WebhookEndpoint.objects.filter(
+        community_id=community_id, is_active=True, is_enabled=True
+    ):
         if event in endpoint.events:
             delivery = WebhookDelivery.objects.create(
                 endpoint=endpoint, event=event, payload=payload
@@ -130,29 +117,50 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool:
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.status == WebhookDelivery.Status.SUCCEEDED:
         return True  # a duplicate task message: never deliver twice
+    try:
+        target = webhook_target(delivery.endpoint.url)
+    except Unresolvable as exc:
+        _record_attempt(delivery, code=None, error=" ".join(exc.messages))
+        return False  # DNS may answer later: retried like a connection failure
+    except ValidationError as exc:
+        # The name now resolves somewhere webhooks may not go: never connect.
+        # Not retried; a re-send checks again.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=delivery.attempts + 1,
+            response_code=None,
+            error=_("Refused: %(reason)s") % {"reason": " ".join(exc.messages)},
+            last_attempt_at=timezone.now(),
+            status=WebhookDelivery.Status.FAILED,
+        )
+        return True
+    assert target is not None  # must_resolve: None only at registration
     body = delivery_body(delivery)
     timestamp = int(time.time())
-    request = urllib.request.Request(
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Polyphony-Webhooks/1",
-            "Polyphony-Event": delivery.event,
-            "Polyphony-Delivery": str(delivery.pk),
-            SIGNATURE_HEADER: sign(secret=delivery.endpoint.secret, timestamp=timestamp, body=body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Polyphony-Webhooks/1",
+        "Polyphony-Event": delivery.event,
+        "Polyphony-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: sign(secret=delivery.endpoint.secret, timestamp=timestamp, body=body),
+    }
     code: int | None = None
     error = ""
+    connection = _pinned_connection(target)
     try:
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        error = f"Could not connect: {getattr(exc, 'reason', exc)}"
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        code = response.status
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    except (OSError, http.client.HTTPException) as exc:
+        error = _("Could not connect: %(reason)s") % {"reason": exc}
+    finally:
+        connection.close()
+    return _record_attempt(delivery, code=code, error=error)
+
+
+def _record_attempt(delivery: WebhookDelivery, *, code: int | None, error: str) -> bool:
     ok = code is not None and 200 <= code < 300
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         attempts=delivery.attempts + 1,
@@ -163,6 +171,29 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool:
         delivered_at=timezone.now() if ok else None,
     )
     return ok
+
+
+def _pinned_connection(target: Target) -> http.client.HTTPConnection:
+    """A connection to the checked address, whatever the name resolves to meanwhile.
+
+    TLS still verifies the certificate against the URL's host name (the
+    connection's `host`); only the socket goes to `target.address`.
+    """
+    connection: http.client.HTTPConnection
+    if target.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            target.host, target.port, timeout=REQUEST_TIMEOUT_S
+        )
+    else:
+        connection = http.client.HTTPConnection(target.host, target.port, timeout=REQUEST_TIMEOUT_S)
+
+    def connect_to_checked_address(
+        address: tuple[str, int], timeout: float, source: Any = None
+    ) -> socket.socket:
+        return socket.create_connection((target.address, address[1]), timeout, source)
+
+    connection._create_connection = connect_to_checked_address  # type: ignore[attr-defined]
+    return connection
 
 
 def webhook_delivery_give_up(*, delivery_id: int) -> None:

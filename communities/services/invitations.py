@@ -104,12 +104,18 @@ def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -
     return None
 
 
+# They name no community: the person holding a dead link may not be allowed
+# to know which one it was (communities.views.invitations).
 INVITATION_MESSAGES = {
-    "revoked": gettext_lazy("This invitation was revoked. Ask the community for a new link."),
-    "expired": gettext_lazy("This invitation has expired. Ask the community for a new link."),
+    "revoked": gettext_lazy(
+        "This invitation was revoked. Ask the person who sent it for a new link."
+    ),
+    "expired": gettext_lazy(
+        "This invitation has expired. Ask the person who sent it for a new link."
+    ),
     "used_up": gettext_lazy(
         "This invitation has been used as many times as it allows. "
-        "Ask the community for a new link."
+        "Ask the person who sent it for a new link."
     ),
 }
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities import selectors, services
 from communities.forms import InvitationForm
-from communities.roles import Action
+from communities.models import Invitation
+from communities.roles import Action, role_allows
 from communities.views.common import _problem
 from communities.views.communities import _add_errors
 from communities.views.members import _members_page
@@ -85,20 +86,22 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_get_by_token(token=token)
     community = invitation.community
     problem = services.invitation_problem(invitation)
+    if problem:
+        return _unusable_invitation(request, invitation, problem)
     here = request.get_full_path()
     context: dict[str, Any] = {
         "invitation": invitation,
         "community": community,
-        "problem": services.INVITATION_MESSAGES.get(problem or ""),
         "next": here,
     }
     if request.method == "GET" or not request.user.is_authenticated:
-        status = 410 if problem else 200
         if request.user.is_authenticated:
             context["membership"] = selectors.membership_for(user=request.user, community=community)
-        return render(request, "communities/invitation.html", context, status=status)
+        return render(request, "communities/invitation.html", context)
     try:
         membership, created = services.invitation_accept(user=request.user, token=token)
+    except services.InvitationUnusable as unusable:
+        return _unusable_invitation(request, invitation, unusable.reason)
     except ApplicationError as error:
         return _problem(request, error)
     if not created:
@@ -114,3 +117,26 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if selectors.segment_questions(community=community):
         return redirect("communities:answers", slug=community.slug)
     return redirect(community)
+
+
+def _unusable_invitation(
+    request: HttpRequest, invitation: Invitation, problem: str
+) -> HttpResponse:
+    """410 for a revoked, expired or used-up link.
+
+    The link no longer admits anyone, so it no longer tells anyone anything:
+    a visitor who is not a member learns neither the community's name (a
+    private community's name is itself private) nor the role offered. The
+    community's members see which community it was, and those who manage its
+    members (the inviter) get the way to a new link.
+    """
+    community = invitation.community
+    membership = selectors.membership_for(user=request.user, community=community)
+    context: dict[str, Any] = {
+        "problem": problem,
+        "message": services.INVITATION_MESSAGES[problem],
+        "community": community if membership else None,
+        "may_invite": membership is not None
+        and role_allows(membership.role, Action.MANAGE_MEMBERS),
+    }
+    return render(request, "communities/invitation_unusable.html", context, status=410)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -20,6 +22,7 @@ from elicitation.identity import (
     TOKEN_HEADER,
     XID_SIGNATURE_FIELD,
     Identity,
+    participant_token_expired,
     request_access,
     xid_signature_from,
     xid_signed,
@@ -122,6 +125,27 @@ class SpaceApi(APIView):
     # for the methods that differ (a list's POST is a write).
     throttle_scope = "space_reads"
     throttle_scopes: ClassVar[dict[str, str]] = {}
+    # The join endpoint takes an expired participant token as no token (it
+    # hands out a new one); every other endpoint answers it with a 401.
+    accepts_expired_participant_token: ClassVar[bool] = False
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        space_id = kwargs.get("space_id")
+        if (
+            space_id is not None
+            and not self.accepts_expired_participant_token
+            and participant_token_expired(request._request, int(space_id))
+        ):
+            raise AuthenticationFailed(
+                _(
+                    "Your participant token has expired (tokens last %(days)d days). Get a "
+                    "new one with POST /api/v1/spaces/%(space)d/participants/; a token renewed "
+                    "that way before it expires keeps your participant."
+                )
+                % {"days": settings.PARTICIPANT_TOKEN_MAX_AGE_DAYS, "space": int(space_id)},
+                code="participant_token_expired",
+            )
 
     def access(
         self, request: Request, space_id: int, action: Action = Action.VIEW

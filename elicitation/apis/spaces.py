@@ -185,6 +185,7 @@ class ParticipantOutputSerializer(serializers.Serializer):
 
 class ParticipantJoinApi(SpaceApi):
     throttle_scope = "space_writes"
+    accepts_expired_participant_token = True
 
     class InputSerializer(serializers.Serializer):
         xid = serializers.CharField(max_length=200, required=False, allow_blank=True)

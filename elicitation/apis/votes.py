@@ -28,7 +28,7 @@ from elicitation.apis.common import (
     number_field,
 )
 from elicitation.apis.statements import StatementOutputSerializer
-from elicitation.identity import TOKEN_META, may_carry_xid, unsign_for_space_id
+from elicitation.identity import TOKEN_META, may_carry_xid, participant_token_state, renewal_due
 from elicitation.throttles import ParticipantFixedWindowThrottle
 
 
@@ -228,9 +228,11 @@ def token_vote(request: HttpRequest, space_id: int) -> HttpResponse | None:
         vote_input = services.plain_vote(loads_bounded(request.body))
     except ValueError:
         return None
-    raw = unsign_for_space_id(space_id, token)
-    if vote_input is None or not raw:
+    state = participant_token_state(space_id, token)
+    # A token past half its life takes the full path, which renews it.
+    if vote_input is None or not state.raw or renewal_due(state):
         return None
+    raw = state.raw
     statement_number, value = vote_input
     vote = _batcher.cast(services.TokenVoteInput(space_id, raw, statement_number, value, token))
     if vote is None:

@@ -40,7 +40,13 @@ from elicitation.services.similarity import (
     statements_embed_missing,
     statements_similar,
 )
-from elicitation.services.spaces import SPACE_FIELDS, space_create, space_set_phase, space_update
+from elicitation.services.spaces import (
+    SPACE_FIELDS,
+    space_create,
+    space_link_rotate,
+    space_set_phase,
+    space_update,
+)
 from elicitation.services.statements import (
     DuplicateStatement,
     statement_find_duplicate,
@@ -85,6 +91,7 @@ __all__ = [
     "plain_vote",
     "ranking_submit",
     "space_create",
+    "space_link_rotate",
     "space_set_phase",
     "space_update",
     "statement_find_duplicate",

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from communities.models import Community
-from elicitation.models import ModerationAction, Space
+from elicitation.models import ModerationAction, Space, new_link_token
 from elicitation.selectors.access import takes_input
 from elicitation.services.decisions import decision_log_append
 from elicitation.text import clean_text
@@ -149,4 +149,21 @@ def space_set_phase(
         takes_input_now=takes_input(locked),
         decision=decision,
     )
+    return space
+
+
+@transaction.atomic
+def space_link_rotate(*, space: Space, actor: User | AnonymousUser | None) -> Space:
+    """Give the space a new "anyone with the link" URL; the old one stops working at once.
+
+    Every grant made through the old link (the browser cookie, X-Space-Link)
+    lapses with it: they are compared with the current token. Participants
+    already holding a participant token keep it. Logged publicly, without
+    either token (the log is public; the link may not be).
+    """
+    locked = Space.objects.select_for_update().get(pk=space.pk)
+    locked.link_token = new_link_token()
+    locked.save(update_fields=["link_token", "updated_at"])
+    space.link_token = locked.link_token
+    decision_log_append(space=space, actor=actor, action=ModerationAction.Action.ROTATE_LINK)
     return space

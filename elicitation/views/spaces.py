@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -108,6 +108,10 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             "community": space.community,
             "space": space,
             "xid_secret": xid_secret(space),
+            "link_rotated": request.GET.get("link") == "new",
+            "link_url": request.build_absolute_uri(
+                reverse("elicitation:join", kwargs={"token": space.link_token})
+            ),
             "embed_url": request.build_absolute_uri(
                 reverse("elicitation:embed", kwargs={"space_id": space.pk})
             ),
@@ -135,10 +139,27 @@ def space_phase(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     return redirect(space)
 
 
+@login_required
+@require_POST
+def space_link_rotate(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
+    """Replace the "anyone with the link" URL (facilitators); the old one stops working."""
+    space = selectors.space_access(
+        user=request.user, space_id=space_id, action=Action.CREATE_SPACE
+    ).space
+    services.space_link_rotate(space=space, actor=request.user)
+    # Said inside the link's section (the page opens there), not as a message at the top.
+    edit = reverse("elicitation:space_edit", kwargs={"space_id": space.pk})
+    return redirect(f"{edit}?link=new#link")
+
+
 @require_GET
 def space_join(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     """The "anyone with the link" URL; `?xid=` lets an embedding site name its user."""
-    space = get_object_or_404(Space, link_token=token)
+    space = Space.objects.filter(link_token=token).first()
+    if space is None:
+        # Replaced, or copied incompletely: a page that says so (old tokens are
+        # not kept, so it cannot tell which, nor name the space).
+        return render(request, "elicitation/link_unknown.html", status=404)
     space = selectors.space_access(
         user=request.user, space_id=space.pk, link=selectors.LinkProof(tokens=(token,))
     ).space

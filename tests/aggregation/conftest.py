@@ -25,8 +25,8 @@ from tests.redis_server import RedisServer
 def _fewer_bootstrap_resamples(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 200 resamples refit the bridging model 200 times (about 2 s a run even
-    # on tiny spaces); 20 keep every code path. Tests marked
+    # 20 resamples keep every code path at a tenth of the bootstrap's time
+    # (on tiny spaces the bridging refits run 40 sweeps). Tests marked
     # `full_bootstrap` run the production setting.
     if request.node.get_closest_marker("full_bootstrap") is None:
         monkeypatch.setattr(analysis, "BOOTSTRAP_RESAMPLES", 20)

@@ -106,6 +106,8 @@ def test_a_run_stores_result_fingerprint_versions_timings_and_counts(
         assert stage in run.timings
     assert run.parameters["seed"] == 0
     assert run.parameters["bootstrap"]["resamples"] == 200
+    assert run.parameters["bootstrap"]["method"] == "participant-percentile/2"
+    assert run.parameters["bootstrap"]["bridging_sweeps"] == 40
     assert "bootstrap" in run.timings
     assert run.started_at is not None
     assert run.finished_at is not None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from aggregation import services
@@ -17,8 +20,9 @@ from aggregation.models import AnalysisRun, ValueProfile
 from communities.roles import Role
 from tests.aggregation.conftest import analysed, member_of
 from tests.aggregation.data import Deliberation
+from webhooks import addresses
 from webhooks import services as webhook_services
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.tasks import MAX_RETRIES, backoff_s, deliver_webhook
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -63,6 +67,24 @@ class Receiver:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# What the tests' DNS answers (there is none in CI); other names resolve for real.
+DNS: dict[str, list[str]] = {
+    "example.org": ["93.184.215.14"],
+    "intranet.example.org": ["10.0.0.5"],
+    "sneaky.example.org": ["93.184.215.14", "192.168.1.10"],
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    real = addresses.resolve
+    answers = {name: list(ips) for name, ips in DNS.items()}
+    monkeypatch.setattr(
+        addresses, "resolve", lambda host, port: answers.get(host) or real(host, port)
+    )
+    return answers
 
 
 @pytest.fixture(autouse=True)
@@ -192,3 +214,107 @@ def test_only_owners_register_and_only_https_or_loopback(
     unknown = api.post(url, {**body, "events": ["space.exploded"]}, format="json")
     assert unknown.status_code == 400
     assert api.post(url, body, format="json").status_code == 201
+
+
+def test_a_run_failed_by_the_stale_run_reaper_is_announced_once(
+    deliberation: Deliberation, django_capture_on_commit_callbacks: Any
+) -> None:
+    api = _owner_api(deliberation)
+    slug = deliberation.space.community.slug
+    with Receiver(statuses=[]) as receiver:
+        _register(api, slug, receiver.url, ["run.failed"])
+        run = services.run_request(space=deliberation.space, trigger=AnalysisRun.Trigger.MANUAL)
+        assert run is not None
+        # Its worker died on the last attempt: silent since long before the cutoff.
+        AnalysisRun.objects.filter(pk=run.pk).update(
+            status=AnalysisRun.Status.RUNNING,
+            stage="groups",
+            attempts=services.MAX_ATTEMPTS,
+            heartbeat_at=timezone.now() - timedelta(seconds=services.STALE_AFTER_S + 5),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.run_reap_stale() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.run_reap_stale() == 0  # already failed: nothing more to say
+    assert AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.FAILED
+    assert [headers["Polyphony-Event"] for headers, _, _ in receiver.requests] == ["run.failed"]
+    body = json.loads(receiver.requests[0][1])
+    assert body["data"]["run"] == run.pk
+    assert "stopped responding in stage groups" in body["data"]["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://intranet.example.org/hook",  # a name resolving to a private address
+        "https://sneaky.example.org/hook",  # one of its addresses is private
+        "https://10.1.2.3/hook",
+        "https://172.16.0.1/hook",
+        "https://192.168.0.1/hook",
+        "https://169.254.169.254/latest/meta-data/",  # the cloud metadata service
+        "https://[fe80::1]/hook",
+        "https://224.0.0.1/hook",
+        "https://240.0.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://127.0.0.1/hook",  # loopback, with loopback not allowed
+        "https://localhost/hook",
+        "https://[::1]/hook",
+        "http://127.0.0.1:9/hook",
+        "https://user:secret@example.org/hook",
+        "ftp://example.org/hook",
+    ],
+)
+def test_registration_refuses_urls_that_reach_inside_the_network(
+    deliberation: Deliberation, settings: Any, url: str
+) -> None:
+    settings.WEBHOOKS_ALLOW_LOOPBACK_HTTP = False
+    api = _owner_api(deliberation)
+    answer = api.post(
+        f"/api/v1/communities/{deliberation.space.community.slug}/webhooks/",
+        {"url": url, "events": ["profile.published"]},
+        format="json",
+    )
+    assert answer.status_code == 400, answer.json()
+    assert list(answer.json()) == ["url"]
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_a_name_that_later_resolves_inside_is_refused_at_delivery_without_connecting(
+    deliberation: Deliberation,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    fake_dns: dict[str, list[str]],
+) -> None:
+    api = _owner_api(deliberation)
+    slug = deliberation.space.community.slug
+    with Receiver(statuses=[]) as receiver:
+        public = _register(api, slug, "https://example.org/hook", ["profile.published"])
+        local = _register(api, slug, receiver.url, ["profile.published"])
+        # The owner's DNS now points the name at the intranet (DNS rebinding),
+        # and this machine no longer allows loopback.
+        fake_dns["example.org"] = ["10.0.0.5"]
+        settings.WEBHOOKS_ALLOW_LOOPBACK_HTTP = False
+        _publish(deliberation, django_capture_on_commit_callbacks)
+    assert receiver.requests == []
+    for endpoint, where in ((public, "10.0.0.5"), (local, "https://")):
+        delivery = WebhookDelivery.objects.get(endpoint_id=endpoint["id"])
+        assert delivery.status == WebhookDelivery.Status.FAILED
+        assert delivery.attempts == 1  # refused once, not retried
+        assert delivery.response_code is None
+        assert delivery.error.startswith("Refused:")
+        assert where in delivery.error
+
+
+def test_a_name_that_does_not_resolve_yet_is_accepted_and_retried_at_delivery(
+    deliberation: Deliberation, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Its owner may still be setting up DNS; the delivery checks again.
+    api = _owner_api(deliberation)
+    slug = deliberation.space.community.slug
+    _register(api, slug, "https://not-yet.example.org/hook", ["profile.published"])
+    _publish(deliberation, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.FAILED  # after every retry
+    assert delivery.attempts == MAX_RETRIES + 1
+    assert "could not be resolved" in delivery.error

@@ -483,6 +483,59 @@ def test_a_revoked_invitation_link_stops_working(client: Client) -> None:
     assert visitor.post(f"/invite/{invitation.token}/").status_code == 410
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"revoked_at": timezone.now()},
+        {"expires_at": timezone.now() - timedelta(minutes=1)},
+        {"max_uses": 1, "uses": 1},
+    ],
+    ids=["revoked", "expired", "used_up"],
+)
+def test_a_dead_invitation_link_names_nothing_to_someone_outside_the_community(
+    client: Client, fields: dict[str, Any]
+) -> None:
+    community = CommunityFactory.create(
+        name="Whistleblowers of Northgate",
+        slug="northgate-wb",
+        description="Where we compare notes on the plant.",
+        visibility=Community.Visibility.PRIVATE,
+    )
+    invitation = InvitationFactory.create(community=community, role=Role.FACILITATOR, **fields)
+    link = f"/invite/{invitation.token}/"
+    outsider = Client()
+    outsider.force_login(UserFactory.create())
+    for visitor in (client, outsider):
+        for answer in (visitor.get(link), visitor.post(link)):
+            assert answer.status_code == 410
+            page = answer.content.decode()
+            assert "This invitation no longer works" in page
+            assert "Ask the person who sent it for a new link" in page
+            for secret in ("Northgate", "northgate-wb", "compare notes", "acilitator"):
+                assert secret not in page, secret
+    assert not Membership.objects.exists()
+
+
+def test_a_dead_invitation_shows_members_the_community_and_the_inviter_a_new_link(
+    client: Client,
+) -> None:
+    owner = MembershipFactory.create(role=Role.OWNER)
+    owner.community.visibility = Community.Visibility.PRIVATE
+    owner.community.save(update_fields=["visibility"])
+    invitation = InvitationFactory.create(community=owner.community, revoked_at=timezone.now())
+    client.force_login(owner.user)
+    page = client.get(f"/invite/{invitation.token}/")
+    assert page.status_code == 410
+    assert owner.community.name.encode() in page.content
+    assert f'href="/c/{owner.community.slug}/members/"'.encode() in page.content
+    member = MembershipFactory.create(community=owner.community, role=Role.MEMBER)
+    member_client = Client()
+    member_client.force_login(member.user)
+    seen = member_client.get(f"/invite/{invitation.token}/")
+    assert owner.community.name.encode() in seen.content
+    assert b"/members/" not in seen.content
+
+
 # --- segments --------------------------------------------------------------------------
 
 

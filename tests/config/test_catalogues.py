@@ -60,8 +60,23 @@ def test_every_language_of_the_site_has_a_catalogue() -> None:
         assert not po.metadata_is_fuzzy, f"{language}: the header is marked fuzzy"
 
 
-@pytest.mark.xfail(strict=True, reason="catalogues being written")
-@pytest.mark.parametrize("language", TRANSLATED)
+# A translator takes their language out of this set when its catalogue is
+# complete; from then on an untranslated or fuzzy entry fails the suite.
+CATALOGUES_BEING_WRITTEN = {"fr", "es"}
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            language,
+            marks=[pytest.mark.xfail(strict=True, reason="catalogues being written")]
+            if language in CATALOGUES_BEING_WRITTEN
+            else [],
+        )
+        for language in TRANSLATED
+    ],
+)
 def test_the_catalogue_is_fully_translated(language: str) -> None:
     po = _po(language)
     fuzzy = [e.msgid for e in po.fuzzy_entries() if e.msgid]

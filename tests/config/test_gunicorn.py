@@ -82,3 +82,38 @@ def test_participants_vote_through_the_deployed_web_service(web: int) -> None:
     )
     assert status == 400
     assert "no statement #99" in str(body["statement"])
+
+
+def test_json_nested_a_thousand_levels_gets_a_clear_400_from_the_deployed_service(
+    web: int,
+) -> None:
+    """Through gunicorn's gevent workers (a greenlet's stack, not a thread's) the
+    vote lane and the other JSON endpoints refuse deep nesting with a 400."""
+    space = SpaceFactory.create(participation=Space.Participation.LINK)
+    StatementFactory.create(space=space, number=1)
+    status, joined = request(web, "POST", f"/api/v1/spaces/{space.pk}/participants/", {})
+    assert status == 201
+    token = {"X-Participant-Token": joined["token"]}
+    bodies = {
+        "list": b"[" * 1000 + b"]" * 1000,
+        "object": b'{"a":' * 1000 + b"1" + b"}" * 1000,
+        "inside a vote": b'{"statement": 1, "value": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+    }
+    endpoints = [
+        ("POST", f"/api/v1/spaces/{space.pk}/votes/"),
+        ("POST", f"/api/v1/spaces/{space.pk}/comparisons/"),
+        ("POST", f"/api/v1/spaces/{space.pk}/statements/"),
+        ("PUT", f"/api/v1/spaces/{space.pk}/ranking/"),
+        ("POST", f"/api/v1/spaces/{space.pk}/participants/"),
+    ]
+    for method, path in endpoints:
+        for name, body in bodies.items():
+            conn = http.client.HTTPConnection("127.0.0.1", web, timeout=30)
+            conn.request(method, path, body, {"Content-Type": "application/json", **token})
+            response = conn.getresponse()
+            data = response.read()
+            conn.close()
+            assert response.status == 400, (path, name, response.status, data[:300])
+            assert response.getheader("Content-Type", "").startswith("application/json")
+            assert b"nested more than 32 levels" in data, (path, name, data[:300])
+    assert not Vote.objects.filter(statement__space=space).exists()

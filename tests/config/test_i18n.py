@@ -230,3 +230,20 @@ def test_a_session_without_the_copy_reads_the_account_once(client: Client) -> No
     session.save()
     assert _html_lang(client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()) == "fr"
     assert client.session[PREFERENCES_SESSION_KEY]["language"] == "fr"
+
+
+@pytest.mark.parametrize(
+    ("accept", "detail"),
+    [
+        ("de", "Anmeldedaten fehlen."),
+        ("fr", "Informations d'authentification non fournies."),
+        ("en", "Authentication credentials were not provided."),
+    ],
+)
+def test_api_errors_come_in_the_language_the_client_asks_for(
+    client: Client, accept: str, detail: str
+) -> None:
+    response = client.get("/api/v1/me/tokens/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 401
+    assert response.json()["detail"] == detail
+    assert response["Content-Language"] == accept

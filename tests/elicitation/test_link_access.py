@@ -244,7 +244,8 @@ def test_without_the_link_the_api_answers_404_and_writes_nothing(
 def test_a_wrong_link_token_leads_nowhere(client: Client, link_space: Space) -> None:
     response = client.get(reverse("elicitation:join", kwargs={"token": "guessed"}))
     assert response.status_code == 404
-    assert not client.cookies
+    assert b"This link does not work" in response.content
+    assert link_cookie_name(link_space.pk) not in client.cookies  # no grant
 
 
 def test_a_grant_opens_only_its_own_space(
@@ -600,3 +601,66 @@ def test_the_link_does_not_open_a_private_spaces_results_or_export(
     assert api.get(profile_api).status_code == 200
     insider.force_login(facilitator)
     assert insider.get(export_page).status_code == 200
+
+
+def test_a_facilitator_replaces_the_link_and_the_old_one_stops_working(
+    link_space: Space,
+) -> None:
+    old_url = join_url(link_space)
+    visitor = Client()
+    assert visitor.get(old_url).status_code == 302  # holds a grant from the old link
+    facilitator = UserFactory.create()
+    MembershipFactory.create(
+        user=facilitator, community=link_space.community, role=Role.FACILITATOR
+    )
+    staff = Client()
+    staff.force_login(facilitator)
+    rotate = reverse("elicitation:space_link_rotate", kwargs={"space_id": link_space.pk})
+
+    answer = staff.post(rotate, follow=True)
+
+    assert answer.status_code == 200
+    link_space.refresh_from_db()
+    new_url = join_url(link_space)
+    assert new_url != old_url
+    page_text = answer.content.decode()
+    assert "the old one no longer works" in page_text
+    assert f"http://testserver{new_url}" in page_text
+    # The old link: a clear page, no grant, nothing about the space.
+    stranger = Client()
+    gone = stranger.get(old_url)
+    assert gone.status_code == 404
+    assert b"This link does not work" in gone.content
+    assert link_space.title.encode() not in gone.content
+    assert link_cookie_name(link_space.pk) not in stranger.cookies
+    # Grants and X-Space-Link from the old link lapse; the new link works.
+    assert visitor.get(link_space.get_absolute_url()).status_code == 404
+    old_token = old_url.rstrip("/").rsplit("/", 1)[1]
+    api = APIClient()
+    joined = api.post(
+        f"/api/v1/spaces/{link_space.pk}/participants/", {}, HTTP_X_SPACE_LINK=old_token
+    )
+    assert joined.status_code == 404
+    assert Client().get(new_url).status_code == 302
+    # Recorded publicly, without either token.
+    entry = link_space.decisions.get()
+    assert entry.action == "rotate_link"
+    assert entry.actor == facilitator
+    log = staff.get(reverse("elicitation:decisions", kwargs={"space_id": link_space.pk}))
+    assert b"Replaced the link" in log.content
+    assert old_token.encode() not in log.content
+    assert link_space.link_token.encode() not in log.content
+
+
+def test_only_facilitators_replace_the_link(link_space: Space) -> None:
+    before = link_space.link_token
+    member = UserFactory.create()
+    MembershipFactory.create(user=member, community=link_space.community, role=Role.MEMBER)
+    client = Client()
+    client.force_login(member)
+    rotate = reverse("elicitation:space_link_rotate", kwargs={"space_id": link_space.pk})
+    assert client.post(rotate).status_code in (403, 404)
+    assert Client().post(rotate).status_code == 302  # to the log-in page
+    link_space.refresh_from_db()
+    assert link_space.link_token == before
+    assert not link_space.decisions.exists()

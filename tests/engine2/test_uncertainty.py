@@ -9,10 +9,11 @@ from aggregation.engine.bridging import (
     RatingDesign,
     fit_bridging,
     ratings_from_votes,
+    refit_resamples,
     refit_weighted,
 )
 from aggregation.engine.consensus import group_aware_consensus
-from aggregation.engine.uncertainty import bootstrap
+from aggregation.engine.uncertainty import MIN_SWEEPS, bootstrap, refit_sweeps
 from aggregation.engine.votes import EngineInputError, VoteTable
 from tests.engine2.synthetic import planted_population
 
@@ -121,8 +122,8 @@ def test_resamples_holding_only_passes_are_left_out_not_fatal() -> None:
     json.dumps(result.to_dict(), allow_nan=False)
     score = result.statements[0].bridging_score
     assert score is not None
-    # Every usable resample is the lone rater again: the refits (looser
-    # tolerance, warm-started) agree with the full fit to within 1e-4.
+    # Every usable resample is the lone rater again: the refits (sweeps
+    # started from the full fit) agree with it to within 1e-4.
     assert score.low == pytest.approx(score.value, abs=1e-4)
     assert score.high == pytest.approx(score.value, abs=1e-4)
 
@@ -152,13 +153,17 @@ def two_camp_table(rng: np.random.Generator, agree: np.ndarray, n_participants: 
     return VoteTable(p, s, value, n_participants, n_s)
 
 
-def test_bridging_score_intervals_cover_the_planted_score_about_95_percent_of_the_time() -> None:
+@pytest.mark.parametrize("sweeps", [None, MIN_SWEEPS])
+def test_bridging_score_intervals_cover_the_planted_score_about_95_percent_of_the_time(
+    sweeps: int | None,
+) -> None:
     # Statements from consensual to divisive. The planted score is what the
     # model estimates from the whole population: the fit on 40,000 people
     # drawn the same way (the score is a regularised fit, so its target is
     # that limit, not a probability). Intervals half as wide cover about 2/3
     # of the time; intervals of refits that barely move from the full fit,
-    # far less.
+    # far less. Run with the sweeps a space this small gets (refits close to
+    # converged) and with the fewest a large space gets.
     agree = np.array(
         [
             [0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.2, 0.9, 0.7, 0.1],
@@ -170,9 +175,40 @@ def test_bridging_score_intervals_cover_the_planted_score_about_95_percent_of_th
     hits = []
     for run in range(36):
         table = two_camp_table(rng, agree, 160)
-        result = bootstrap(table, n_resamples=100, seed=run)
+        result = bootstrap(table, n_resamples=100, seed=run, bridging_sweeps=sweeps)
         for s in result.statements:
             assert s.bridging_score is not None
             hits.append(s.bridging_score.low <= planted[s.statement] <= s.bridging_score.high)
     coverage = float(np.mean(hits))
     assert 0.88 <= coverage <= 0.99, coverage
+
+
+def test_batched_refits_reach_each_resamples_own_refit() -> None:
+    pop = planted_population(n_participants=150, n_statements=12, seed=5)
+    full = fit_bridging(pop.table)
+    design = RatingDesign(ratings_from_votes(pop.table))
+    rng = np.random.default_rng(2)
+    weights = rng.multinomial(150, np.full(150, 1 / 150), size=4).T.astype(np.float64)
+    weights[:, 3] = 0.0  # a resample with no ratings at all gives zeros
+    intercepts, factors = refit_resamples(design, weights, full.params, sweeps=2000)
+    for b in range(3):
+        own = refit_weighted(design, weights[:, b], full.params, tol=1e-15, max_iter=5000)
+        assert np.allclose(intercepts[:, b], own.params.statement_intercept, atol=1e-5)
+        assert np.allclose(factors[:, b], own.params.statement_factor, atol=1e-5)
+    assert not intercepts[:, 3].any()
+    assert not factors[:, 3].any()
+
+
+def test_small_spaces_get_more_refit_sweeps_than_large_ones() -> None:
+    assert refit_sweeps(2_000) == 40
+    assert refit_sweeps(40_000) == 10
+    assert refit_sweeps(1_000_000) == MIN_SWEEPS
+
+
+def test_the_result_records_its_method_and_sweeps() -> None:
+    pop = planted_population(n_participants=60, n_statements=8, seed=2)
+    result = bootstrap(pop.table, n_resamples=10).to_dict()
+    assert result["method"] == "participant-percentile/2"
+    assert result["bridging_sweeps"] == refit_sweeps(int((pop.table.value != 0).sum()))
+    without = bootstrap(pop.table, n_resamples=10, include_bridging=False).to_dict()
+    assert without["bridging_sweeps"] is None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from django.core import mail
 from django.utils import timezone
 
+from communities.models import AccountSettings
 from elicitation.models import Space
 from elicitation.services import space_set_phase
 from notifications import services
@@ -42,28 +42,27 @@ def test_opening_a_space_emails_each_member_who_wants_it_once(
 
 
 def test_each_email_is_rendered_in_its_recipients_language(
-    people: People, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+    people: People, django_capture_on_commit_callbacks: Any
 ) -> None:
     closes = datetime(timezone.now().year + 2, 12, 24, 18, tzinfo=UTC)
     space = SpaceFactory.create(
         community=people.community, phase=Space.Phase.DRAFT, closes_at=closes
     )
-    real = services.languages_of
-
-    def german_member(user_ids: Any) -> dict[int, str]:
-        languages = real(user_ids)
-        return {k: "de" if k == people.member.pk else v for k, v in languages.items()}
-
-    monkeypatch.setattr(services, "languages_of", german_member)
+    AccountSettings.objects.create(user=people.member, language="de")
+    AccountSettings.objects.create(user=people.observer, language="fr", time_zone="Europe/Paris")
     _open(space, people, django_capture_on_commit_callbacks)
 
     german = outbox_to(people.member.email)[0]
+    french = outbox_to(people.observer.email)[0]
     english = outbox_to(people.owner.email)[0]
     assert german.extra_headers["Content-Language"] == "de"
     assert 'lang="de"' in html_of(german)
-    # Django's own German formats show that the body was rendered in German.
+    # Django's own formats show the language each body was rendered in.
     assert "24. Dezember" in german.body
+    assert "24 décembre" in french.body
+    assert "19:00 (Europe/Paris)" in french.body  # and the account's time zone
     assert "Dec. 24" in english.body
+    assert "6 p.m. (UTC)" in english.body
     assert SentEmail.objects.get(user=people.member).language == "de"
 
 
@@ -156,21 +155,3 @@ def test_a_rolled_back_opening_announces_nothing(people: People) -> None:
     space_set_phase(space=space, phase=Space.Phase.OPEN, actor=people.facilitator)
     assert mail.outbox == []
     assert not SentEmail.objects.exists()
-
-
-def test_times_are_written_in_the_recipients_time_zone(
-    people: People, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    closes = datetime(timezone.now().year + 2, 6, 1, 18, tzinfo=UTC)
-    space = SpaceFactory.create(
-        community=people.community, phase=Space.Phase.DRAFT, closes_at=closes
-    )
-    real = services.time_zone_of
-    monkeypatch.setattr(
-        services,
-        "time_zone_of",
-        lambda user: "Europe/Berlin" if user == people.member else real(user),
-    )
-    _open(space, people, django_capture_on_commit_callbacks)
-    assert "8 p.m. (Europe/Berlin)" in outbox_to(people.member.email)[0].body
-    assert "6 p.m. (UTC)" in outbox_to(people.owner.email)[0].body
