@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('communities', '0003_api_token_scope_expiry'),
-        ('elicitation', '0007_space_embed_origins'),
+        ('elicitation', '0008_rotate_link_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
