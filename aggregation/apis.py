@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -135,8 +138,9 @@ class RunListCreateApi(APIView):
             )
             return Response(
                 {
-                    "detail": "A run of this space is already queued or running; "
-                    "wait for it to finish.",
+                    "detail": _(
+                        "A run of this space is already queued or running; wait for it to finish."
+                    ),
                     "run": RunOutputSerializer(active).data if active else None,
                 },
                 status=status.HTTP_409_CONFLICT,
@@ -247,6 +251,19 @@ class SpaceProfilesApi(APIView):
         return paginator.get_paginated_response(ProfileSummarySerializer(page, many=True).data)
 
 
+# The Markdown formats' headings follow the active language: another language
+# is another representation, so it gets another ETag (English keeps its tags).
+MARKDOWN_FORMATS = ("md", "constitution-md")
+
+
+def _etag_format(fmt: str) -> str:
+    tagged = exports.etag_format(fmt)
+    language = translation.get_language()
+    if fmt in MARKDOWN_FORMATS and language and language != settings.LANGUAGE_CODE:
+        tagged += f"@{language}"
+    return tagged
+
+
 class _ProfileExportApi(APIView):
     """Shared GET: negotiate the format, answer 304 when the ETag matches."""
 
@@ -262,7 +279,7 @@ class _ProfileExportApi(APIView):
         content = selectors.profile_content(profile=profile)
         fmt = request.accepted_renderer.format
         fmt = "md" if fmt == "markdown" else fmt
-        tag = profiles.etag(content, exports.etag_format(fmt))
+        tag = profiles.etag(content, _etag_format(fmt))
         headers = {
             "ETag": tag,
             "Cache-Control": "no-cache",
@@ -329,7 +346,7 @@ class ProfileLatestApi(_ProfileExportApi):
         space = selectors.space_for_results(user=request.user, space_id=kwargs["space_id"])
         profile = selectors.profile_latest_published(space=space)
         if profile is None:
-            raise Http404("This space has no published value profile yet.")
+            raise Http404(_("This space has no published value profile yet."))
         return profile
 
 

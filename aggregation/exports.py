@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from scipy.stats import binomtest
 
 from aggregation import profiles
@@ -193,51 +195,92 @@ _pct = profiles._pct
 _md = profiles._md
 
 
+LEANINGS = {
+    "agrees": pgettext_lazy("a group … the statement", "agrees"),
+    "disagrees": pgettext_lazy("a group … the statement", "disagrees"),
+    "split": pgettext_lazy("a group … on the statement", "split"),
+    "no votes": pgettext_lazy("a group … on the statement", "no votes"),
+}
+
+
 def _positions_md(support: Mapping[str, Any]) -> str:
     return "; ".join(
-        f"group {g['group']} {g['leaning']} ({_pct(g['agree_rate'])} of {g['votes']})"
+        _("group %(group)s %(leaning)s (%(rate)s of %(votes)s)")
+        % {
+            "group": g["group"],
+            "leaning": LEANINGS.get(g["leaning"], g["leaning"]),
+            "rate": _pct(g["agree_rate"]),
+            "votes": g["votes"],
+        }
         for g in support["groups"]
     )
 
 
 def constitution_markdown(doc: Mapping[str, Any]) -> str:
-    """The constitution as a text a model (or a person) can read."""
+    """The constitution as a text a model (or a person) can read.
+
+    Headings and fixed sentences follow the active language (English by
+    default); the JSON document it renders (`constitution`) never does.
+    """
     src = doc["source"]
     lines = [
-        f"# {_md(doc['title'])}: constitution",
+        "# " + _("%(title)s: constitution") % {"title": _md(doc["title"])},
         "",
         _md(doc["preamble"]),
         "",
-        "## Principles",
+        "## " + _("Principles"),
         "",
     ]
     if not doc["principles"]:
-        lines += ["The community has not yet agreed on any principle.", ""]
+        lines += [_("The community has not yet agreed on any principle."), ""]
     for p in doc["principles"]:
-        lead = "" if p["stance"] == "agree" else "The community rejects: "
+        lead = "" if p["stance"] == "agree" else _("The community rejects: ")
         s = p["support"]
+        figures = _(
+            "%(kind)s; %(rate)s agree of %(votes)s votes; %(positions)s; statement #%(number)s"
+        ) % {
+            "kind": p["kind"],
+            "rate": _pct(s["agree_rate"]),
+            "votes": s["votes"],
+            "positions": _positions_md(s),
+            "number": p["source"]["statement"],
+        }
+        if p["wording"] == "edited":
+            figures += _(", wording edited by a facilitator")
         lines.append(f"{p['number']}. {lead}{_md(p['text'])}")
+        lines.append(f"   ({figures})")
+    lines += ["", "## " + _("Where the community is divided"), ""]
+    if not doc["divisions"]:
+        lines += [_("No statement divides the opinion groups clearly."), ""]
+    for d in doc["divisions"]:
+        lines.append("- " + _("The community is divided on: %(text)s") % {"text": _md(d["text"])})
         lines.append(
-            f"   ({p['kind']}; {_pct(s['agree_rate'])} agree of {s['votes']} votes; "
-            f"{_positions_md(s)}; statement #{p['source']['statement']}"
-            + (", wording edited by a facilitator" if p["wording"] == "edited" else "")
+            "  ("
+            + _("%(positions)s; statement #%(number)s")
+            % {"positions": _positions_md(d["support"]), "number": d["source"]["statement"]}
             + ")"
         )
-    lines += ["", "## Where the community is divided", ""]
-    if not doc["divisions"]:
-        lines += ["No statement divides the opinion groups clearly.", ""]
-    for d in doc["divisions"]:
-        lines.append(f"- The community is divided on: {_md(d['text'])}")
-        lines.append(f"  ({_positions_md(d['support'])}; statement #{d['source']['statement']})")
     if doc["not_included"]:
         left = ", ".join(f"{n} {cls}" for cls, n in doc["not_included"].items())
-        lines += ["", f"Not stated as principles: {left} (see the full value profile)."]
+        lines += [
+            "",
+            _("Not stated as principles: %(left)s (see the full value profile).") % {"left": left},
+        ]
     lines += [
         "",
         "---",
-        f"Source: value profile version {src['profile_version']} of {src['community']}/"
-        f"{src['space']}, analysis run {src['analysis_run']}, input fingerprint "
-        f"`{src['input_fingerprint'][:16]}`. {src['url']}",
+        _(
+            "Source: value profile version %(version)s of %(community)s/%(space)s, analysis run "
+            "%(run)s, input fingerprint `%(fingerprint)s`. %(url)s"
+        )
+        % {
+            "version": src["profile_version"],
+            "community": src["community"],
+            "space": src["space"],
+            "run": src["analysis_run"],
+            "fingerprint": src["input_fingerprint"][:16],
+            "url": src["url"],
+        },
         "",
     ]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from elicitation.models import Space
 
@@ -13,28 +14,28 @@ NOTE_MAX_LENGTH = 500
 
 class AnalysisRun(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     class Stage(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        READING = "reading", "Reading votes"
-        GROUPS = "groups", "Finding opinion groups"
-        BRIDGING = "bridging", "Bridging"
-        PAIRWISE = "pairwise", "Pairwise comparisons"
-        RANKINGS = "rankings", "Ranked ballots"
-        BOOTSTRAP = "bootstrap", "Uncertainty"
-        SAVING = "saving", "Saving"
-        DONE = "done", "Done"
+        QUEUED = "queued", _("Queued")
+        READING = "reading", _("Reading votes")
+        GROUPS = "groups", _("Finding opinion groups")
+        BRIDGING = "bridging", _("Bridging")
+        PAIRWISE = "pairwise", _("Pairwise comparisons")
+        RANKINGS = "rankings", _("Ranked ballots")
+        BOOTSTRAP = "bootstrap", _("Uncertainty")
+        SAVING = "saving", _("Saving")
+        DONE = "done", _("Done")
 
     class Trigger(models.TextChoices):
-        MANUAL = "manual", "Facilitator"
-        API = "api", "API"
-        AUTO = "auto", "Automatic"
-        CLOSE = "close", "Space closed"
-        COMMAND = "command", "Command line"
+        MANUAL = "manual", _("Facilitator")
+        API = "api", _("API")
+        AUTO = "auto", _("Automatic")
+        CLOSE = "close", _("Space closed")
+        COMMAND = "command", _("Command line")
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="analysis_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -84,9 +85,9 @@ class AnalysisRun(models.Model):
 
 class ValueProfile(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETRACTED = "retracted", "Retracted"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETRACTED = "retracted", _("Retracted")
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="profiles")
     # Assigned on publication: published versions are numbered 1, 2, 3 ... per space.

@@ -39,7 +39,13 @@ def shorten(text: str, limit: int = NAME_QUOTE_CHARS) -> str:
     return cut + "…"
 
 
-def group_stands_for(representative: Iterable[Mapping[str, Any]], texts: Mapping[int, str]) -> str:
+def group_stands_for(
+    representative: Iterable[Mapping[str, Any]],
+    texts: Mapping[int, str],
+    *,
+    for_phrase: str = "for “%(text)s”",
+    against_phrase: str = "against “%(text)s”",
+) -> str:
     """What a group stands for in plain words, from its most representative statements.
 
     `representative` is the group's list in the engine's order (most
@@ -47,6 +53,8 @@ def group_stands_for(representative: Iterable[Mapping[str, Any]], texts: Mapping
     ("agree" / "disagree"). The strongest statement the group agrees with and
     the strongest it disagrees with are quoted: 'for "Keep the wetland",
     against "Build the stadium"'. Empty when no statement sets the group apart.
+    The phrases default to the English of the exports; pages pass their
+    translation (report.stands_for).
     """
     for_text = against_text = None
     for rep in representative:
@@ -59,9 +67,9 @@ def group_stands_for(representative: Iterable[Mapping[str, Any]], texts: Mapping
             against_text = text
     parts = []
     if for_text:
-        parts.append(f"for “{shorten(for_text)}”")
+        parts.append(for_phrase % {"text": shorten(for_text)})
     if against_text:
-        parts.append(f"against “{shorten(against_text)}”")
+        parts.append(against_phrase % {"text": shorten(against_text)})
     return ", ".join(parts)
 
 

@@ -91,10 +91,6 @@ class HexBin:
     def total(self) -> int:
         return sum(c for _l, c in self.counts)
 
-    @property
-    def counts_text(self) -> str:
-        return ", ".join(f"{c} in group {letter}" for letter, c in self.counts)
-
 
 @dataclass(frozen=True)
 class StatementMark:

@@ -18,7 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aggregation.naming import group_label, group_letter, group_name, group_stands_for
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from aggregation.naming import group_letter, group_name
+from aggregation.report import group_label, stands_for
 
 if TYPE_CHECKING:
     from aggregation.models import AnalysisRun
@@ -274,35 +278,61 @@ def basis_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[dic
         if state is None:
             if _member(then):
                 changes.append(
-                    {"statement": n, "change": "deleted", "message": f"#{n} was deleted."}
+                    {
+                        "statement": n,
+                        "change": "deleted",
+                        "message": _("#%(number)s was deleted.") % {"number": n},
+                    }
                 )
             continue
         if _member(then) and not _member(state):
             if state[0] != "accepted":
                 changes.append(
-                    {"statement": n, "change": "removed", "message": f"#{n} was removed."}
+                    {
+                        "statement": n,
+                        "change": "removed",
+                        "message": _("#%(number)s was removed.") % {"number": n},
+                    }
                 )
             else:
                 changes.append(
-                    {"statement": n, "change": "marked_meta", "message": f"#{n} was marked meta."}
+                    {
+                        "statement": n,
+                        "change": "marked_meta",
+                        "message": _("#%(number)s was marked meta.") % {"number": n},
+                    }
                 )
         elif not _member(then) and _member(state):
             kind = "restored" if then[0] != "accepted" else "unmarked_meta"
-            word = "restored" if kind == "restored" else "no longer marked meta"
-            changes.append({"statement": n, "change": kind, "message": f"#{n} was {word}."})
+            message = (
+                _("#%(number)s was restored.")
+                if kind == "restored"
+                else _("#%(number)s was no longer marked meta.")
+            )
+            changes.append({"statement": n, "change": kind, "message": message % {"number": n}})
         elif _member(then) and then[2] != state[2]:
-            changes.append({"statement": n, "change": "edited", "message": f"#{n} was edited."})
+            changes.append(
+                {
+                    "statement": n,
+                    "change": "edited",
+                    "message": _("#%(number)s was edited.") % {"number": n},
+                }
+            )
     if recorded.get("segments") != current.get("segments"):
         changes.append(
-            {"statement": None, "change": "segments", "message": "The segment questions changed."}
+            {
+                "statement": None,
+                "change": "segments",
+                "message": _("The segment questions changed."),
+            }
         )
     if recorded.get("min_voters") != current.get("min_voters"):
         changes.append(
             {
                 "statement": None,
                 "change": "min_voters",
-                "message": f"The minimum of voters changed from {recorded.get('min_voters')} "
-                f"to {current.get('min_voters')}.",
+                "message": _("The minimum of voters changed from %(before)s to %(after)s.")
+                % {"before": recorded.get("min_voters"), "after": current.get("min_voters")},
             }
         )
     return changes
@@ -525,113 +555,175 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def _article(word: str) -> str:
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+def role_with_article(word: str) -> str:
+    """A role with its article ("an owner"); a known role is one translatable phrase."""
+    known = {
+        "owner": pgettext("approved by …", "an owner"),
+        "facilitator": pgettext("approved by …", "a facilitator"),
+        "observer": pgettext("approved by …", "an observer"),
+        "member": pgettext("approved by …", "a member"),
+    }
+    return known.get(word) or f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x * 100:.0f}%"
+    return _("n/a") if x is None else f"{x * 100:.0f}%"
 
 
 def to_markdown(content: dict[str, Any]) -> str:
-    """A readable charter: values in order of bridging support, with their figures."""
+    """A readable charter: values in order of bridging support, with their figures.
+
+    Its headings and fixed sentences follow the active language (English by
+    default); the participants' text and every figure are as stored.
+    """
     space, community = content["space"], content["community"]
     prov = content["provenance"]
     counts = prov.get("counts") or {}
-    version = f"version {content['version']}" if content["version"] else "draft"
+    version = (
+        _("version %(version)s") % {"version": content["version"]}
+        if content["version"]
+        else _("draft")
+    )
+    status_line = _("Profile %(version)s, status %(status)s") % {
+        "version": version,
+        "status": content["status"],
+    }
+    if content.get("published_at"):
+        status_line += _(", published %(date)s") % {"date": content["published_at"][:10]}
+    if content.get("approved_by"):
+        status_line += _(", approved by %(role)s") % {
+            "role": role_with_article(content["approved_by"]["role"])
+        }
     lines = [
-        f"# {_md(space['name'])}: value profile",
+        "# " + _("%(space)s: value profile") % {"space": _md(space["name"])},
         "",
-        f"*{_md(community['name'])}* asked: **{_md(space['question'])}**",
+        _("*%(community)s* asked: **%(question)s**")
+        % {"community": _md(community["name"]), "question": _md(space["question"])},
         "",
-        f"Profile {version}, status {content['status']}"
-        + (f", published {content['published_at'][:10]}" if content.get("published_at") else "")
-        + (
-            f", approved by {_article(content['approved_by']['role'])}"
-            if content.get("approved_by")
-            else ""
-        )
-        + ".",
+        status_line + ".",
     ]
     if content["status"] == "retracted":
-        lines += ["", f"> Retracted: {_md(content.get('retraction_reason', ''))}"]
+        lines += [
+            "",
+            "> "
+            + _("Retracted: %(reason)s") % {"reason": _md(content.get("retraction_reason", ""))},
+        ]
     if content.get("summary"):
-        lines += ["", "## Summary", "", _md(content["summary"])]
+        lines += ["", "## " + _("Summary"), "", _md(content["summary"])]
     lines += [
         "",
-        f"{counts.get('participants', 0)} participants ({counts.get('voters', 0)} voted), "
-        f"{counts.get('statements', 0)} statements, {counts.get('votes', 0)} votes, "
-        f"{counts.get('comparisons', 0)} comparisons, {counts.get('rankings', 0)} ranked ballots.",
+        _(
+            "%(participants)s participants (%(voters)s voted), %(statements)s statements, "
+            "%(votes)s votes, %(comparisons)s comparisons, %(rankings)s ranked ballots."
+        )
+        % {
+            "participants": counts.get("participants", 0),
+            "voters": counts.get("voters", 0),
+            "statements": counts.get("statements", 0),
+            "votes": counts.get("votes", 0),
+            "comparisons": counts.get("comparisons", 0),
+            "rankings": counts.get("rankings", 0),
+        },
         "",
-        "## Values",
+        "## " + _("Values"),
         "",
-        "In order of bridging support (the cautious end of its 95% interval): agreement "
-        "across the opinion groups that the main divide does not explain.",
+        _(
+            "In order of bridging support (the cautious end of its 95% interval): agreement "
+            "across the opinion groups that the main divide does not explain."
+        ),
         "",
     ]
     for v in content["values"]:
         s = v["support"]
         interval = s["agree_rate_interval"]
+        agree = _("agree %(rate)s") % {"rate": _pct(s["agree_rate"])}
+        if interval:
+            agree += " " + _("(95%% %(low)s to %(high)s)") % {
+                "low": _pct(interval[0]),
+                "high": _pct(interval[1]),
+            }
         figures = [
-            f"agree {_pct(s['agree_rate'])}"
-            + (f" (95% {_pct(interval[0])} to {_pct(interval[1])})" if interval else ""),
-            f"{s['agree']} agree / {s['disagree']} disagree / {s['pass']} pass",
-            f"bridging {v['bridging']['score']:+.2f}",
-            f"group-aware consensus {v['group_aware_consensus']:.2f}",
+            agree,
+            _("%(agree)s agree / %(disagree)s disagree / %(passes)s pass")
+            % {"agree": s["agree"], "disagree": s["disagree"], "passes": s["pass"]},
+            _("bridging %(score)s") % {"score": f"{v['bridging']['score']:+.2f}"},
+            _("group-aware consensus %(score)s") % {"score": f"{v['group_aware_consensus']:.2f}"},
         ]
         if v["pairwise"]:
-            figures.append(f"pairwise score {v['pairwise']['score']:.0f}")
+            figures.append(
+                _("pairwise score %(score)s") % {"score": f"{v['pairwise']['score']:.0f}"}
+            )
         cls = f" *({v['classification']})*" if v["classification"] else ""
         lines.append(f"{v['rank']}. **{_md(v['text'])}**{cls}  ")
         lines.append(
             f"   #{v['statement']}: " + "; ".join(figures) + ("  " if v.get("note") else "")
         )
         if v.get("note"):
-            lines.append(f"   *Note:* {_md(v['note'])}")
+            lines.append("   " + _("*Note:* %(note)s") % {"note": _md(v["note"])})
     if content.get("too_few_votes"):
         lines += [
             "",
-            "## Too few votes to say",
+            "## " + _("Too few votes to say"),
             "",
-            f"Fewer than {content.get('minimum_voters', 5)} people voted on these, so they "
-            "are not ranked among the values.",
+            _(
+                "Fewer than %(minimum)s people voted on these, so they are not ranked among "
+                "the values."
+            )
+            % {"minimum": content.get("minimum_voters", 5)},
             "",
         ]
         for few in content["too_few_votes"]:
-            lines.append(
-                f"- {_md(few['text'])} (#{few['statement']}: {few['votes']} "
-                f"vote{'s' if few['votes'] != 1 else ''})"
-            )
+            votes = ngettext("%(count)s vote", "%(count)s votes", few["votes"]) % {
+                "count": few["votes"]
+            }
+            lines.append(f"- {_md(few['text'])} (#{few['statement']}: {votes})")
     if content.get("excluded"):
-        lines += ["", "## Left out by the facilitators", ""]
+        lines += ["", "## " + _("Left out by the facilitators"), ""]
         for out in content["excluded"]:
             lines.append(f"- {_md(out['text'])} (#{out['statement']}): {_md(out['reason'])}")
     if content["opinion_groups"]:
-        lines += ["", "## Opinion groups", ""]
+        lines += ["", "## " + _("Opinion groups"), ""]
         for g in content["opinion_groups"]:
-            lines.append(f"### {group_label(g['id'])} ({g['size']} people)")
+            people = ngettext("%(count)s person", "%(count)s people", g["size"]) % {
+                "count": g["size"]
+            }
+            lines.append(f"### {group_label(g['id'])} ({people})")
             lines.append("")
-            stands_for = group_stands_for(
+            position = stands_for(
                 g["representative"], {r["statement"]: r["text"] for r in g["representative"]}
             )
-            if stands_for:
-                lines += [_md(stands_for[0].upper() + stands_for[1:]) + ".", ""]
+            if position:
+                lines += [_md(position[0].upper() + position[1:]) + ".", ""]
             for r in g["representative"]:
-                lines.append(f"- {r['direction']}s: {_md(r['text'])} (#{r['statement']})")
+                direction = {
+                    "agree": pgettext("a group … with a statement", "agrees"),
+                    "disagree": pgettext("a group … with a statement", "disagrees"),
+                }.get(r["direction"], f"{r['direction']}s")
+                lines.append(f"- {direction}: {_md(r['text'])} (#{r['statement']})")
             lines.append("")
     rankings = content.get("rankings")
     if rankings and rankings.get("winners"):
-        lines += ["", "## Ranked ballots", ""]
+        lines += ["", "## " + _("Ranked ballots"), ""]
         for rule, winner in sorted(rankings["winners"].items()):
-            lines.append(f"- {rule}: #{winner}" if winner is not None else f"- {rule}: no winner")
+            lines.append(
+                f"- {rule}: #{winner}" if winner is not None else f"- {rule}: " + _("no winner")
+            )
     if content.get("notes"):
-        lines += ["", "## Notes", ""]
+        lines += ["", "## " + _("Notes"), ""]
         lines += [f"- {_md(n)}" for n in content["notes"]]
     lines += [
         "",
         "---",
-        f"Analysis run {prov['analysis_run']}, engine {prov['engine_version']}, "
-        f"input fingerprint `{prov['input_fingerprint'][:16]}`. Schema {content['schema']}.",
+        _(
+            "Analysis run %(run)s, engine %(engine)s, input fingerprint `%(fingerprint)s`. "
+            "Schema %(schema)s."
+        )
+        % {
+            "run": prov["analysis_run"],
+            "engine": prov["engine_version"],
+            "fingerprint": prov["input_fingerprint"][:16],
+            "schema": content["schema"],
+        },
         "",
     ]
     return "\n".join(lines)

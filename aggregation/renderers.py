@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -156,8 +157,10 @@ class ProfileNegotiation(DefaultContentNegotiation):
         renderers = list(renderers)
         if fmt and fmt not in {r.format for r in renderers}:
             raise NotAcceptable(
-                f"Unknown format {fmt!r}: use format="
-                + ", format=".join(FORMATS)
-                + " (or an Accept header: application/json, text/csv, text/markdown)."
+                _(
+                    "Unknown format %(format)r: use %(formats)s (or an Accept header: "
+                    "application/json, text/csv, text/markdown)."
+                )
+                % {"format": fmt, "formats": "format=" + ", format=".join(FORMATS)}
             )
         return super().select_renderer(request, renderers, format_suffix)

@@ -1,7 +1,8 @@
 """The public report, "where you stand" and the plain words of the profile, from a stored result.
 
 Pure functions over the stored analysis result (schema analysis-result/1)
-and statement texts: no Django and no database, so the same shaping feeds
+and statement texts: no database (only Django's gettext, so the sentences
+follow the reader's language), so the same shaping feeds
 the report page, "where you stand", the profile cards and the API. Older
 results without a key (e.g. "map", per-group "disagree") show what they can
 and leave the rest out rather than failing.
@@ -14,8 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
+
 from aggregation import pictures
-from aggregation.naming import group_label, group_letter, group_stands_for
+from aggregation.naming import group_letter, group_stands_for
 from aggregation.pictures import GroupStyle, OpinionMap, VoteBar, group_style
 from aggregation.results import StoredResult
 
@@ -29,56 +33,83 @@ DIFFER_SHOWN = 5
 IN_CONV_MIN_VOTES = 7  # aggregation/engine/history.py: Pol.is's rule for being placed
 
 CLASS_WORDS = {
-    "consensus": "Common ground",
-    "bridging": "Bridges the groups",
-    "divisive": "Divides the groups",
-    "group-defining": "Defines a group",
-    "uncertain": "Not settled yet",
+    "consensus": gettext_lazy("Common ground"),
+    "bridging": gettext_lazy("Bridges the groups"),
+    "divisive": gettext_lazy("Divides the groups"),
+    "group-defining": gettext_lazy("Defines a group"),
+    "uncertain": gettext_lazy("Not settled yet"),
 }
 CLASS_EXPLAINED = {
-    "consensus": "Most people agree (or most disagree), in every opinion group.",
-    "bridging": "Supported by people on both sides of the main divide.",
-    "divisive": "The opinion groups see this very differently.",
-    "group-defining": "One group holds this much more than the others.",
-    "uncertain": "Too few votes, or the figures could go either way.",
+    "consensus": gettext_lazy("Most people agree (or most disagree), in every opinion group."),
+    "bridging": gettext_lazy("Supported by people on both sides of the main divide."),
+    "divisive": gettext_lazy("The opinion groups see this very differently."),
+    "group-defining": gettext_lazy("One group holds this much more than the others."),
+    "uncertain": gettext_lazy("Too few votes, or the figures could go either way."),
 }
 
 
 def class_word(classification: str | None) -> str:
     """A value's class as a participant would say it ("bridging" -> "Bridges the groups")."""
     if not classification:
-        return "Not classified"
-    return CLASS_WORDS.get(classification, classification.replace("-", " ").capitalize())
+        return _("Not classified")
+    return str(CLASS_WORDS.get(classification, classification.replace("-", " ").capitalize()))
+
+
+def group_label(index: int) -> str:
+    """ "Group A" in the reader's language (naming.group_label is the English of exports)."""
+    return _("Group %(letter)s") % {"letter": group_letter(index)}
+
+
+def stands_for(representative: Any, texts: Mapping[int, str]) -> str:
+    """naming.group_stands_for in the reader's language: 'for “…”, against “…”'."""
+    return group_stands_for(
+        representative,
+        texts,
+        for_phrase=pgettext("a group stands …", "for “%(text)s”"),
+        against_phrase=pgettext("a group stands …", "against “%(text)s”"),
+    )
 
 
 def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.0f}%"
-
-
-def _number_words(n: int) -> str:
-    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-    return words[n] if 0 <= n < len(words) else str(n)
+    return _("n/a") if x is None else f"{100 * x:.0f}%"
 
 
 def support_summary(agree_rate: float | None, group_rates: Sequence[float | None]) -> str:
     """One plain line: "82% agree, across all three groups" / "55% agree; group B mostly not (20%)"."""
     if agree_rate is None:
-        return "No votes yet"
-    head = f"{_pct(agree_rate)} agree"
+        return _("No votes yet")
+    rate = _pct(agree_rate)
     rates = [(i, r) for i, r in enumerate(group_rates) if r is not None]
     if len(rates) < 2:
-        return head
+        return _("%(rate)s agree") % {"rate": rate}
     majority = [i for i, r in rates if r >= 0.5]
     if len(majority) == len(rates):
-        return head + (
-            ", in both groups"
-            if len(rates) == 2
-            else f", across all {_number_words(len(rates))} groups"
-        )
+        if len(rates) == 2:
+            return _("%(rate)s agree, in both groups") % {"rate": rate}
+        words = {
+            3: pgettext("across all … groups", "three"),
+            4: pgettext("across all … groups", "four"),
+            5: pgettext("across all … groups", "five"),
+            6: pgettext("across all … groups", "six"),
+            7: pgettext("across all … groups", "seven"),
+            8: pgettext("across all … groups", "eight"),
+            9: pgettext("across all … groups", "nine"),
+        }
+        return _("%(rate)s agree, across all %(count)s groups") % {
+            "rate": rate,
+            "count": words.get(len(rates), str(len(rates))),
+        }
     if not majority:
-        return head + (", and no group has a majority for it")
-    against = [f"group {group_letter(i)} ({_pct(r)})" for i, r in rates if r < 0.5]
-    return head + "; not " + " or ".join(against)
+        return _("%(rate)s agree, and no group has a majority for it") % {"rate": rate}
+    against = [
+        _("group %(letter)s (%(rate)s)") % {"letter": group_letter(i), "rate": _pct(r)}
+        for i, r in rates
+        if r < 0.5
+    ]
+    return _("%(rate)s agree; not %(groups)s") % {
+        "rate": rate,
+        "groups": _(" or ").join(against),
+    }
 
 
 # --- Shapes the templates read -----------------------------------------------------------
@@ -173,7 +204,7 @@ def statement_view(
     votes = entry.get("votes") or {}
     bars = [
         VoteBar(
-            label="Everyone",
+            label=_("Everyone"),
             agree=int(votes.get("agree", 0)),
             disagree=int(votes.get("disagree", 0)),
             passes=int(votes.get("pass", 0)),
@@ -232,7 +263,7 @@ def group_summaries(
         summary = GroupSummary(
             style=group_style(group.index),
             size=int(group.size or 0),
-            stands_for=group_stands_for(reps, texts),
+            stands_for=stands_for(reps, texts),
         )
         for rep in reps:
             number = int(rep["statement"])
@@ -329,12 +360,12 @@ def build_report(
         votes = v.everyone.votes
         reasons = []
         if votes and v.everyone.passes / votes >= MANY_PASSES:
-            reasons.append(f"{_pct(v.everyone.passes / votes)} passed")
+            reasons.append(_("%(share)s passed") % {"share": _pct(v.everyone.passes / votes)})
         if _width(v.agree_interval) >= WIDE_INTERVAL:
             assert v.agree_interval is not None
             reasons.append(
-                f"agreement could be anywhere from {_pct(v.agree_interval[0])} "
-                f"to {_pct(v.agree_interval[1])}"
+                _("agreement could be anywhere from %(low)s to %(high)s")
+                % {"low": _pct(v.agree_interval[0]), "high": _pct(v.agree_interval[1])}
             )
         if reasons:
             v = StatementView(**{**v.__dict__, "note": "; ".join(reasons).capitalize() + "."})
@@ -368,8 +399,9 @@ def build_report(
 
 def _quote(number: int | None, texts: Mapping[int, str]) -> str:
     if number is None:
-        return "no single statement"
-    return f"“{texts.get(number, f'statement #{number}')}”"
+        return _("no single statement")
+    fallback = _("statement #%(number)s") % {"number": number}
+    return f"“{texts.get(number, fallback)}”"
 
 
 def pairwise_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[Sentence]:
@@ -385,32 +417,51 @@ def pairwise_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[S
         ),
         key=lambda item: (-item[1]["score"], item[0]),
     )
-    out = [
-        Sentence(
-            f"{meta.get('comparisons', 0)} choices between two statements"
-            + (f" ({meta['undecided']} “can't decide”)" if meta.get("undecided") else "")
-            + "."
-        )
-    ]
+    comparisons = int(meta.get("comparisons", 0))
+    if meta.get("undecided"):
+        first_line = ngettext(
+            "%(count)s choice between two statements (%(undecided)s “can't decide”).",
+            "%(count)s choices between two statements (%(undecided)s “can't decide”).",
+            comparisons,
+        ) % {"count": comparisons, "undecided": meta["undecided"]}
+    else:
+        first_line = ngettext(
+            "%(count)s choice between two statements.",
+            "%(count)s choices between two statements.",
+            comparisons,
+        ) % {"count": comparisons}
+    out = [Sentence(first_line)]
     if len(scored) >= 2:
         (first, a), (second, b) = scored[0], scored[1]
         chance = 1 / (1 + math.exp(-(a["strength"] - b["strength"])))
         out.append(
             Sentence(
-                f"Most people would choose {_quote(first, texts)} over {_quote(second, texts)}"
-                if chance > 0.5
-                else f"People are split between {_quote(first, texts)} and {_quote(second, texts)}",
-                f"Estimated chance of choosing the first: {_pct(chance)}. "
-                f"{_quote(first, texts)} wins against a random other statement "
-                f"{a['score']:.0f}% of the time (95% interval {a['interval'][0]:.0f} to "
-                f"{a['interval'][1]:.0f}).",
+                (
+                    _("Most people would choose %(first)s over %(second)s")
+                    if chance > 0.5
+                    else _("People are split between %(first)s and %(second)s")
+                )
+                % {"first": _quote(first, texts), "second": _quote(second, texts)},
+                _(
+                    "Estimated chance of choosing the first: %(chance)s. %(first)s wins "
+                    "against a random other statement %(score)s%% of the time (95%% interval "
+                    "%(low)s to %(high)s)."
+                )
+                % {
+                    "chance": _pct(chance),
+                    "first": _quote(first, texts),
+                    "score": f"{a['score']:.0f}",
+                    "low": f"{a['interval'][0]:.0f}",
+                    "high": f"{a['interval'][1]:.0f}",
+                },
             )
         )
         last_number, last = scored[-1]
         out.append(
             Sentence(
-                f"Chosen least often: {_quote(last_number, texts)}",
-                f"It wins against a random other statement {last['score']:.0f}% of the time.",
+                _("Chosen least often: %(statement)s") % {"statement": _quote(last_number, texts)},
+                _("It wins against a random other statement %(score)s%% of the time.")
+                % {"score": f"{last['score']:.0f}"},
             )
         )
     if meta.get("note"):
@@ -419,11 +470,11 @@ def pairwise_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[S
 
 
 RULE_NAMES = {
-    "borda": "Borda count",
+    "borda": pgettext_lazy("ranking rule", "Borda count"),
     "copeland": "Copeland",
     "schulze": "Schulze",
     "ranked_pairs": "Ranked Pairs",
-    "instant_runoff": "instant runoff",
+    "instant_runoff": pgettext_lazy("ranking rule", "instant runoff"),
     "kemeny": "Kemeny-Young",
     "kemeny_young": "Kemeny-Young",
 }
@@ -431,11 +482,13 @@ HEAD_TO_HEAD = {"copeland", "schulze", "ranked_pairs", "kemeny", "kemeny_young"}
 
 
 def rule_name(rule: str) -> str:
-    return RULE_NAMES.get(rule, rule.replace("_", " "))
+    return str(RULE_NAMES.get(rule, rule.replace("_", " ")))
 
 
 def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return _("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def ranking_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[Sentence]:
@@ -444,38 +497,54 @@ def ranking_sentences(result: StoredResult, texts: Mapping[int, str]) -> list[Se
     if not rankings or not rankings.get("winners"):
         return []
     winners: dict[str, int | None] = rankings["winners"]
-    out = [Sentence(f"{rankings.get('ballots', 0)} ranked ballots.")]
+    ballots = int(rankings.get("ballots", 0))
+    out = [
+        Sentence(
+            ngettext("%(count)s ranked ballot.", "%(count)s ranked ballots.", ballots)
+            % {"count": ballots}
+        )
+    ]
     by_winner: dict[int | None, list[str]] = {}
     for rule, winner in sorted(winners.items()):
         by_winner.setdefault(winner, []).append(rule)
     condorcet = rankings.get("condorcet_winner")
     if len(by_winner) == 1:
         (winner,) = by_winner
-        text = f"Every rule ({len(winners)}) puts {_quote(winner, texts)} first"
-        text += ", and they agree on the top three." if rankings.get("same_top") else "."
-        out.append(Sentence(text))
+        text = (
+            _("Every rule (%(count)s) puts %(winner)s first, and they agree on the top three.")
+            if rankings.get("same_top")
+            else _("Every rule (%(count)s) puts %(winner)s first.")
+        )
+        out.append(Sentence(text % {"count": len(winners), "winner": _quote(winner, texts)}))
     else:
         parts = [
-            f"{_and([rule_name(r) for r in rules])} put{'s' if len(rules) == 1 else ''} "
-            f"{_quote(w, texts)} first"
+            ngettext(
+                "%(rules)s puts %(winner)s first", "%(rules)s put %(winner)s first", len(rules)
+            )
+            % {"rules": _and([rule_name(r) for r in rules]), "winner": _quote(w, texts)}
             for w, rules in sorted(by_winner.items(), key=lambda item: -len(item[1]))
         ]
         if condorcet is not None:
-            why = (
-                f"{_quote(condorcet, texts)} beats every other statement head to head, which "
-                "the head-to-head rules (Copeland, Schulze, Ranked Pairs, Kemeny-Young) reward; "
+            why = _(
+                "%(statement)s beats every other statement head to head, which the "
+                "head-to-head rules (Copeland, Schulze, Ranked Pairs, Kemeny-Young) reward; "
                 "Borda adds up positions on every ballot and instant runoff counts first "
                 "choices, so broad lower-placed support or a loyal first-choice base can win "
                 "there instead."
-            )
+            ) % {"statement": _quote(condorcet, texts)}
         else:
-            why = (
+            why = _(
                 "No statement beats every other head to head (the preferences go round in a "
                 "cycle), so each rule's way of breaking the cycle picks its own winner."
             )
-        out.append(Sentence("The rules differ: " + "; ".join(parts) + ".", why))
+        out.append(Sentence(_("The rules differ: %(parts)s.") % {"parts": "; ".join(parts)}, why))
     for rule, reason in sorted((rankings.get("refused") or {}).items()):
-        out.append(Sentence(f"{rule_name(rule).capitalize()} was not computed: {reason}."))
+        out.append(
+            Sentence(
+                _("%(rule)s was not computed: %(reason)s.")
+                % {"rule": rule_name(rule).capitalize(), "reason": reason}
+            )
+        )
     return out
 
 
@@ -489,19 +558,35 @@ def not_grouped_sentences(
     missing = participants - grouped
     if participants == 0 or missing <= 0:
         return []
-    out = [Sentence(f"{missing} of {participants} participants are in no opinion group.")]
+    out = [
+        Sentence(
+            ngettext(
+                "%(missing)s of %(participants)s participant is in no opinion group.",
+                "%(missing)s of %(participants)s participants are in no opinion group.",
+                participants,
+            )
+            % {"missing": missing, "participants": participants}
+        )
+    ]
     if participants > voters:
-        out.append(Sentence(f"{participants - voters} did not vote."))
+        out.append(Sentence(_("%(count)s did not vote.") % {"count": participants - voters}))
     if voters > clustered:
         out.append(
             Sentence(
-                f"{voters - clustered} voted on too few statements to be compared with the "
-                f"others: as in Pol.is, people are placed on the map once they have voted on "
-                f"{IN_CONV_MIN_VOTES} statements (or on all of them, when there are fewer)."
+                _(
+                    "%(count)s voted on too few statements to be compared with the others: as "
+                    "in Pol.is, people are placed on the map once they have voted on %(minimum)s "
+                    "statements (or on all of them, when there are fewer)."
+                )
+                % {"count": voters - clustered, "minimum": IN_CONV_MIN_VOTES}
             )
         )
     if clustered > grouped:
-        out.append(Sentence(f"{clustered - grouped} were placed but not put in a group."))
+        out.append(
+            Sentence(
+                _("%(count)s were placed but not put in a group.") % {"count": clustered - grouped}
+            )
+        )
     return out
 
 
@@ -570,11 +655,18 @@ def standing_picture(
                 gap = abs(value - (agree - disagree) / seen)
                 if gap > 1.0:  # you are on the other side of your group's average
                     view = statement_view(number, entry, texts[number], n_groups)
-                    side = "agree" if value > 0 else "disagree"
-                    view.note = (
-                        f"You {side}; in {group_label(index)} {_pct(agree / seen)} agree and "
-                        f"{_pct(disagree / seen)} disagree."
+                    note = (
+                        _("You agree; in %(group)s %(agree)s agree and %(disagree)s disagree.")
+                        if value > 0
+                        else _(
+                            "You disagree; in %(group)s %(agree)s agree and %(disagree)s disagree."
+                        )
                     )
+                    view.note = note % {
+                        "group": group_label(index),
+                        "agree": _pct(agree / seen),
+                        "disagree": _pct(disagree / seen),
+                    }
                     differences.append((gap, view))
     differences.sort(key=lambda item: (-item[0], item[1].number))
     picture = map_of(result, you=participant_number)

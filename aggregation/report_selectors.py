@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate, TruncHour
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aggregation import pictures, profiles, report
 from aggregation.models import AnalysisRun, ValueProfile
@@ -45,7 +46,7 @@ def space_for_dashboard(*, user: User | AnonymousUser, space_id: int) -> SpaceAc
     try:
         return space_access(user=user, space_id=space_id, action=Action.RUN_ANALYSIS)
     except PermissionDenied as exc:
-        raise Http404("No such dashboard.") from exc
+        raise Http404(_("No such dashboard.")) from exc
 
 
 def latest_succeeded_run(*, space: Space) -> AnalysisRun | None:

@@ -95,6 +95,8 @@ class StoredResult:
     preferences: tuple[dict[str, Any], ...] = ()
     summaries: dict[str, Any] = field(default_factory=dict)  # space, groups, topics, abstractive
     topics: dict[str, Any] = field(default_factory=dict)  # items
+    # Statements still being embedded when the run found topics (none: 0).
+    topics_pending: int = 0
 
     @classmethod
     def from_json(cls, raw: Any) -> StoredResult:
@@ -146,6 +148,7 @@ class StoredResult:
             preferences=_dicts(raw.get("preferences")),
             summaries=_dict(raw.get("summaries")),
             topics=_dict(raw.get("topics")),
+            topics_pending=_int(raw.get("topics_pending")) or 0,
         )
 
     def in_profile(self) -> list[int]:

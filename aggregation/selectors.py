@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from aggregation import compare, profiles
@@ -310,7 +311,7 @@ def run_get_for_user(*, user: User | AnonymousUser, run_id: int) -> AnalysisRun:
     """A run, if the user may run analyses in its space."""
     run = AnalysisRun.objects.select_related("space__community").filter(pk=run_id).first()
     if run is None:
-        raise Http404("No such analysis run.")
+        raise Http404(_("No such analysis run."))
     space_access(user=user, space_id=run.space_id, action=Action.RUN_ANALYSIS)
     return run
 
@@ -356,7 +357,10 @@ def profile_get_version(*, space: Space, version: int) -> ValueProfile:
         .first()
     )
     if profile is None:
-        raise Http404(f"Space {space.pk} has no published version {version}.")
+        raise Http404(
+            _("Space %(space)s has no published version %(version)s.")
+            % {"space": space.pk, "version": version}
+        )
     return profile
 
 
@@ -365,7 +369,7 @@ def profile_get_for_publisher(*, user: User | AnonymousUser, profile_id: int) ->
     profile = ValueProfile.objects.select_related("space__community", "run").filter(pk=profile_id)
     found = profile.first()
     if found is None:
-        raise Http404("No such profile.")
+        raise Http404(_("No such profile."))
     space_access(user=user, space_id=found.space_id, action=Action.PUBLISH_PROFILE)
     return found
 
@@ -423,7 +427,9 @@ def profile_for_reader(
         return profile_get_version(space=space, version=version)
     profile = profile_latest_published(space=space)
     if profile is None:
-        raise Http404(f"Space {space_id} has no published value profile yet.")
+        raise Http404(
+            _("Space %(space)s has no published value profile yet.") % {"space": space_id}
+        )
     return profile
 
 
@@ -450,10 +456,11 @@ def profile_ref_parse(text: str, *, field: str) -> tuple[int, int | None]:
 
     Raises ValueError with a message naming `field` for anything else.
     """
-    space, _, version = text.strip().partition(":")
+    space, _sep, version = text.strip().partition(":")
     if not space.isdigit() or (version and not version.isdigit()) or len(text) > 40:
         raise ValueError(
-            f"{field}: expected a space id, or a space id and a version as 12:3; got {text!r}."
+            _("%(field)s: expected a space id, or a space id and a version as 12:3; got %(text)r.")
+            % {"field": field, "text": text}
         )
     return int(space), (int(version) if version else None)
 

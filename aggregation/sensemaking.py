@@ -316,6 +316,7 @@ def report_view(result: StoredResult, url_for: Callable[[int], str]) -> dict[str
             if g["sentences"]
         ],
         "topics": topics,
+        "topics_pending": result.topics_pending,
         "abstractive": (
             {
                 "model": abstractive["model"],

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
@@ -71,8 +72,11 @@ class ProfileStale(ProfileError):
         self.changes = changes
         what = " ".join(c["message"] for c in changes)
         super().__init__(
-            f"The space changed since this draft's analysis: {what} "
-            "Run the analysis again and review the new draft before publishing.",
+            _(
+                "The space changed since this draft's analysis: %(what)s Run the analysis "
+                "again and review the new draft before publishing."
+            )
+            % {"what": what},
             code=self.code,
             extra={"changes": changes},
         )
@@ -114,7 +118,7 @@ def run_request(
     and no worker can claim it first.
     """
     if trigger not in AnalysisRun.Trigger.values:
-        raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
+        raise ValidationError({"trigger": _("Unknown trigger %(trigger)r.") % {"trigger": trigger}})
     if AnalysisRun.objects.filter(
         space=space, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
     ).exists():
@@ -192,25 +196,47 @@ def _emit_run_failed(*, run_id: int, error: str) -> None:
 def run_sensemaking(*, space_id: int, result: dict[str, Any]) -> dict[str, Any]:
     """Topics and extractive summaries of a run's result (aggregation.sensemaking).
 
-    Embeds the statements that still lack an embedding first (this runs on
-    the worker). Without the embedding model there are no topics; the
-    summaries need none.
+    Statements are embedded when they are written (a background task), so
+    a run normally finds every vector stored. A run that finds a few missing
+    (a task lost with the broker down) embeds them here; one that finds more
+    than RUN_INLINE_EMBED_MAX (a space just imported from Pol.is, whose
+    thousands of statements the worker is still embedding) does not wait:
+    it has no topics, says how many statements are still being embedded
+    (`topics_pending`), and the next run has them. Embedding 8,000 statements
+    took 231 s of a 301 s whole run of a 1M-vote import on the loaded
+    development machine (1 December 2026), so waiting would make the first run
+    of every large import minutes long. Without the embedding model there are
+    no topics; the summaries need none.
     """
     from aggregation import sensemaking
     from aggregation.engine import embedding
-    from elicitation.services import statements_embed_missing
+    from elicitation.services import (
+        statements_embed_later,
+        statements_embed_missing,
+        statements_unembedded_count,
+    )
 
     numbers = sorted(int(n) for n, e in result["statements"].items() if e["in_profile"])
     texts = selectors.statement_texts(space_id=space_id)
     topics: dict[str, Any] | None = None
+    pending = 0
     if embedding.available():
-        statements_embed_missing(space_id=space_id)
-        vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
-        topics = sensemaking.topics_of(result, numbers, texts, vectors)
-    return {
+        missing = statements_unembedded_count(space_id=space_id)
+        if missing <= settings.RUN_INLINE_EMBED_MAX:
+            statements_embed_missing(space_id=space_id)
+            vectors = selectors.statement_vectors(space_id=space_id, numbers=numbers)
+            topics = sensemaking.topics_of(result, numbers, texts, vectors)
+        else:
+            pending = missing
+            # Idempotent: an embedding task already under way leaves nothing for this one.
+            statements_embed_later(space_id)
+    sense: dict[str, Any] = {
         "topics": topics,
         "summaries": sensemaking.summaries_of(result, numbers, texts, topics),
     }
+    if pending:
+        sense["topics_pending"] = pending
+    return sense
 
 
 def _send_summarise(run_id: int) -> None:
@@ -507,7 +533,9 @@ def _approver_role(actor: User, space: Space) -> str:
     """
     role = space_role(user=actor, space=space)
     if role is None:
-        raise Conflict("You are no longer a member of this community.", code="membership_changed")
+        raise Conflict(
+            _("You are no longer a member of this community."), code="membership_changed"
+        )
     return role
 
 
@@ -525,7 +553,8 @@ def profile_publish(*, profile: ValueProfile, actor: User) -> ValueProfile:
     profile = ValueProfile.objects.select_for_update().select_related("run").get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
         raise ProfileError(
-            f"This profile is already {profile.get_status_display().lower()}.",
+            _("This profile is already %(status)s.")
+            % {"status": profile.get_status_display().lower()},
             code="profile_not_draft",
         )
     # Moderation locks the statement row it changes (statement_moderate):
@@ -622,16 +651,18 @@ def _editorial_texts(
 ) -> dict[str, str]:
     """Statement number -> text, checked: values of this draft, non-empty, not too long."""
     if not isinstance(raw, Mapping):
-        raise ValidationError({field: "Give an object of statement number to text."})
+        raise ValidationError({field: _("Give an object of statement number to text.")})
     out: dict[str, str] = {}
     for key, text in raw.items():
         number = str(key).strip().lstrip("#")
         if number not in numbers:
-            raise ValidationError({field: f"#{number} is not a value of this draft."})
+            raise ValidationError(
+                {field: _("#%(number)s is not a value of this draft.") % {"number": number}}
+            )
         if text is None:
             continue
         if not isinstance(text, str):
-            raise ValidationError({field: f"#{number}: give text."})
+            raise ValidationError({field: _("#%(number)s: give text.") % {"number": number}})
         text = " ".join(text.split())
         if not text:
             if required:
@@ -639,7 +670,10 @@ def _editorial_texts(
             continue
         if len(text) > NOTE_MAX_LENGTH:
             raise ValidationError(
-                {field: f"#{number}: keep it under {NOTE_MAX_LENGTH} characters ({len(text)})."}
+                {
+                    field: _("#%(number)s: keep it under %(max)s characters (%(length)s).")
+                    % {"number": number, "max": NOTE_MAX_LENGTH, "length": len(text)}
+                }
             )
         out[number] = text
     return out
@@ -672,7 +706,7 @@ def profile_edit(
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.DRAFT:
         raise ProfileError(
-            "Only a draft can be edited; a published version stays as it was.",
+            _("Only a draft can be edited; a published version stays as it was."),
             code="profile_not_draft",
         )
     numbers = {str(v["statement"]) for v in profile.content["values"]}
@@ -688,7 +722,7 @@ def profile_edit(
             exclusions,
             field="exclusions",
             numbers=numbers,
-            required="say why it is left out; the reason is public.",
+            required=_("say why it is left out; the reason is public."),
         )
         fields.append("exclusions")
     if principles is not None:
@@ -711,14 +745,16 @@ def profile_retract(*, profile: ValueProfile, actor: User, reason: str) -> Value
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the profile is retracted; the reason is public."})
+        raise ValidationError(
+            {"reason": _("Say why the profile is retracted; the reason is public.")}
+        )
     if len(reason) > 1000:
-        raise ValidationError({"reason": "Keep the reason under 1000 characters."})
+        raise ValidationError({"reason": _("Keep the reason under 1000 characters.")})
     space = Space.objects.select_for_update().get(pk=profile.space_id)
     profile = ValueProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != ValueProfile.Status.PUBLISHED:
         raise ProfileError(
-            "Only a published profile can be retracted.", code="profile_not_published"
+            _("Only a published profile can be retracted."), code="profile_not_published"
         )
     now = timezone.now()
     profile.status = ValueProfile.Status.RETRACTED

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,7 +37,10 @@ def value_profile_schema(request: HttpRequest) -> HttpResponse:
 def export_schema(request: HttpRequest, name: str) -> HttpResponse:
     """The JSON Schemas of the exports for AI work, like value-profile-1.json."""
     if name not in exports.SCHEMA_FILES:
-        raise Http404(f"No schema {name!r}: try one of {', '.join(sorted(exports.SCHEMA_FILES))}.")
+        raise Http404(
+            _("No schema %(name)r: try one of %(names)s.")
+            % {"name": name, "names": ", ".join(sorted(exports.SCHEMA_FILES))}
+        )
     response = JsonResponse(exports.schema(name), json_dumps_params={"indent": 2})
     response["Content-Type"] = "application/schema+json"
     response["Access-Control-Allow-Origin"] = "*"
@@ -54,8 +58,8 @@ def profile_compare(request: HttpRequest) -> HttpResponse:
     status = 200
     if a_text or b_text:
         try:
-            a = selectors.profile_ref_parse(a_text, field="First profile")
-            b = selectors.profile_ref_parse(b_text, field="Second profile")
+            a = selectors.profile_ref_parse(a_text, field=_("First profile"))
+            b = selectors.profile_ref_parse(b_text, field=_("Second profile"))
         except ValueError as exc:
             error, status = str(exc), 400
         else:
@@ -65,9 +69,16 @@ def profile_compare(request: HttpRequest) -> HttpResponse:
             {
                 "ref": f"{p.space_id}:{p.version}",
                 # The version first: a phone's select shows the start of the label.
-                "label": f"Version {p.version}"
-                + (" (retracted)" if p.status == ValueProfile.Status.RETRACTED else "")
-                + f" · {p.space.title} · {p.space.community.name}",
+                "label": (
+                    _("Version %(version)s (retracted) · %(space)s · %(community)s")
+                    if p.status == ValueProfile.Status.RETRACTED
+                    else _("Version %(version)s · %(space)s · %(community)s")
+                )
+                % {
+                    "version": p.version,
+                    "space": p.space.title,
+                    "community": p.space.community.name,
+                },
             }
             for p in choices
         ],
@@ -111,7 +122,7 @@ def run_request(request: HttpRequest, space_id: int) -> HttpResponse:
         requested_by=request.user,  # type: ignore[arg-type]
     )
     if run is None:
-        messages.info(request, "An analysis of this space is already queued or running.")
+        messages.info(request, _("An analysis of this space is already queued or running."))
         active = (
             selectors.runs_of_space(space=space)
             .filter(status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING])
@@ -120,7 +131,7 @@ def run_request(request: HttpRequest, space_id: int) -> HttpResponse:
         if active is None:  # it finished in the meantime
             return redirect("aggregation:space-analysis", space_id=space.pk)
         return redirect("aggregation:run", run_id=active.pk)
-    messages.success(request, "Analysis requested: this page follows its progress.")
+    messages.success(request, _("Analysis requested: this page follows its progress."))
     return redirect("aggregation:run", run_id=run.pk)
 
 
@@ -299,7 +310,7 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
         )
     except (ValidationError, ApplicationError) as exc:
         return _refused(request, profile, exc)
-    messages.success(request, "Summary, notes and exclusions saved.")
+    messages.success(request, _("Summary, notes and exclusions saved."))
     return redirect("aggregation:profile-review", profile_id=profile.pk)
 
 
@@ -316,7 +327,7 @@ def profile_publish(request: HttpRequest, profile_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("aggregation:profile-review", profile_id=profile.pk)
-    messages.success(request, f"Published as version {profile.version}.")
+    messages.success(request, _("Published as version %(version)s.") % {"version": profile.version})
     return redirect("aggregation:profile-review", profile_id=profile.pk)
 
 
@@ -332,5 +343,5 @@ def profile_retract(request: HttpRequest, profile_id: int) -> HttpResponse:
         )
     except (ValidationError, ApplicationError) as exc:
         return _refused(request, profile, exc)
-    messages.success(request, f"Version {profile.version} retracted.")
+    messages.success(request, _("Version %(version)s retracted.") % {"version": profile.version})
     return redirect("aggregation:profile-review", profile_id=profile.pk)

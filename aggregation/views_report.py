@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,7 +28,7 @@ from elicitation.identity import request_access
 @dataclass(frozen=True)
 class ReportSection:
     id: str
-    title: str
+    title: str | Promise  # translated when rendered, in the reader's language
     template: str
 
 
@@ -33,17 +36,19 @@ class ReportSection:
 # templates/aggregation/report/ reading `report`, `run`, `space` and `activity`;
 # adding one is adding a line here.
 REPORT_SECTIONS = [
-    ReportSection("overview", "Overview", "aggregation/report/_overview.html"),
-    ReportSection("summary", "In short", "aggregation/report/_summary.html"),
-    ReportSection("map", "The opinion map", "aggregation/report/_map.html"),
-    ReportSection("consensus", "What most people agree on", "aggregation/report/_consensus.html"),
-    ReportSection("bridging", "What bridges the groups", "aggregation/report/_bridging.html"),
-    ReportSection("divisive", "What divides them", "aggregation/report/_divisive.html"),
-    ReportSection("groups", "The opinion groups", "aggregation/report/_groups.html"),
-    ReportSection("topics", "Topics", "aggregation/report/_topics.html"),
-    ReportSection("uncertain", "Areas of uncertainty", "aggregation/report/_uncertainty.html"),
-    ReportSection("choices", "What people would choose", "aggregation/report/_choices.html"),
-    ReportSection("activity", "Participation over time", "aggregation/report/_activity.html"),
+    ReportSection("overview", _("Overview"), "aggregation/report/_overview.html"),
+    ReportSection("summary", _("In short"), "aggregation/report/_summary.html"),
+    ReportSection("map", _("The opinion map"), "aggregation/report/_map.html"),
+    ReportSection(
+        "consensus", _("What most people agree on"), "aggregation/report/_consensus.html"
+    ),
+    ReportSection("bridging", _("What bridges the groups"), "aggregation/report/_bridging.html"),
+    ReportSection("divisive", _("What divides them"), "aggregation/report/_divisive.html"),
+    ReportSection("groups", _("The opinion groups"), "aggregation/report/_groups.html"),
+    ReportSection("topics", _("Topics"), "aggregation/report/_topics.html"),
+    ReportSection("uncertain", _("Areas of uncertainty"), "aggregation/report/_uncertainty.html"),
+    ReportSection("choices", _("What people would choose"), "aggregation/report/_choices.html"),
+    ReportSection("activity", _("Participation over time"), "aggregation/report/_activity.html"),
 ]
 
 
@@ -116,10 +121,28 @@ def dashboard_moderate(request: HttpRequest, space_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         listed = ", ".join(f"#{s.number}" for s in done)
-        verb = {"approve": "approved", "reject": "rejected", "meta": "approved as meta"}
-        messages.success(
-            request,
-            f"{len(done)} statement{'s' if len(done) != 1 else ''} "
-            f"{verb.get(request.POST.get('decision', ''), 'moderated')}: {listed}.",
+        decided = {
+            "approve": ngettext(
+                "%(count)s statement approved: %(listed)s.",
+                "%(count)s statements approved: %(listed)s.",
+                len(done),
+            ),
+            "reject": ngettext(
+                "%(count)s statement rejected: %(listed)s.",
+                "%(count)s statements rejected: %(listed)s.",
+                len(done),
+            ),
+            "meta": ngettext(
+                "%(count)s statement approved as meta: %(listed)s.",
+                "%(count)s statements approved as meta: %(listed)s.",
+                len(done),
+            ),
+        }
+        fallback = ngettext(
+            "%(count)s statement moderated: %(listed)s.",
+            "%(count)s statements moderated: %(listed)s.",
+            len(done),
         )
+        message = decided.get(request.POST.get("decision", ""), fallback)
+        messages.success(request, message % {"count": len(done), "listed": listed})
     return redirect(reverse("aggregation:dashboard", kwargs={"space_id": space.pk}) + "#queue")

@@ -489,6 +489,10 @@ PARTICIPANT_TOKEN_MAX_AGE_DAYS = env_int("PARTICIPANT_TOKEN_MAX_AGE_DAYS", 90, m
 RUN_HEARTBEAT_S = env_int("RUN_HEARTBEAT_S", 15, minimum=1)
 RUN_STALE_AFTER_S = env_int("RUN_STALE_AFTER_S", 90, minimum=2)
 RUN_REAP_EVERY_S = env_int("RUN_REAP_EVERY_S", 30, minimum=1)
+# A run embeds at most this many statements that lack an embedding before
+# finding topics; with more missing it leaves topics to the next run
+# (aggregation.services.run_sensemaking).
+RUN_INLINE_EMBED_MAX = env_int("RUN_INLINE_EMBED_MAX", 256, minimum=0)
 if RUN_STALE_AFTER_S < 2 * RUN_HEARTBEAT_S:
     raise ImproperlyConfigured(
         "RUN_STALE_AFTER_S must be at least twice RUN_HEARTBEAT_S, or live runs look dead."

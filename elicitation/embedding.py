@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from elicitation.models import Space
 
@@ -31,8 +32,11 @@ def embed_origins_parse(text: str) -> list[str]:
         if origin is None:
             raise ValidationError(
                 {
-                    "embed_origins": f"Line {number} ({value!r}) is not an origin: write "
-                    "https://host or https://host:port (no path, no spaces), or * for any site."
+                    "embed_origins": _(
+                        "Line %(number)s (%(value)r) is not an origin: write https://host or "
+                        "https://host:port (no path, no spaces), or * for any site."
+                    )
+                    % {"number": number, "value": value}
                 }
             )
         if origin not in origins:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from elicitation.models import Space, VoteValue
 from elicitation.services import SPACE_FIELDS
@@ -18,31 +20,40 @@ class SpaceForm(forms.ModelForm):
         model = Space
         fields = list(SPACE_FIELDS)
         labels = {
-            "slug": "Short name in links",
-            "opens_at": "Opens at (optional, UTC)",
-            "closes_at": "Closes at (optional, UTC)",
-            "statements_enabled": "Statements and votes",
-            "pairwise_enabled": "Pairwise comparison (“which matters more?”)",
-            "ranking_enabled": "Ranking",
-            "debate_enabled": "Debate (arguments for and against)",
-            "moderation": "Moderation",
-            "participation": "Who may take part",
-            "ranking_size": "How many statements a ballot ranks (k)",
-            "min_voters": "Fewest voters for a value to be ranked",
-            "trust_unsigned_xids": "Trust unsigned xids from embedding sites",
-            "embed_origins": "Sites that may embed this space",
+            "title": _("Title"),
+            "question": _("Question"),
+            "description": _("Description"),
+            "slug": _("Short name in links"),
+            "opens_at": _("Opens at (optional, UTC)"),
+            "closes_at": _("Closes at (optional, UTC)"),
+            "statements_enabled": _("Statements and votes"),
+            "pairwise_enabled": _("Pairwise comparison (“which matters more?”)"),
+            "ranking_enabled": _("Ranking"),
+            "debate_enabled": _("Debate (arguments for and against)"),
+            "moderation": _("Moderation"),
+            "participation": _("Who may take part"),
+            "ranking_size": _("How many statements a ballot ranks (k)"),
+            "min_voters": _("Fewest voters for a value to be ranked"),
+            "trust_unsigned_xids": _("Trust unsigned xids from embedding sites"),
+            "embed_origins": _("Sites that may embed this space"),
         }
         help_texts = {
-            "slug": "Letters, digits and hyphens; unique in the community.",
-            "question": "The question participants answer with value statements.",
-            "min_voters": "A statement fewer people voted on is listed in the value profile "
-            "as “too few votes to say”, never ranked among the values.",
-            "trust_unsigned_xids": "Off: an embedding site must sign each xid with this "
-            "space's secret (below, once the space exists). On: anyone who knows or guesses "
-            "an xid can vote as that person.",
-            "embed_origins": "One origin a line, such as https://city.example (scheme, host, "
-            "optional port; no path), or * for any site. Only a space open to anyone with the "
-            "link can be embedded. Empty: no site may embed it.",
+            "slug": _("Letters, digits and hyphens; unique in the community."),
+            "question": _("The question participants answer with value statements."),
+            "min_voters": _(
+                "A statement fewer people voted on is listed in the value profile "
+                "as “too few votes to say”, never ranked among the values."
+            ),
+            "trust_unsigned_xids": _(
+                "Off: an embedding site must sign each xid with this "
+                "space's secret (below, once the space exists). On: anyone who knows or guesses "
+                "an xid can vote as that person."
+            ),
+            "embed_origins": _(
+                "One origin a line, such as https://city.example (scheme, host, "
+                "optional port; no path), or * for any site. Only a space open to anyone with the "
+                "link can be embedded. Empty: no site may embed it."
+            ),
         }
         widgets = {
             "opens_at": forms.DateTimeInput(
@@ -98,7 +109,9 @@ def statement_number_clean(raw: Any, *, missing: str) -> int:
     if number is None:
         raise forms.ValidationError(missing)
     if not statement_number_in_range(number):
-        raise forms.ValidationError(f"There is no statement #{number} here.")
+        raise forms.ValidationError(
+            gettext("There is no statement #%(number)s here.") % {"number": number}
+        )
     return number
 
 
@@ -110,13 +123,13 @@ class VoteForm(forms.Form):
 
     def clean_statement(self) -> int:
         return statement_number_clean(
-            self.cleaned_data.get("statement"), missing="Give the statement's number."
+            self.cleaned_data.get("statement"), missing=gettext("Give the statement's number.")
         )
 
     def clean_value(self) -> int:
         value = _whole_number(self.cleaned_data.get("value"))
         if value not in VoteValue.values:
-            raise forms.ValidationError("A vote is 1 (agree), -1 (disagree) or 0 (pass).")
+            raise forms.ValidationError(gettext("A vote is 1 (agree), -1 (disagree) or 0 (pass)."))
         assert value is not None
         return value
 
@@ -131,19 +144,21 @@ class ComparisonForm(forms.Form):
 
     def clean_statement_a(self) -> int:
         return statement_number_clean(
-            self.cleaned_data.get("statement_a"), missing="Give a statement number."
+            self.cleaned_data.get("statement_a"), missing=gettext("Give a statement number.")
         )
 
     def clean_statement_b(self) -> int:
         return statement_number_clean(
-            self.cleaned_data.get("statement_b"), missing="Give a statement number."
+            self.cleaned_data.get("statement_b"), missing=gettext("Give a statement number.")
         )
 
 
 def ranking_numbers_clean(chosen: list[str]) -> list[int]:
     """The ballot's statement numbers, first choice first (blanks already left out)."""
     try:
-        return [statement_number_clean(n, missing="Give a statement number.") for n in chosen]
+        return [
+            statement_number_clean(n, missing=gettext("Give a statement number.")) for n in chosen
+        ]
     except forms.ValidationError as error:
         raise forms.ValidationError({"statements": error.messages}) from None
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework.exceptions import Throttled
@@ -116,7 +117,7 @@ def participant_token_expired(request: HttpRequest, space_id: int) -> bool:
 
 def _unsign_with(salt: str, space_id: int, value: str) -> str:
     payload = _verified_payload(settings.SECRET_KEY, salt, value)
-    space_part, _, raw = payload.partition(".")
+    space_part, _sep, raw = payload.partition(".")
     return raw if space_part == str(space_id) and raw else ""
 
 
@@ -314,7 +315,7 @@ class Identity:
             _count_new_participant(request)
             token = services.new_anon_token()
             self.new_token = token
-        participant, _ = services.participant_get_or_create(
+        participant, _created = services.participant_get_or_create(
             space=space, user=request.user, anon_token=token, xid=self.xid
         )
         participant.space = space
@@ -371,5 +372,5 @@ def _count_new_participant(request: HttpRequest) -> None:
     if not limited:
         return
     if request.path_info.startswith("/api/"):
-        raise Throttled(detail="Too many new participants from your address; try again later.")
-    raise Ratelimited("Too many new participants from your address; try again later.")
+        raise Throttled(detail=_("Too many new participants from your address; try again later."))
+    raise Ratelimited(_("Too many new participants from your address; try again later."))

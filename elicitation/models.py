@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community, Membership
 from communities.roles import Action, Role, role_allows
@@ -55,17 +56,17 @@ class Space(models.Model):
     """A deliberation space: one question, a set of activities, a schedule."""
 
     class Phase(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", pgettext_lazy("space phase", "Open")
+        CLOSED = "closed", _("Closed")
 
     class Moderation(models.TextChoices):
-        PRE = "pre", "Statements wait for approval"
-        POST = "post", "Statements appear at once; moderators can remove them"
+        PRE = "pre", _("Statements wait for approval")
+        POST = "post", _("Statements appear at once; moderators can remove them")
 
     class Participation(models.TextChoices):
-        MEMBERS = "members", "Community members"
-        LINK = "link", "Anyone with the link"
+        MEMBERS = "members", _("Community members")
+        LINK = "link", _("Anyone with the link")
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="spaces")
     title = models.CharField(max_length=160)
@@ -174,9 +175,9 @@ class Participant(models.Model):
 
 
 class ModerationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Statement(models.Model):
@@ -212,9 +213,9 @@ class Statement(models.Model):
 
 
 class VoteValue(models.IntegerChoices):
-    AGREE = 1, "Agree"
-    DISAGREE = -1, "Disagree"
-    PASS = 0, "Pass / unsure"
+    AGREE = 1, pgettext_lazy("vote", "Agree")
+    DISAGREE = -1, pgettext_lazy("vote", "Disagree")
+    PASS = 0, pgettext_lazy("vote", "Pass / unsure")
 
 
 class Vote(models.Model):
@@ -268,9 +269,9 @@ class VoteEvent(models.Model):
 
 class Comparison(models.Model):
     class Choice(models.TextChoices):
-        A = "a", "First"
-        B = "b", "Second"
-        NEITHER = "neither", "Can't decide"
+        A = "a", _("First")
+        B = "b", _("Second")
+        NEITHER = "neither", _("Can't decide")
 
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="comparisons"
@@ -324,8 +325,8 @@ class RankingEntry(models.Model):
 
 class Argument(models.Model):
     class Stance(models.TextChoices):
-        FOR = "for", "For"
-        AGAINST = "against", "Against"
+        FOR = "for", pgettext_lazy("argument stance", "For")
+        AGAINST = "against", pgettext_lazy("argument stance", "Against")
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="arguments")
     author = models.ForeignKey(
@@ -379,19 +380,19 @@ class ModerationAction(models.Model):
     """The space's public decision log: every moderation, phase and publication decision."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REJECT = "reject", "Rejected"
-        RESTORE = "restore", "Restored"
-        DISMISS_FLAG = "dismiss_flag", "Dismissed a flag"
-        PHASE = "phase", "Changed phase"
-        SETTINGS = "settings", "Changed settings"
-        PUBLISH_PROFILE = "publish_profile", "Published a value profile"
-        RETRACT_PROFILE = "retract_profile", "Retracted a value profile"
-        EXCLUDE_VALUE = "exclude_value", "Left a value out of a profile"
-        REWORD_PRINCIPLE = "reword_principle", "Worded a value as a principle"
-        IMPORT = "import", "Imported data"
-        MERGE = "merge", "Merged a duplicate"
-        ROTATE_LINK = "rotate_link", "Replaced the link"
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        RESTORE = "restore", _("Restored")
+        DISMISS_FLAG = "dismiss_flag", _("Dismissed a flag")
+        PHASE = "phase", _("Changed phase")
+        SETTINGS = "settings", _("Changed settings")
+        PUBLISH_PROFILE = "publish_profile", _("Published a value profile")
+        RETRACT_PROFILE = "retract_profile", _("Retracted a value profile")
+        EXCLUDE_VALUE = "exclude_value", _("Left a value out of a profile")
+        REWORD_PRINCIPLE = "reword_principle", _("Worded a value as a principle")
+        IMPORT = "import", _("Imported data")
+        MERGE = "merge", _("Merged a duplicate")
+        ROTATE_LINK = "rotate_link", _("Replaced the link")
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="decisions")
     actor = models.ForeignKey(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from elicitation import services
 from elicitation.models import ModerationStatus, Space, Statement
@@ -34,18 +35,25 @@ def statements_moderate_bulk(
     """
     if decision not in BULK_DECISIONS:
         raise ValidationError(
-            {"decision": f"Unknown decision {decision!r}; use approve, reject or meta."}
+            {
+                "decision": _("Unknown decision %(decision)r; use approve, reject or meta.")
+                % {"decision": decision}
+            }
         )
     wanted: list[int] = []
     for raw in numbers:
         try:
             wanted.append(int(raw))
         except (TypeError, ValueError):
-            raise ValidationError({"statement": f"{raw!r} is not a statement number."}) from None
+            raise ValidationError(
+                {"statement": _("%(raw)r is not a statement number.") % {"raw": raw}}
+            ) from None
     if not wanted:
-        raise ValidationError({"statement": "Tick at least one statement."})
+        raise ValidationError({"statement": _("Tick at least one statement.")})
     if len(wanted) > BULK_LIMIT:
-        raise ValidationError({"statement": f"At most {BULK_LIMIT} statements at once."})
+        raise ValidationError(
+            {"statement": _("At most %(limit)s statements at once.") % {"limit": BULK_LIMIT}}
+        )
     found = {
         s.number: s
         for s in Statement.objects.filter(space=space, number__in=wanted).select_related("space")
@@ -53,14 +61,17 @@ def statements_moderate_bulk(
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise ValidationError(
-            {"statement": "No such statement here: " + ", ".join(f"#{n}" for n in missing)}
+            {
+                "statement": _("No such statement here: %(numbers)s")
+                % {"numbers": ", ".join(f"#{n}" for n in missing)}
+            }
         )
     not_pending = sorted(n for n, s in found.items() if s.status != ModerationStatus.PENDING)
     if not_pending:
         raise ValidationError(
             {
-                "statement": "Already decided (reload the queue): "
-                + ", ".join(f"#{n}" for n in not_pending)
+                "statement": _("Already decided (reload the queue): %(numbers)s")
+                % {"numbers": ", ".join(f"#{n}" for n in not_pending)}
             }
         )
     done = []

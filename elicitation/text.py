@@ -9,6 +9,8 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 
+from django.utils.translation import gettext as _
+
 from aggregation.engine.similar import polarity
 
 STATEMENT_MIN_LENGTH = 10
@@ -45,9 +47,9 @@ def text_problem(text: str) -> str | None:
     (only format characters such as zero-width spaces and joiners).
     """
     if any(ch in _BIDI_CONTROLS for ch in text):
-        return "Remove the right-to-left or left-to-right override characters from the text."
+        return _("Remove the right-to-left or left-to-right override characters from the text.")
     if not any(unicodedata.category(ch)[0] in "LNPS" for ch in text):
-        return "The text has no visible characters."
+        return _("The text has no visible characters.")
     return None
 
 

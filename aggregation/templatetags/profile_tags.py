@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
-from aggregation import naming, pictures, report
+from aggregation import naming, pictures, profiles, report
 
 register = template.Library()
 
@@ -15,14 +17,14 @@ register = template.Library()
 def pct(value: Any) -> str:
     """0.734 -> "73%"; None -> "n/a"."""
     if value is None or value == "":
-        return "n/a"
+        return _("n/a")
     return f"{float(value) * 100:.0f}%"
 
 
 @register.filter
 def signed(value: Any, digits: int = 2) -> str:
     if value is None:
-        return "n/a"
+        return _("n/a")
     return f"{float(value):+.{int(digits)}f}"
 
 
@@ -30,9 +32,11 @@ def signed(value: Any, digits: int = 2) -> str:
 def points(value: Any) -> str:
     """A change of a rate in percentage points: 0.19 -> "+19 points"; None -> "n/a"."""
     if value is None or value == "":
-        return "n/a"
+        return _("n/a")
     n = round(float(value) * 100)
-    return f"{n:+d} point{'' if abs(n) == 1 else 's'}" if n else "no change"
+    if not n:
+        return _("no change")
+    return ngettext("%(points)s point", "%(points)s points", abs(n)) % {"points": f"{n:+d}"}
 
 
 @register.filter
@@ -63,9 +67,33 @@ def width(value: Any, total: Any) -> str:
 @register.filter
 def article(word: str) -> str:
     """ "owner" -> "an owner", "facilitator" -> "a facilitator"."""
-    if not word:
-        return ""
-    return f"{'an' if word[0].lower() in 'aeiou' else 'a'} {word}"
+    return profiles.role_with_article(word) if word else ""
+
+
+# A chart's time bucket as a reader sees it ("votes per day"); pictures.py keeps
+# the English code and stays free of Django.
+BUCKET_NAMES = {
+    "hour": pgettext_lazy("time bucket: votes per …", "hour"),
+    "day": pgettext_lazy("time bucket: votes per …", "day"),
+    "week": pgettext_lazy("time bucket: votes per …", "week"),
+    "month": pgettext_lazy("time bucket: votes per …", "month"),
+    "year": pgettext_lazy("time bucket: votes per …", "year"),
+}
+
+
+@register.filter
+def bucket_name(bucket: str) -> str:
+    return str(BUCKET_NAMES.get(bucket, bucket))
+
+
+@register.filter
+def direction_word(direction: str) -> str:
+    """How a group's representative statement sets it apart: "agrees" / "disagrees"."""
+    if direction == "agree":
+        return pgettext("a group … with a statement", "agrees")
+    if direction == "disagree":
+        return pgettext("a group … with a statement", "disagrees")
+    return f"{direction}s"
 
 
 RULE_LABELS = {
@@ -73,7 +101,7 @@ RULE_LABELS = {
     "copeland": "Copeland",
     "schulze": "Schulze",
     "ranked_pairs": "Ranked Pairs",
-    "instant_runoff": "Instant runoff",
+    "instant_runoff": pgettext_lazy("ranking rule", "Instant runoff"),
     "kemeny": "Kemeny-Young",
     "kemeny_young": "Kemeny-Young",
 }
@@ -82,7 +110,7 @@ RULE_LABELS = {
 @register.filter
 def rule_label(rule: str) -> str:
     """A ranking rule's key as people write its name ("ranked_pairs" -> "Ranked Pairs")."""
-    return RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
+    return str(RULE_LABELS.get(rule, rule.replace("_", " ").capitalize()))
 
 
 @register.filter
@@ -93,7 +121,7 @@ def class_word(classification: str | None) -> str:
 
 @register.filter
 def class_explained(classification: str | None) -> str:
-    return report.CLASS_EXPLAINED.get(classification or "", "")
+    return str(report.CLASS_EXPLAINED.get(classification or "", ""))
 
 
 @register.filter
@@ -117,7 +145,7 @@ def group_colour(group_id: Any) -> str:
 def group_stands_for(group: dict[str, Any]) -> str:
     """What a profile's opinion group stands for: 'for “…”, against “…”' (may be empty)."""
     reps = group.get("representative", [])
-    return naming.group_stands_for(reps, {r["statement"]: r["text"] for r in reps})
+    return report.stands_for(reps, {r["statement"]: r["text"] for r in reps})
 
 
 @register.filter

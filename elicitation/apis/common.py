@@ -162,16 +162,18 @@ class SpaceApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         xid = data.get("xid")
         if xid is not None and not isinstance(xid, str):
-            raise serializers.ValidationError({"xid": ["An external id is a string."]})
+            raise serializers.ValidationError({"xid": [_("An external id is a string.")]})
         if xid and space.participation == Space.Participation.LINK:
             signature = data.get(XID_SIGNATURE_FIELD) or xid_signature_from(request._request)
             if not isinstance(signature, str) or not xid_signed(space, xid.strip(), signature):
                 raise serializers.ValidationError(
                     {
                         "xid": [
-                            "This xid is not signed: send xid_sig (or the X-Xid-Signature "
-                            "header), the HMAC-SHA256 of the xid keyed with the space's "
-                            "secret, which its facilitators see on the space's settings page."
+                            _(
+                                "This xid is not signed: send xid_sig (or the X-Xid-Signature "
+                                "header), the HMAC-SHA256 of the xid keyed with the space's "
+                                "secret, which its facilitators see on the space's settings page."
+                            )
                         ]
                     }
                 )

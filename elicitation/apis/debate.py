@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -86,7 +87,7 @@ class ArgumentListCreateApi(SpaceApi):
             ).first()
             if parent is None:
                 raise serializers.ValidationError(
-                    {"parent": ["No such argument on this statement."]}
+                    {"parent": [_("No such argument on this statement.")]}
                 )
         identity = self.identity(request, space)
         participant = identity.participant()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -95,7 +96,7 @@ class FlagListCreateApi(SpaceApi):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if ("statement" in attrs) == ("argument" in attrs):
-                raise serializers.ValidationError("Give either a statement or an argument.")
+                raise serializers.ValidationError(_("Give either a statement or an argument."))
             return attrs
 
     class OutputSerializer(serializers.Serializer):

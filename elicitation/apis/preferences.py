@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -38,7 +39,7 @@ class PairNextApi(SpaceApi):
         space = access.space
         if not space.pairwise_enabled:
             raise Forbidden(
-                "Pairwise comparison is switched off in this space.", code="activity_off"
+                _("Pairwise comparison is switched off in this space."), code="activity_off"
             )
         pair = selectors.pair_next(space=space, participant=access.participant)
         return Response(

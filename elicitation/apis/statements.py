@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -85,7 +86,11 @@ class StatementListProposeApi(SpaceApi):
         wanted = request.query_params.get("status", ModerationStatus.ACCEPTED)
         if wanted not in ModerationStatus.values:
             raise serializers.ValidationError(
-                {"status": [f"Use one of {', '.join(ModerationStatus.values)}."]}
+                {
+                    "status": [
+                        _("Use one of %(values)s.") % {"values": ", ".join(ModerationStatus.values)}
+                    ]
+                }
             )
         action = Action.VIEW if wanted == ModerationStatus.ACCEPTED else Action.MODERATE
         space = self.space(request, space_id, action)
@@ -126,7 +131,7 @@ class StatementListProposeApi(SpaceApi):
             space = self.space(request, space_id, Action.MODERATE)
             if not v["seed"]:
                 raise serializers.ValidationError(
-                    {"is_meta": ["Only seed statements set is_meta."]}
+                    {"is_meta": [_("Only seed statements set is_meta.")]}
                 )
             statement = services.statement_seed(
                 space=space,

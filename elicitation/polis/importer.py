@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from aggregation.engine.polis_csv import (
@@ -46,6 +47,7 @@ from elicitation.models import (
     VoteEvent,
 )
 from elicitation.services.decisions import decision_log_append
+from elicitation.services.statements import statements_embed_later
 from elicitation.text import clean_text, fold_text
 
 if TYPE_CHECKING:
@@ -214,9 +216,12 @@ class DuplicateImport(Exception):
     def __init__(self, existing: Space) -> None:
         self.existing = existing
         super().__init__(
-            f"This conversation is already space {existing.pk} (“{existing.title}”) of this "
-            "community: the same comments with the same numbers. Nothing imported; confirm "
-            "to import a second copy."
+            _(
+                "This conversation is already space %(id)s (“%(title)s”) of this "
+                "community: the same comments with the same numbers. Nothing imported; confirm "
+                "to import a second copy."
+            )
+            % {"id": existing.pk, "title": existing.title}
         )
 
 
@@ -327,7 +332,10 @@ def space_import_conversation(
         space = _write(conversation, community=community, actor=actor, title=title)
         if before_commit is not None:
             before_commit(space)
-        return space
+        # The worker embeds the statements after the commit (minutes for
+        # thousands of them): the first analysis run does not have to.
+        statements_embed_later(space.pk)
+    return space
 
 
 def _write(

@@ -27,16 +27,18 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.models import Community, Membership
 from communities.roles import Action, role_allows
 from elicitation.models import Participant, Space
 
 ACTIVITY_LABELS = {
-    "statements": "Statements and votes",
-    "pairwise": "Pairwise comparison",
-    "ranking": "Ranking",
-    "debate": "Debate",
+    "statements": gettext_lazy("Statements and votes"),
+    "pairwise": gettext_lazy("Pairwise comparison"),
+    "ranking": gettext_lazy("Ranking"),
+    "debate": gettext_lazy("Debate"),
 }
 
 
@@ -59,21 +61,23 @@ def input_refusal(
     `activity` is one of ACTIVITY_LABELS.
     """
     if space.phase == Space.Phase.CLOSED:
-        return InputRefusal("This space is closed; it accepts no new input.", "space_closed")
+        return InputRefusal(_("This space is closed; it accepts no new input."), "space_closed")
     if space.phase == Space.Phase.DRAFT:
-        return InputRefusal("This space is not open yet.", "space_not_open")
+        return InputRefusal(_("This space is not open yet."), "space_not_open")
     now = now or timezone.now()
     if space.opens_at and now < space.opens_at:
         return InputRefusal(
-            f"This space opens at {space.opens_at:%Y-%m-%d %H:%M} UTC.", "space_not_open"
+            _("This space opens at %(when)s UTC.") % {"when": f"{space.opens_at:%Y-%m-%d %H:%M}"},
+            "space_not_open",
         )
     if space.closes_at and now >= space.closes_at:
         return InputRefusal(
-            "This space's schedule has ended; it accepts no new input.", "space_closed"
+            _("This space's schedule has ended; it accepts no new input."), "space_closed"
         )
     if activity is not None and not getattr(space, f"{activity}_enabled"):
         return InputRefusal(
-            f"{ACTIVITY_LABELS[activity]} is switched off in this space.",
+            _("%(activity)s is switched off in this space.")
+            % {"activity": ACTIVITY_LABELS[activity]},
             "activity_off",
             activity_off=True,
         )
@@ -206,13 +210,13 @@ def space_access(
     """
     space = Space.objects.select_related("community").filter(pk=space_id).first()
     if space is None:
-        raise Http404("No such space.")
+        raise Http404(_("No such space."))
     role, banned = _membership(user, space.community_id)
     if banned:
-        raise Http404("No such space.")
+        raise Http404(_("No such space."))
     manage = role_allows(role, Action.CREATE_SPACE)
     if space.phase == Space.Phase.DRAFT and not manage:
-        raise Http404("No such space.")
+        raise Http404(_("No such space."))
     public = space.community.visibility == Community.Visibility.PUBLIC
     link_space = space.participation == Space.Participation.LINK
     through_link = (
@@ -220,7 +224,7 @@ def space_access(
     )
     if not public and role is None and not through_link:
         # 404 rather than 403 without the link: the id must not reveal the space.
-        raise Http404("No such space.")
+        raise Http404(_("No such space."))
     access = SpaceAccess(
         space=space,
         role=role,
@@ -233,8 +237,10 @@ def space_access(
     )
     if not access.allows(action):
         if through_link:
-            raise Http404("No such space.")
-        raise PermissionDenied(f"Your role does not allow this ({action.value}).")
+            raise Http404(_("No such space."))
+        raise PermissionDenied(
+            _("Your role does not allow this (%(action)s).") % {"action": action.value}
+        )
     return access
 
 
@@ -244,12 +250,14 @@ def community_get_for_user(
     """The community if the user may see it and do `action` in it (404 / PermissionDenied)."""
     community = Community.objects.visible_to(user).filter(slug=slug).first()
     if community is None:
-        raise Http404("No such community, or it is private.")
+        raise Http404(_("No such community, or it is private."))
     if action == Action.VIEW:
         return community
     role, _banned = _membership(user, community.pk)
     if not role_allows(role, action):
-        raise PermissionDenied(f"Your role does not allow this ({action.value}).")
+        raise PermissionDenied(
+            _("Your role does not allow this (%(action)s).") % {"action": action.value}
+        )
     return community
 
 

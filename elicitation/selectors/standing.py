@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from aggregation.naming import group_label
+from aggregation.report import group_label
 from aggregation.results import StoredResult
 from elicitation.models import ModerationStatus, Participant, Space, Statement, Vote
 from elicitation.selectors.analysis import latest_analysis_result

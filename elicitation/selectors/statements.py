@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from elicitation.models import Argument, ModerationStatus, Participant, Space, Statement
 
@@ -16,10 +17,10 @@ def statement_get_visible(
     """A statement by number: accepted ones for all, pending/rejected for moderators and authors."""
     statement = Statement.objects.filter(space=space, number=number).first()
     if statement is None:
-        raise Http404("No such statement in this space.")
+        raise Http404(_("No such statement in this space."))
     own = participant is not None and statement.author_id == participant.pk
     if statement.status != ModerationStatus.ACCEPTED and not (moderator or own):
-        raise Http404("No such statement in this space.")
+        raise Http404(_("No such statement in this space."))
     statement.space = space
     return statement
 

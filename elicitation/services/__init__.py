@@ -39,6 +39,7 @@ from elicitation.services.similarity import (
     statement_merge,
     statements_embed_missing,
     statements_similar,
+    statements_unembedded_count,
 )
 from elicitation.services.spaces import (
     SPACE_FIELDS,
@@ -52,6 +53,7 @@ from elicitation.services.statements import (
     statement_find_duplicate,
     statement_propose,
     statement_seed,
+    statements_embed_later,
 )
 from elicitation.services.votes import (
     TokenVote,
@@ -99,8 +101,10 @@ __all__ = [
     "statement_moderate",
     "statement_propose",
     "statement_seed",
+    "statements_embed_later",
     "statements_embed_missing",
     "statements_similar",
+    "statements_unembedded_count",
     "vote_cast",
     "votes_cast_for_anon_tokens",
 ]

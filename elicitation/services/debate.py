@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from elicitation.models import (
     ARGUMENT_MAX_LENGTH,
@@ -35,28 +36,31 @@ def argument_post(
     space = participant.space
     _require_input(space, "debate")
     if statement.space_id != space.pk or statement.status != ModerationStatus.ACCEPTED:
-        raise ValidationError({"statement": "Arguments are only for accepted statements."})
+        raise ValidationError({"statement": _("Arguments are only for accepted statements.")})
     if stance not in Argument.Stance.values:
-        raise ValidationError({"stance": "Choose for or against."})
+        raise ValidationError({"stance": _("Choose for or against.")})
     cleaned = clean_text(text)
     problem = text_problem(cleaned)
     if problem:
         raise ValidationError({"text": problem})
     if len(cleaned) < ARGUMENT_MIN_LENGTH:
         raise ValidationError(
-            {"text": f"An argument needs at least {ARGUMENT_MIN_LENGTH} characters."}
+            {
+                "text": _("An argument needs at least %(min)s characters.")
+                % {"min": ARGUMENT_MIN_LENGTH}
+            }
         )
     if len(cleaned) > ARGUMENT_MAX_LENGTH:
         raise ValidationError(
             {
-                "text": f"An argument has at most {ARGUMENT_MAX_LENGTH} characters; "
-                f"this one has {len(cleaned)}."
+                "text": _("An argument has at most %(max)s characters; this one has %(length)s.")
+                % {"max": ARGUMENT_MAX_LENGTH, "length": len(cleaned)}
             }
         )
     if parent is not None and (
         parent.statement_id != statement.pk or parent.status != ModerationStatus.ACCEPTED
     ):
-        raise ValidationError({"parent": "Reply to an accepted argument on this statement."})
+        raise ValidationError({"parent": _("Reply to an accepted argument on this statement.")})
     with transaction.atomic():
         replay = Argument.objects.filter(
             statement=statement, author=participant, parent=parent, stance=stance, text=cleaned

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from elicitation.models import (
     Argument,
@@ -44,13 +45,23 @@ MODERATION_DECISIONS = {
 def _moderation_transition(current: str, decision: str, reason: str) -> tuple[str, str]:
     if decision not in MODERATION_DECISIONS:
         raise ValidationError(
-            {"decision": f"Unknown decision {decision!r}; use approve, reject or restore."}
+            {
+                "decision": _("Unknown decision %(decision)r; use approve, reject or restore.")
+                % {"decision": decision}
+            }
         )
     allowed, new_status, action = MODERATION_DECISIONS[decision]
     if current not in allowed:
-        raise ValidationError({"decision": f"Cannot {decision} something that is {current}."})
+        raise ValidationError(
+            {
+                "decision": _("Cannot %(decision)s something that is %(current)s.")
+                % {"decision": decision, "current": current}
+            }
+        )
     if decision == "reject" and not reason:
-        raise ValidationError({"reason": "Give a reason; it appears in the public decision log."})
+        raise ValidationError(
+            {"reason": _("Give a reason; it appears in the public decision log.")}
+        )
     return new_status, action
 
 
@@ -132,15 +143,15 @@ def flag_create(
     Reporting the same thing twice while the first report is open is a replay.
     """
     if (statement is None) == (argument is None):
-        raise ValidationError("Flag either a statement or an argument.")
+        raise ValidationError(_("Flag either a statement or an argument."))
     target_space = statement.space_id if statement is not None else argument.statement.space_id  # type: ignore[union-attr]
     if target_space != participant.space_id:
-        raise ValidationError({"statement": "That is not in this space."})
+        raise ValidationError({"statement": _("That is not in this space.")})
     reason = clean_text(reason)
     if len(reason) < 3:
-        raise ValidationError({"reason": "Say briefly what is wrong (at least 3 characters)."})
+        raise ValidationError({"reason": _("Say briefly what is wrong (at least 3 characters).")})
     if len(reason) > FLAG_REASON_MAX_LENGTH:
-        raise ValidationError({"reason": "A reason has at most 500 characters."})
+        raise ValidationError({"reason": _("A reason has at most 500 characters.")})
     with transaction.atomic():
         open_flag = Flag.objects.filter(
             reporter=participant, statement=statement, argument=argument, resolved_at__isnull=True
@@ -163,7 +174,7 @@ def flag_dismiss(*, flag: Flag, actor: User | AnonymousUser | None, reason: str 
         .get(pk=flag.pk)
     )
     if locked.resolved_at is not None:
-        raise ValidationError({"flag": "This flag is already resolved."})
+        raise ValidationError({"flag": _("This flag is already resolved.")})
     locked.resolved_at = timezone.now()
     locked.save(update_fields=["resolved_at"])
     statement = locked.statement or (locked.argument.statement if locked.argument else None)

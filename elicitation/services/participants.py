@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from elicitation.models import Participant, Space
 from elicitation.services.common import _next_counter
@@ -32,13 +33,13 @@ def participant_get_or_create(
     """
     xid = clean_text(xid)
     if len(xid) > 200:
-        raise ValidationError({"xid": "An external id has at most 200 characters."})
+        raise ValidationError({"xid": _("An external id has at most 200 characters.")})
     authenticated = user is not None and user.is_authenticated
     lookup: dict[str, Any]
     if xid:
         if space.participation != Space.Participation.LINK:
             raise ValidationError(
-                {"xid": "External ids are only accepted in spaces open to anyone with the link."}
+                {"xid": _("External ids are only accepted in spaces open to anyone with the link.")}
             )
         lookup = {"xid": xid}
     elif authenticated:
@@ -46,7 +47,7 @@ def participant_get_or_create(
     elif anon_token:
         lookup = {"anon_token": anon_token}
     else:
-        raise ValidationError("A participant needs a user, an anonymous token or an xid.")
+        raise ValidationError(_("A participant needs a user, an anonymous token or an xid."))
     existing = Participant.objects.filter(space=space, **lookup).first()
     if existing is not None:
         return existing, False

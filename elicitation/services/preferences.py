@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from elicitation.models import (
     Comparison,
@@ -29,15 +30,21 @@ def _accepted_statements(space: Space, numbers: list[int], field: str) -> dict[i
     for number in numbers:
         statement = found.get(number)
         if statement is None:
-            raise ValidationError({field: f"There is no statement #{number} here."})
+            raise ValidationError(
+                {field: _("There is no statement #%(number)s here.") % {"number": number}}
+            )
         if statement.status != ModerationStatus.ACCEPTED:
-            raise ValidationError({field: f"Statement #{number} is not open for this."})
+            raise ValidationError(
+                {field: _("Statement #%(number)s is not open for this.") % {"number": number}}
+            )
     return found
 
 
 def _in_range(number: int, field: str) -> int:
     if not statement_number_in_range(number):
-        raise ValidationError({field: f"There is no statement #{number} here."})
+        raise ValidationError(
+            {field: _("There is no statement #%(number)s here.") % {"number": number}}
+        )
     return number
 
 
@@ -58,12 +65,12 @@ def comparison_record(
     a = _in_range(statement_a, "statement_a")
     b = _in_range(statement_b, "statement_b")
     if a == b:
-        raise ValidationError({"statement_b": "Compare two different statements."})
+        raise ValidationError({"statement_b": _("Compare two different statements.")})
     if choice not in Comparison.Choice.values:
-        raise ValidationError({"choice": "Choose a, b or neither (can't decide)."})
+        raise ValidationError({"choice": _("Choose a, b or neither (can't decide).")})
     reason = clean_text(reason)
     if len(reason) > 500:
-        raise ValidationError({"reason": "A reason has at most 500 characters."})
+        raise ValidationError({"reason": _("A reason has at most 500 characters.")})
     found = _accepted_statements(space, [a, b], "statement_a")
     last = (
         Comparison.objects.select_for_update()
@@ -102,22 +109,28 @@ def ranking_submit(*, participant: Participant, statement_numbers: list[int]) ->
     _require_input(space, "ranking")
     numbers = [_in_range(n, "statements") for n in statement_numbers]
     if not numbers:
-        raise ValidationError({"statements": "Pick at least one statement to rank."})
+        raise ValidationError({"statements": _("Pick at least one statement to rank.")})
     if len(numbers) > space.ranking_size:
         raise ValidationError(
             {
-                "statements": f"Rank at most {space.ranking_size} statements; you gave {len(numbers)}."
+                "statements": _("Rank at most %(size)s statements; you gave %(given)s.")
+                % {"size": space.ranking_size, "given": len(numbers)}
             }
         )
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if repeated:
         listed = ", ".join(f"#{n}" for n in repeated)
-        raise ValidationError({"statements": f"Each statement once only; repeated: {listed}."})
+        raise ValidationError(
+            {
+                "statements": _("Each statement once only; repeated: %(listed)s.")
+                % {"listed": listed}
+            }
+        )
     found = _accepted_statements(space, numbers, "statements")
     with transaction.atomic():
         try:
             with transaction.atomic():
-                ranking, _ = Ranking.objects.get_or_create(participant=participant)
+                ranking, _created = Ranking.objects.get_or_create(participant=participant)
         except IntegrityError:
             ranking = Ranking.objects.get(participant=participant)
         # Lock the ballot so two submissions replace it one after the other.

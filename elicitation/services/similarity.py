@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from aggregation.engine import embedding, similar
@@ -57,8 +58,11 @@ class SimilarStatements(Conflict):
     def __init__(self, matches: list[SimilarStatement], *, space_id: int) -> None:
         numbers = ", ".join(f"#{m.number}" for m in matches)
         super().__init__(
-            "Statements already in this space say much the same "
-            f"({numbers}). Vote on those instead, or confirm that yours says something different.",
+            _(
+                "Statements already in this space say much the same (%(numbers)s). Vote on "
+                "those instead, or confirm that yours says something different."
+            )
+            % {"numbers": numbers},
             code="similar",
             extra={
                 "similar": [
@@ -127,6 +131,17 @@ def statement_embedding_store(*, statement: Statement, vector: NDArray[np.float3
     StatementEmbedding.objects.update_or_create(
         statement=statement,
         defaults={"model": embedding.MODEL_NAME, "vector": vector_bytes(vector)},
+    )
+
+
+def statements_unembedded_count(*, space_id: int) -> int:
+    """How many of the space's statements have no embedding by the current model."""
+    if not embedding.available():
+        return 0
+    return (
+        Statement.objects.filter(space_id=space_id)
+        .exclude(embedding__model=embedding.MODEL_NAME)
+        .count()
     )
 
 
@@ -202,16 +217,20 @@ def statement_merge(
     into #N", in the public decision log. Returns the number of votes carried.
     """
     if source.space_id != space.pk or target.space_id != space.pk:
-        raise ValidationError("Both statements must belong to this space.")
+        raise ValidationError(_("Both statements must belong to this space."))
     if source.pk == target.pk:
-        raise ValidationError("A statement cannot be merged into itself.")
+        raise ValidationError(_("A statement cannot be merged into itself."))
     if target.status != ModerationStatus.ACCEPTED:
         raise Conflict(
-            f"Statement #{target.number} is not accepted; merge into an accepted one.",
+            _("Statement #%(number)s is not accepted; merge into an accepted one.")
+            % {"number": target.number},
             code="not_accepted",
         )
     if source.status == ModerationStatus.REJECTED:
-        raise Conflict(f"Statement #{source.number} is already removed.", code="removed")
+        raise Conflict(
+            _("Statement #%(number)s is already removed.") % {"number": source.number},
+            code="removed",
+        )
     now = timezone.now()
     with transaction.atomic():
         voted_target = set(

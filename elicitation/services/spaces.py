@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from elicitation.models import ModerationAction, Space, new_link_token
@@ -62,7 +63,7 @@ def space_create(*, community: Community, actor: User, **fields: Any) -> Space:
     """Create a draft space; the caller checked that `actor` may CREATE_SPACE."""
     unknown = set(fields) - set(SPACE_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
     space = Space(community=community, created_by=actor, phase=Space.Phase.DRAFT, **fields)
     space.full_clean()
     space.save()
@@ -78,7 +79,7 @@ def space_update(*, space: Space, actor: User | AnonymousUser | None, **fields: 
     """
     unknown = set(fields) - set(SPACE_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
     # Locked so the logged "before" is the value this update replaces.
     locked = Space.objects.select_for_update().get(pk=space.pk)
     before = {name: getattr(locked, name) for name in fields}
@@ -122,14 +123,17 @@ def space_set_phase(
     """Move a space to `phase`, log it publicly, and ask for a final analysis on closing."""
     if phase not in Space.Phase.values:
         raise ValidationError(
-            {"phase": f"Unknown phase {phase!r}; choose one of {', '.join(Space.Phase.values)}."}
+            {
+                "phase": _("Unknown phase %(phase)r; choose one of %(phases)s.")
+                % {"phase": phase, "phases": ", ".join(Space.Phase.values)}
+            }
         )
     # Lock the row so two facilitators pressing buttons at once log a
     # consistent before/after pair.
     locked = Space.objects.select_for_update().get(pk=space.pk)
     previous = locked.phase
     if previous == phase:
-        raise ValidationError({"phase": f"The space is already {phase}."})
+        raise ValidationError({"phase": _("The space is already %(phase)s.") % {"phase": phase}})
     took_input_before = takes_input(locked)
     locked.phase = phase
     locked.save(update_fields=["phase", "updated_at"])

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
+from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict
 from elicitation.models import (
@@ -46,10 +47,9 @@ class DuplicateStatement(Conflict):
     """A statement with the same or nearly the same text exists in the space."""
 
     def __init__(self, existing: Statement) -> None:
-        message = (
-            f"This says the same as statement #{existing.number}: “{existing.text}”. "
-            "Vote on that one instead."
-        )
+        message = _(
+            "This says the same as statement #%(number)s: “%(text)s”. Vote on that one instead."
+        ) % {"number": existing.number, "text": existing.text}
         super().__init__(
             message,
             code="duplicate",
@@ -68,19 +68,22 @@ class DuplicateStatement(Conflict):
 def _validated_statement_text(text: str) -> str:
     cleaned = clean_text(text)
     if not cleaned:
-        raise ValidationError({"text": "Write a statement first; it is empty."})
+        raise ValidationError({"text": _("Write a statement first; it is empty.")})
     problem = text_problem(cleaned)
     if problem:
         raise ValidationError({"text": problem})
     if len(cleaned) < STATEMENT_MIN_LENGTH:
         raise ValidationError(
-            {"text": f"A statement needs at least {STATEMENT_MIN_LENGTH} characters."}
+            {
+                "text": _("A statement needs at least %(min)s characters.")
+                % {"min": STATEMENT_MIN_LENGTH}
+            }
         )
     if len(cleaned) > STATEMENT_MAX_LENGTH:
         raise ValidationError(
             {
-                "text": f"A statement has at most {STATEMENT_MAX_LENGTH} characters; "
-                f"this one has {len(cleaned)}."
+                "text": _("A statement has at most %(max)s characters; this one has %(length)s.")
+                % {"max": STATEMENT_MAX_LENGTH, "length": len(cleaned)}
             }
         )
     return cleaned
@@ -121,7 +124,7 @@ def _statement_create(
     cleaned = _validated_statement_text(text)
     folded = fold_text(cleaned)
     if len(folded) < 3:
-        raise ValidationError({"text": "A statement needs words, not only punctuation."})
+        raise ValidationError({"text": _("A statement needs words, not only punctuation.")})
     with transaction.atomic():
         # Taking the number first locks the space's counter, so two people
         # proposing the same text at once are checked one after the other.
@@ -197,7 +200,9 @@ def statement_seed(
 ) -> Statement:
     """A facilitator adds a seed statement (accepted at once, also in draft spaces)."""
     if space.phase == Space.Phase.CLOSED:
-        raise Conflict("This space is closed; it accepts no new statements.", code="space_closed")
+        raise Conflict(
+            _("This space is closed; it accepts no new statements."), code="space_closed"
+        )
     with transaction.atomic():
         statement = _statement_create(
             space=space,
@@ -214,11 +219,11 @@ def statement_seed(
             statement=statement,
             reason="Seed statement added by a facilitator.",
         )
-        _embed_later(space.pk)
+        statements_embed_later(space.pk)
     return statement
 
 
-def _embed_later(space_id: int) -> None:
+def statements_embed_later(space_id: int) -> None:
     """Have the worker embed the space's new statements once this transaction commits.
 
     Best effort: with the broker down nothing is lost, since every analysis

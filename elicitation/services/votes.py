@@ -33,6 +33,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from elicitation.models import (
     ModerationStatus,
@@ -116,19 +117,32 @@ def vote_cast(*, participant: Participant, statement_number: int, value: int) ->
     space = participant.space
     _require_input(space, "statements")
     if value not in VoteValue.values:
-        raise ValidationError({"value": "A vote is 1 (agree), -1 (disagree) or 0 (pass)."})
+        raise ValidationError({"value": _("A vote is 1 (agree), -1 (disagree) or 0 (pass).")})
     if not statement_number_in_range(statement_number):
-        raise ValidationError({"statement": f"There is no statement #{statement_number} here."})
+        raise ValidationError(
+            {
+                "statement": _("There is no statement #%(number)s here.")
+                % {"number": statement_number}
+            }
+        )
     statement = (
         Statement.objects.filter(space_id=space.pk, number=statement_number)
         .only("id", "number", "status", "text", "space_id")
         .first()
     )
     if statement is None:
-        raise ValidationError({"statement": f"There is no statement #{statement_number} here."})
+        raise ValidationError(
+            {
+                "statement": _("There is no statement #%(number)s here.")
+                % {"number": statement_number}
+            }
+        )
     if statement.status != ModerationStatus.ACCEPTED:
-        why = "awaits moderation" if statement.status == ModerationStatus.PENDING else "was removed"
-        raise ValidationError({"statement": f"Statement #{statement_number} {why}; no votes."})
+        if statement.status == ModerationStatus.PENDING:
+            why = _("Statement #%(number)s awaits moderation; no votes.")
+        else:
+            why = _("Statement #%(number)s was removed; no votes.")
+        raise ValidationError({"statement": why % {"number": statement_number}})
     created, changed, updated_at = _vote_store(
         participant_id=participant.pk, statement_id=statement.pk, value=value
     )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -37,10 +38,10 @@ def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
             else None
         )
         if parent is None:
-            messages.error(request, "Parent: that argument is not on this statement.")
+            messages.error(request, _("Parent: that argument is not on this statement."))
             return identity.attach(HttpResponseRedirect(statement_url(space, number)))
     try:
-        argument, _ = services.argument_post(
+        argument, _created = services.argument_post(
             statement=statement,
             participant=participant,
             stance=request.POST.get("stance", ""),
@@ -54,9 +55,9 @@ def argument_create(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
     else:
         pending = argument.status == ModerationStatus.PENDING
         message = (
-            "Thank you. Your argument waits for a moderator's approval."
+            _("Thank you. Your argument waits for a moderator's approval.")
             if pending
-            else "Thank you. Your argument is posted."
+            else _("Thank you. Your argument is posted.")
         )
         return _done(request, identity, statement_url(space, number) + "#debate", message)
     if request.htmx:

@@ -21,6 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -41,7 +42,7 @@ def _embedded_access(request: HtmxHttpRequest, space_id: int) -> SpaceAccess:
     access = _access(request, space_id)
     if access.space.participation != Space.Participation.LINK:
         # Embedding is for spaces open to anyone with the link.
-        raise Http404("This space cannot be embedded.")
+        raise Http404(_("This space cannot be embedded."))
     return access
 
 

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from communities.roles import Action
@@ -42,7 +44,7 @@ def flag_create(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             space=space, number=number, participant=participant, moderator=False
         )
     else:
-        messages.error(request, "Say which statement or argument you are reporting.")
+        messages.error(request, _("Say which statement or argument you are reporting."))
         return identity.attach(HttpResponseRedirect(space.get_absolute_url()))
     try:
         services.flag_create(
@@ -54,7 +56,7 @@ def flag_create(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, "; ".join(_errors(exc)))
     else:
-        messages.success(request, "Thank you. The moderators will look at your report.")
+        messages.success(request, _("Thank you. The moderators will look at your report."))
     return identity.attach(HttpResponseRedirect(statement_url(space, number)))
 
 
@@ -80,6 +82,19 @@ def _moderation_url(space: Space) -> str:
     return reverse("elicitation:moderation", kwargs={"space_id": space.pk})
 
 
+# One sentence per decision, so a translator never sees a bare decision code.
+STATEMENT_DECIDED = {
+    "approve": gettext_lazy("Statement #%(number)s: approve recorded in the decision log."),
+    "reject": gettext_lazy("Statement #%(number)s: reject recorded in the decision log."),
+    "restore": gettext_lazy("Statement #%(number)s: restore recorded in the decision log."),
+}
+ARGUMENT_DECIDED = {
+    "approve": gettext_lazy("Argument: approve recorded in the decision log."),
+    "reject": gettext_lazy("Argument: reject recorded in the decision log."),
+    "restore": gettext_lazy("Argument: restore recorded in the decision log."),
+}
+
+
 @login_required
 @require_POST
 def statement_moderate(request: HtmxHttpRequest, space_id: int, number: int) -> HttpResponseBase:
@@ -96,9 +111,13 @@ def statement_moderate(request: HtmxHttpRequest, space_id: int, number: int) -> 
             reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
-        messages.error(request, f"Statement #{number}: " + "; ".join(_errors(exc)))
+        messages.error(
+            request,
+            _("Statement #%(number)s: %(errors)s")
+            % {"number": number, "errors": "; ".join(_errors(exc))},
+        )
     else:
-        messages.success(request, f"Statement #{number}: {decision} recorded in the decision log.")
+        messages.success(request, str(STATEMENT_DECIDED[decision]) % {"number": number})
     back = request.POST.get("next", "")
     return redirect(back if back.startswith(f"/s/{space.pk}/") else _moderation_url(space))
 
@@ -113,7 +132,10 @@ def statement_merge(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
     )
     into = request.POST.get("into", "")
     if not into.isdigit() or not statement_number_in_range(int(into)):
-        messages.error(request, f"Statement #{number}: choose the statement to merge it into.")
+        messages.error(
+            request,
+            _("Statement #%(number)s: choose the statement to merge it into.") % {"number": number},
+        )
         return redirect(_moderation_url(space))
     target = selectors.statement_get_visible(
         space=space, number=int(into), participant=None, moderator=True
@@ -123,15 +145,27 @@ def statement_merge(request: HtmxHttpRequest, space_id: int, number: int) -> Htt
             space=space, source=source, target=target, actor=request.user
         )
     except ApplicationError as exc:
-        messages.error(request, f"Statement #{number}: {exc.message}")
+        messages.error(
+            request,
+            _("Statement #%(number)s: %(errors)s") % {"number": number, "errors": exc.message},
+        )
     except ValidationError as exc:
-        messages.error(request, f"Statement #{number}: " + "; ".join(_errors(exc)))
+        messages.error(
+            request,
+            _("Statement #%(number)s: %(errors)s")
+            % {"number": number, "errors": "; ".join(_errors(exc))},
+        )
     else:
         messages.success(
             request,
-            f"Statement #{number} merged into #{target.number}: {carried} vote"
-            f"{'' if carried == 1 else 's'} now count for #{target.number}; "
-            "the decision log records it.",
+            ngettext(
+                "Statement #%(number)s merged into #%(target)s: %(carried)s vote now counts "
+                "for #%(target)s; the decision log records it.",
+                "Statement #%(number)s merged into #%(target)s: %(carried)s votes now count "
+                "for #%(target)s; the decision log records it.",
+                carried,
+            )
+            % {"number": number, "target": target.number, "carried": carried},
         )
     return redirect(_moderation_url(space))
 
@@ -152,9 +186,9 @@ def argument_moderate(
             reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
-        messages.error(request, "Argument: " + "; ".join(_errors(exc)))
+        messages.error(request, _("Argument: %(errors)s") % {"errors": "; ".join(_errors(exc))})
     else:
-        messages.success(request, f"Argument: {decision} recorded in the decision log.")
+        messages.success(request, str(ARGUMENT_DECIDED[decision]))
     return redirect(_moderation_url(space))
 
 
@@ -172,7 +206,7 @@ def flag_dismiss(request: HtmxHttpRequest, space_id: int, flag_id: int) -> HttpR
     except ValidationError as exc:
         messages.error(request, "; ".join(_errors(exc)))
     else:
-        messages.success(request, "Flag dismissed; recorded in the decision log.")
+        messages.success(request, _("Flag dismissed; recorded in the decision log."))
     return redirect(_moderation_url(space))
 
 
@@ -192,7 +226,9 @@ def statement_seed(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, "; ".join(_errors(exc)))
     else:
-        messages.success(request, f"Seed statement #{statement.number} added.")
+        messages.success(
+            request, _("Seed statement #%(number)s added.") % {"number": statement.number}
+        )
     return redirect(_moderation_url(space))
 
 

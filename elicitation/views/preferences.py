@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -48,14 +49,14 @@ def pairwise(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     try:
         participant = identity.participant()
         answer = form_input(ComparisonForm(request.POST))
-        _, created = services.comparison_record(
+        _comparison, created = services.comparison_record(
             participant=participant,
             statement_a=answer["statement_a"],
             statement_b=answer["statement_b"],
             choice=answer["choice"],
             reason=answer["reason"],
         )
-        message = "Thank you, recorded." if created else "Updated your last answer."
+        message = _("Thank you, recorded.") if created else _("Updated your last answer.")
     except ApplicationError as exc:
         participant, error, status = None, exc.message, http_status(exc)
     except ValidationError as exc:
@@ -110,7 +111,7 @@ def ranking(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
         services.ranking_submit(
             participant=participant, statement_numbers=ranking_numbers_clean(numbers)
         )
-        message = "Your ranking is saved. You can change it until the space closes."
+        message = _("Your ranking is saved. You can change it until the space closes.")
     except ApplicationError as exc:
         error, status = exc.message, http_status(exc)
     except ValidationError as exc:

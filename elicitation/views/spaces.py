@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -62,7 +63,9 @@ def space_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 _add_form_errors(form, exc)
             else:
-                messages.success(request, "Space created as a draft. Open it when you are ready.")
+                messages.success(
+                    request, _("Space created as a draft. Open it when you are ready.")
+                )
                 return redirect(space)
         status = 400
     return render(
@@ -96,7 +99,7 @@ def space_edit(request: HtmxHttpRequest, space_id: int) -> HttpResponse:
             except ValidationError as exc:
                 _add_form_errors(form, exc)
             else:
-                messages.success(request, "Settings saved.")
+                messages.success(request, _("Settings saved."))
                 return redirect(space)
         status = 400
         space.refresh_from_db()
@@ -135,7 +138,9 @@ def space_phase(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, "; ".join(_errors(exc)))
         return redirect(space)
-    messages.success(request, f"The space is now {space.get_phase_display().lower()}.")
+    messages.success(
+        request, _("The space is now %(phase)s.") % {"phase": space.get_phase_display().lower()}
+    )
     return redirect(space)
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.api_errors import http_status
@@ -47,9 +48,13 @@ def statement_propose(request: HtmxHttpRequest, space_id: int) -> HttpResponseBa
     except ValidationError as exc:
         return _propose_error(request, access, identity, "; ".join(_errors(exc)), 400, text)
     if statement.status == ModerationStatus.PENDING:
-        message = f"Thank you. Statement #{statement.number} waits for a moderator's approval."
+        message = _("Thank you. Statement #%(number)s waits for a moderator's approval.") % {
+            "number": statement.number
+        }
     else:
-        message = f"Thank you. Statement #{statement.number} is now open for votes."
+        message = _("Thank you. Statement #%(number)s is now open for votes.") % {
+            "number": statement.number
+        }
     if request.htmx:
         response = render(
             request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -55,7 +56,9 @@ def vote(request: HtmxHttpRequest, space_id: int) -> HttpResponseBase:
             )
         context = _space_page_context(request, access, error, participant)
         return identity.attach(render(request, "elicitation/space.html", context, status=status))
-    label = {1: "agree", -1: "disagree", 0: "pass"}[outcome.value]
-    return _done(
-        request, identity, back_url, f"Recorded: {label} on statement #{outcome.statement.number}."
-    )
+    recorded = {
+        1: _("Recorded: agree on statement #%(number)s."),
+        -1: _("Recorded: disagree on statement #%(number)s."),
+        0: _("Recorded: pass on statement #%(number)s."),
+    }[outcome.value]
+    return _done(request, identity, back_url, recorded % {"number": outcome.statement.number})

@@ -92,6 +92,37 @@ def test_the_topics_group_statements_by_meaning() -> None:
     assert by_text == {parks, traffic}
 
 
+def test_a_run_does_not_wait_for_many_statements_to_be_embedded(
+    client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As after a large Pol.is import: more statements lack an embedding than a
+    # run embeds itself, so it has no topics, says how many are pending and
+    # hands them to the worker; the next run, once they are embedded, has topics.
+    from elicitation.models import StatementEmbedding
+
+    space = _space_with_texts()
+    StatementEmbedding.objects.filter(statement__space=space).delete()
+    settings.RUN_INLINE_EMBED_MAX = len(TEXTS) - 1
+    handed: list[int] = []
+    monkeypatch.setattr("elicitation.services.statements_embed_later", handed.append)
+
+    first = _result(analysed(space))
+
+    assert first["topics"] is None
+    assert first["topics_pending"] == len(TEXTS)
+    assert handed == [space.pk]
+    assert not StatementEmbedding.objects.filter(statement__space=space).exists()
+    published(space)
+    page = client.get(f"/s/{space.pk}/report/").content.decode()
+    assert "still being read" in page
+
+    settings.RUN_INLINE_EMBED_MAX = len(TEXTS)
+    second = _result(analysed(space))
+
+    assert "topics_pending" not in second
+    assert len(second["topics"]["items"]) == 2
+
+
 def test_the_report_shows_topics_and_summaries_with_links_to_the_cited_statements(
     client: Client,
 ) -> None:

@@ -62,7 +62,10 @@ def test_every_language_of_the_site_has_a_catalogue() -> None:
 
 # A translator takes their language out of this set when its catalogue is
 # complete; from then on an untranslated or fuzzy entry fails the suite.
-CATALOGUES_BEING_WRITTEN = {"fr", "es"}
+# The three catalogues were complete until the elicitation and aggregation
+# strings were marked (branch i16-mark); each translator releases their
+# language again once those entries are translated.
+CATALOGUES_BEING_WRITTEN = {"de", "es"}
 
 
 @pytest.mark.parametrize(

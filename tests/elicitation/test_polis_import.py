@@ -92,6 +92,23 @@ def test_it_imports_statements_participants_history_and_moderation_into_a_new_sp
     assert decision.detail["votes"] == 4
 
 
+def test_the_worker_embeds_the_imported_statements_once_the_import_commits(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    # So the first analysis run of a large import need not embed thousands
+    # of statements itself (aggregation.services.run_sensemaking).
+    from elicitation import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.statements_embed, "delay", sent.append)
+    community = CommunityFactory.create()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        space = polis.space_import_polis(community=community, actor=None, **good_files())
+
+    assert sent == [space.pk]
+
+
 def test_it_takes_the_title_question_and_description_from_summary_csv() -> None:
     community = CommunityFactory.create()
     summary = csv_bytes(
