@@ -11,7 +11,7 @@ COPY . .
 # With the production storage (DEBUG off): it writes the manifest that pages need.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
-RUN useradd --create-home polyphony && mkdir -p var && chown polyphony var
+RUN useradd --create-home polyphony && mkdir -p var/uploads && chown -R polyphony var
 USER polyphony
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"]

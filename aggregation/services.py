@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -15,7 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from aggregation import profiles, selectors
 from aggregation.models import NOTE_MAX_LENGTH, AnalysisRun, ValueProfile
 from aggregation.results import StoredResult
 from config.exceptions import Conflict
+from config.heartbeat import Heartbeat, lost_in_queue
 from elicitation.models import Comparison, ModerationAction, Ranking, Space, Statement, VoteEvent
 from elicitation.selectors import space_role
 from elicitation.services.decisions import decision_log_append
@@ -141,33 +141,6 @@ def _heartbeat(run_id: int, stage: str) -> None:
     AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
         stage=stage, heartbeat_at=timezone.now()
     )
-
-
-class _HeartbeatThread(threading.Thread):
-    """Refreshes a running run's heartbeat every HEARTBEAT_S until stopped.
-
-    Stage changes also beat, but one stage (the bootstrap on a big space) can
-    outlast the reaper's patience; this keeps a live worker visibly alive. It
-    uses its own database connection (Django's are per thread) and gives up
-    quietly on any error: a missed beat at worst gets a live run retried.
-    """
-
-    def __init__(self, run_id: int, interval_s: float) -> None:
-        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
-        self.run_id = run_id
-        self.interval_s = interval_s
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(self.interval_s):
-                AnalysisRun.objects.filter(
-                    id=self.run_id, status=AnalysisRun.Status.RUNNING
-                ).update(heartbeat_at=timezone.now())
-        except Exception:
-            logger.warning("heartbeat of run %s stopped", self.run_id, exc_info=True)
-        finally:
-            connection.close()
 
 
 def run_claim(*, run_id: int) -> bool:
@@ -345,7 +318,14 @@ def run_execute(*, run_id: int) -> bool:
         if name in AnalysisRun.Stage.values:
             _heartbeat(run_id, name)
 
-    heartbeat = _HeartbeatThread(run_id, HEARTBEAT_S)
+    # One stage (the bootstrap on a big space) can outlast the reaper's patience.
+    heartbeat = Heartbeat(
+        f"run-{run_id}-heartbeat",
+        lambda: AnalysisRun.objects.filter(id=run_id, status=AnalysisRun.Status.RUNNING).update(
+            heartbeat_at=timezone.now()
+        ),
+        HEARTBEAT_S,
+    )
     heartbeat.start()
     try:
         started = timezone.now()
@@ -455,23 +435,10 @@ def run_reap_stale(*, max_silence_s: int = STALE_AFTER_S) -> int:
 def runs_requeue_lost(
     *, older_than: timedelta = LOST_AFTER, resend_after: timedelta = RESEND_AFTER
 ) -> int:
-    """Send again queued runs no worker picked up; returns how many were sent.
-
-    Runs that never reached the broker (it was down) go after `older_than`;
-    runs that did but still wait (a busy worker, or a broker that lost its
-    queue on restart) only after `resend_after`, so a long queue is not
-    flooded with copies. Sending twice is harmless: the task claims the run
-    with a conditional update.
-    """
-    now = timezone.now()
-    never_sent = Q(enqueued_at__isnull=True, created_at__lt=now - older_than)
-    waiting_long = Q(enqueued_at__lt=now - resend_after)
-    sent = 0
-    for run_id in AnalysisRun.objects.filter(
-        never_sent | waiting_long, status=AnalysisRun.Status.QUEUED
-    ).values_list("id", flat=True):
-        sent += run_enqueue(run_id=run_id)
-    return sent
+    """Send again queued runs no worker picked up (config.heartbeat.lost_in_queue); how many."""
+    queued = AnalysisRun.objects.filter(status=AnalysisRun.Status.QUEUED)
+    lost = lost_in_queue(queued, older_than=older_than, resend_after=resend_after)
+    return sum(run_enqueue(run_id=run_id) for run_id in lost)
 
 
 def _activity_since(space_id: int, since: datetime | None) -> int:

@@ -328,6 +328,16 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Pol.is uploads (elicitation.polis.jobs): the web request only stores the
+# files in a private folder (never served; shared with the workers, who parse
+# and import them) and answers at once. A request body larger than
+# POLIS_UPLOAD_MAX_BYTES (all files together) is refused before it is read;
+# each person has one import running at a time and POLIS_IMPORTS_PER_DAY in
+# any 24 hours.
+POLIS_UPLOAD_DIR = Path(env_str("POLIS_UPLOAD_DIR") or VAR_DIR / "uploads" / "polis")
+POLIS_UPLOAD_MAX_BYTES = env_int("POLIS_UPLOAD_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
+POLIS_IMPORTS_PER_DAY = env_int("POLIS_IMPORTS_PER_DAY", 10, minimum=1)
+
 # --- Security (production) -------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -499,6 +509,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "aggregation.tasks.reap_stale_runs",
         "schedule": float(RUN_REAP_EVERY_S),
         "kwargs": {"max_silence_s": RUN_STALE_AFTER_S},
+    },
+    # Pol.is imports: the same reaper for a killed worker's import, re-sending
+    # imports the broker never got, and removing leftover upload folders.
+    "elicitation-polis-imports": {
+        "task": "elicitation.tasks.polis_imports_housekeeping",
+        "schedule": 30.0,
     },
     # E-mail: spaces whose schedule opened them, closes them within 24 hours,
     # or closed them (each occurrence is sent once, however often this runs).

@@ -434,3 +434,72 @@ class StatementEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"embedding of statement {self.statement_id} ({self.model})"
+
+
+class PolisImport(models.Model):
+    """An uploaded Pol.is export that a worker imports (elicitation.polis.jobs).
+
+    The files wait in a private folder (settings.POLIS_UPLOAD_DIR / id), never
+    served; the worker parses and imports them and the folder is removed
+    once the job is done or failed. A job whose comments are already a space
+    of the community waits (DUPLICATE, files kept) for its requester to
+    confirm a second copy or to cancel.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        PARSING = "parsing", _("Reading the files")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        DUPLICATE = "duplicate", _("Already imported: confirm a second copy")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.QUEUED, Status.PARSING, Status.IMPORTING)
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="polis_imports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="polis_imports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    title = models.CharField(max_length=160, blank=True, default="")
+    second_copy = models.BooleanField(default=False)
+    # The uploaded files: form field name -> size in bytes.
+    files = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    space = models.ForeignKey(
+        Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate_of = models.ForeignKey(
+        Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One running import per person: a second upload waits its turn
+            # (the database settles two requests racing past the view's check).
+            models.UniqueConstraint(
+                fields=["requested_by"],
+                condition=Q(status__in=["queued", "parsing", "importing"]),
+                name="one_active_polis_import_per_user",
+            )
+        ]
+        indexes = [models.Index(fields=["requested_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Pol.is import {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "elicitation:polis_import_job", kwargs={"slug": self.community.slug, "job_id": self.pk}
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE

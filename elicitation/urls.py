@@ -70,5 +70,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # Pol.is import and export.
 urlpatterns += [
     path("c/<slug:slug>/import/polis/", polis_views.polis_import, name="polis_import"),
+    path(
+        "c/<slug:slug>/import/polis/<int:job_id>/",
+        polis_views.polis_import_job,
+        name="polis_import_job",
+    ),
+    path(
+        "c/<slug:slug>/import/polis/<int:job_id>/decide/",
+        polis_views.polis_import_job_decide,
+        name="polis_import_job_decide",
+    ),
     path("s/<int:space_id>/export/polis.zip", polis_views.polis_export, name="polis_export"),
 ]

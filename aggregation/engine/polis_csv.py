@@ -34,6 +34,7 @@ import codecs
 import csv
 import gc
 import io
+import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -61,6 +62,11 @@ MAX_XID = 200
 # strings stay a few tens of MB.
 BLOCK_ROWS = 65_536
 BLOCK_CELLS = 2_000_000
+
+NUL_PROBLEM = (
+    "a NUL character (byte 0x00) cannot be stored as text; "
+    "if the file was saved as UTF-16, save it as UTF-8"
+)
 
 _TRUE = frozenset({"true", "t", "1", "yes"})
 _FALSE = frozenset({"false", "f", "0", "no", ""})
@@ -414,6 +420,7 @@ class _Table:
         if not header or not any(cell.strip() for cell in header):
             raise PolisFormatError(file, "the file is empty (no header line)", line=1)
         self.header = [cell.strip() for cell in header]
+        self._refuse_nul([header], [1])
         seen: dict[str, int] = {}
         for index, name in enumerate(self.header):
             if name in seen:
@@ -434,6 +441,25 @@ class _Table:
                 line=1,
                 column=", ".join(missing),
             )
+
+    def _refuse_nul(self, rows: list[list[str]], lines: list[int]) -> None:
+        """No cell may hold a NUL character: a database text column cannot store one.
+
+        One join per block finds out whether any cell has one (cheap next to
+        the csv parsing); only then are the rows searched, to name the first.
+        """
+        if "\x00" not in "".join(itertools.chain.from_iterable(rows)):
+            return
+        for row, line in zip(rows, lines, strict=True):
+            for index, cell in enumerate(row):
+                if "\x00" in cell:
+                    label = _column_label(self.header, index)
+                    raise PolisFormatError(
+                        self.file,
+                        NUL_PROBLEM,
+                        line=line + cell.count("\n", 0, cell.index("\x00")),
+                        column=str(index + 1) if "\x00" in label else label,
+                    )
 
     def blocks(self, rows_per_block: int | None = None) -> Iterator[_Block]:
         """Blocks of rows; blank lines are skipped, a row of the wrong width refused."""
@@ -464,9 +490,11 @@ class _Table:
                 rows.append(row)
                 lines.append(start)
                 if len(rows) == rows_per_block:
+                    self._refuse_nul(rows, lines)
                     yield _Block(self, rows, lines)
                     rows, lines = [], []
             if rows:
+                self._refuse_nul(rows, lines)
                 yield _Block(self, rows, lines)
         except csv.Error as exc:
             raise PolisFormatError(self.file, str(exc), line=line) from None
@@ -708,7 +736,18 @@ def parse_summary(source: Source) -> dict[str, str]:
     reader = csv.reader(text, strict=True)
     out: dict[str, str] = {}
     try:
+        start = 1
         for row in reader:
+            for index, cell in enumerate(row):
+                if "\x00" in cell:
+                    before = "\n".join([*row[:index], cell[: cell.index("\x00")]])
+                    raise PolisFormatError(
+                        SUMMARY,
+                        NUL_PROBLEM,
+                        line=start + before.count("\n") - index,
+                        column=str(index + 1),
+                    )
+            start = reader.line_num + 1
             if len(row) >= 2 and row[0].strip():
                 out[row[0].strip()] = row[1].strip()
     except csv.Error as exc:

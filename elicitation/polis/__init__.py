@@ -1,5 +1,6 @@
-"""Pol.is exports in and out of a space: import (upload page, API-free service,
-command) and export (zip download, API, command).
+"""Pol.is exports in and out of a space: import (upload page and its background job in
+`jobs`, API-free service, command) and export (zip download, API, command; safe or
+exact texts).
 
 Parsing is the engine's (aggregation.engine.polis_csv), shared with the
 analyze_polis command; this package writes what it returns and reads a space

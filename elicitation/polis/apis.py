@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 
 from communities.roles import Action
 from config.api_errors import ErrorOutputSerializer, error_responses
-from elicitation.polis.views import polis_zip_response
+from elicitation.polis.exporter import ExportMode
+from elicitation.polis.views import export_mode_parse, polis_zip_response
 from elicitation.selectors import space_access
 
 
@@ -50,13 +51,27 @@ class SpacePolisExportApi(APIView):
             "participants-votes.csv (latest votes, with the opinion group of the latest "
             "succeeded analysis) and summary.csv, in Pol.is's export format. Participants "
             "appear only as per-space integers. Facilitators and owners of the community only; "
-            "log in with a session or send `Authorization: Token <key>`."
+            "log in with a session or send `Authorization: Token <key>`. The texts are written "
+            "exactly as stored (`mode=exact`, the default: what tools and a re-import need); "
+            "`mode=safe` prefixes text cells starting with = + - @, a tab or a carriage return "
+            "with a single quote, so a spreadsheet shows them as text instead of running them."
         ),
+        parameters=[
+            OpenApiParameter(
+                "mode",
+                str,
+                enum=[m.value for m in ExportMode],
+                default=ExportMode.EXACT.value,
+                description="exact (default): texts as stored; safe: formula cells neutralised "
+                "for spreadsheets.",
+            )
+        ],
         responses={
             (200, "application/zip"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The zip archive."
             ),
             **error_responses(
+                400,
                 401,
                 403,
                 404,
@@ -72,4 +87,5 @@ class SpacePolisExportApi(APIView):
     )
     def get(self, request: Request, space_id: int) -> Any:
         space = space_access(user=request.user, space_id=space_id, action=Action.CREATE_SPACE).space
-        return polis_zip_response(space)
+        mode = export_mode_parse(request.query_params.get("mode"), default=ExportMode.EXACT)
+        return polis_zip_response(space, mode)

@@ -2,6 +2,15 @@
 
 The same CSV layout the importer (elicitation.polis.importer) reads, so a
 conversation round-trips. Participants appear only as per-space numbers.
+
+Two modes. EXACT writes every text as it is: what tools and the importer
+read, a lossless round trip. SAFE is for opening in a spreadsheet: a text
+cell that starts with = + - @, a tab or a carriage return gets a single
+quote in front (OWASP's advice against CSV injection), so a statement such
+as `=HYPERLINK(...)` shows as text instead of running as a formula. Numbers
+we write (ids, votes such as -1, timestamps) are never touched. The
+browser download defaults to SAFE; the API and the export_polis command to
+EXACT.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from django.db.models import Count, F, Q
 
@@ -24,14 +34,33 @@ _MODERATED_FROM_STATUS = {
 }
 
 
+class ExportMode(StrEnum):
+    EXACT = "exact"
+    SAFE = "safe"
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(cell: object) -> object:
+    """A text cell that a spreadsheet would run, prefixed with a quote; anything else as is."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def _to_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
-def _csv_bytes(rows: list[list[object]]) -> bytes:
+def _csv_bytes(rows: list[list[object]], mode: ExportMode) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
+    if mode == ExportMode.SAFE:
+        writer.writerows([neutralise_formula(cell) for cell in row] for row in rows)
+    else:
+        writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -59,8 +88,8 @@ def _latest_groups(space: Space) -> dict[int, int | None]:
     }
 
 
-def polis_export_files(*, space: Space) -> dict[str, bytes]:
-    """The space as a Pol.is export: file name -> CSV bytes.
+def polis_export_files(*, space: Space, mode: ExportMode = ExportMode.EXACT) -> dict[str, bytes]:
+    """The space as a Pol.is export: file name -> CSV bytes (see the module for `mode`).
 
     Participants appear only as their per-space numbers (never usernames,
     e-mails, account ids or xids). A constant number of queries whatever the
@@ -177,19 +206,19 @@ def polis_export_files(*, space: Space) -> dict[str, bytes]:
         ["conversation-description", space.description or space.question],
     ]
     return {
-        COMMENTS: _csv_bytes(comments_rows),
-        VOTES: _csv_bytes(votes_rows),
-        PARTICIPANTS_VOTES: _csv_bytes(wide_rows),
-        SUMMARY: _csv_bytes(summary_rows),
+        COMMENTS: _csv_bytes(comments_rows, mode),
+        VOTES: _csv_bytes(votes_rows, mode),
+        PARTICIPANTS_VOTES: _csv_bytes(wide_rows, mode),
+        SUMMARY: _csv_bytes(summary_rows, mode),
     }
 
 
-def polis_export_zip(*, space: Space) -> bytes:
+def polis_export_zip(*, space: Space, mode: ExportMode = ExportMode.EXACT) -> bytes:
     """The export files in one zip archive, in a folder named after the space."""
     buffer = io.BytesIO()
     folder = polis_export_folder_name(space)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in polis_export_files(space=space).items():
+        for name, content in polis_export_files(space=space, mode=mode).items():
             archive.writestr(f"{folder}/{name}", content)
     return buffer.getvalue()
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aggregation.engine.polis_csv import open_export_folder
 from communities.models import Community
 from elicitation.models import Space
-from elicitation.polis.exporter import polis_export_files
+from elicitation.polis.exporter import ExportMode, polis_export_files
 from elicitation.polis.importer import space_import_polis
 
 if TYPE_CHECKING:
@@ -33,10 +33,12 @@ def space_import_polis_folder(
         )
 
 
-def space_export_polis_folder(*, space: Space, out: Path) -> list[str]:
+def space_export_polis_folder(
+    *, space: Space, out: Path, mode: ExportMode = ExportMode.EXACT
+) -> list[str]:
     """Write the space's export files into `out` (created if needed); their names."""
     out.mkdir(parents=True, exist_ok=True)
-    files = polis_export_files(space=space)
+    files = polis_export_files(space=space, mode=mode)
     for name, content in files.items():
         (out / name).write_bytes(content)
     return sorted(files)

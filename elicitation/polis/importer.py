@@ -14,7 +14,7 @@ that per-row Python took.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -257,6 +257,23 @@ def space_matching_conversation(
     return None
 
 
+def polis_parse_files(
+    *,
+    comments: Source,
+    votes: Source | None = None,
+    participants_votes: Source | None = None,
+    summary: Source | None = None,
+) -> PolisConversation:
+    """Parse an export with the platform's limits; PolisFormatError names file, line, column."""
+    return polis_parse(
+        comments=comments,
+        votes=votes,
+        participants_votes=participants_votes,
+        summary=summary,
+        max_text=STATEMENT_TEXT_LIMIT,
+    )
+
+
 def space_import_polis(
     *,
     community: Community,
@@ -279,19 +296,42 @@ def space_import_polis(
     DuplicateImport when the community already has a space with this
     conversation's comments, unless `second_copy` says to import it anyway.
     """
-    conversation = polis_parse(
-        comments=comments,
-        votes=votes,
-        participants_votes=participants_votes,
-        summary=summary,
-        max_text=STATEMENT_TEXT_LIMIT,
+    conversation = polis_parse_files(
+        comments=comments, votes=votes, participants_votes=participants_votes, summary=summary
     )
+    return space_import_conversation(
+        conversation=conversation,
+        community=community,
+        actor=actor,
+        title=title,
+        second_copy=second_copy,
+    )
+
+
+def space_import_conversation(
+    *,
+    conversation: PolisConversation,
+    community: Community,
+    actor: User | None,
+    title: str = "",
+    second_copy: bool = False,
+    before_commit: Callable[[Space], None] | None = None,
+) -> Space:
+    """Write a parsed conversation as a new space (see space_import_polis).
+
+    `before_commit` runs inside the import's transaction once every row is
+    written (the upload job records its success there, so a worker killed
+    at any point leaves either no space or a space and a finished job);
+    whatever it raises undoes the whole import.
+    """
     if not second_copy:
         existing = space_matching_conversation(community=community, conversation=conversation)
         if existing is not None:
             raise DuplicateImport(existing)
     with transaction.atomic():
         space = _write(conversation, community=community, actor=actor, title=title)
+        if before_commit is not None:
+            before_commit(space)
         # The worker embeds the statements after the commit (minutes for
         # thousands of them): the first analysis run does not have to.
         statements_embed_later(space.pk)

@@ -1,5 +1,6 @@
 """`python -m tests.aggregation.slow_worker -A config worker ...`: a Celery worker whose
-analysis pauses SLOW_ANALYSIS_S seconds once running, so a test can kill it mid-run."""
+analysis (and Pol.is import) pauses SLOW_ANALYSIS_S seconds once running, so a test can
+kill it mid-run."""
 
 from __future__ import annotations
 
@@ -22,6 +23,18 @@ def main() -> None:
         return original(snapshot, on_stage=on_stage, **options)
 
     analysis.analyze_snapshot = slow
+
+    # The engine's parser knows no Django, so it can be replaced before the
+    # importer (which binds it when Celery loads the apps) is imported.
+    from aggregation.engine import polis_csv
+
+    parse = polis_csv.polis_parse
+
+    def slow_parse(**files: Any) -> Any:
+        time.sleep(delay)  # the import job is "parsing"; its heartbeat thread beats meanwhile
+        return parse(**files)
+
+    polis_csv.polis_parse = slow_parse
     from celery.__main__ import main as celery_main
 
     sys.argv = ["celery", *sys.argv[1:]]

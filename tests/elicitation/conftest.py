@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,7 +8,19 @@ from django.contrib.auth.models import User
 
 from communities.roles import Role
 from elicitation.models import Space
+from tests.aggregation.conftest import own_redis, worker_env
 from tests.factories import MembershipFactory, SpaceFactory, UserFactory
+
+# A private Redis and a dedicated worker's environment (test_polis_worker.py).
+__all__ = ["own_redis", "worker_env"]
+
+
+@pytest.fixture(autouse=True)
+def _own_polis_upload_folder(settings: Any, tmp_path: Path) -> None:
+    # Each test's uploads in a folder of its own: job ids repeat between tests
+    # (each test's transaction is rolled back). A test with a real worker sets
+    # the folder the worker process sees (tests/elicitation/test_polis_worker.py).
+    settings.POLIS_UPLOAD_DIR = tmp_path / "polis-uploads"
 
 
 @pytest.fixture

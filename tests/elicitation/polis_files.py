@@ -6,8 +6,13 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Required, TypedDict
+from typing import Any, Required, TypedDict
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from communities.models import Community
 from elicitation import polis
 
 COMMENTS_HEADER = [
@@ -80,3 +85,16 @@ def read_folder(folder: Path) -> Files:
         "participants_votes": read(polis.PARTICIPANTS_VOTES),
         "summary": read(polis.SUMMARY),
     }
+
+
+def post_good_files(client: Client, community: Community, **headers: Any) -> Any:
+    """The upload form posted with good_files(); the response."""
+    files = good_files()
+    return client.post(
+        reverse("elicitation:polis_import", kwargs={"slug": community.slug}),
+        {
+            "comments": SimpleUploadedFile("comments.csv", files["comments"]),
+            "votes": SimpleUploadedFile("votes.csv", files["votes"] or b""),
+        },
+        **headers,
+    )

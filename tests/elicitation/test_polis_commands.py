@@ -107,3 +107,17 @@ def test_export_polis_writes_the_four_files_which_import_back(tmp_path: Path) ->
 def test_export_polis_refuses_an_unknown_space(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No space with id 999"):
         call_command("export_polis", "999", str(tmp_path))
+
+
+def test_import_polis_refuses_a_nul_character_naming_file_line_and_column(tmp_path: Path) -> None:
+    CommunityFactory.create(slug="c")
+    rows = comments_rows()
+    rows[2][9] = "Buy my\x00 product!"
+    (tmp_path / "comments.csv").write_bytes(csv_bytes(rows))
+    (tmp_path / "votes.csv").write_bytes(csv_bytes(votes_rows()))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_polis", str(tmp_path), "--community", "c")
+    assert str(caught.value).startswith(
+        "Nothing imported. comments.csv, line 3, column 10 (comment-body): a NUL character"
+    )
+    assert not Space.objects.exists()

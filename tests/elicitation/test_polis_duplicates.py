@@ -1,11 +1,10 @@
-"""A second upload of the same Pol.is conversation warns and asks before a second copy."""
+"""A second upload of the same Pol.is conversation waits and asks before a second copy."""
 
 from __future__ import annotations
 
 from io import StringIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -13,8 +12,9 @@ from django.urls import reverse
 from communities.models import Community
 from communities.roles import Role
 from elicitation import polis
-from elicitation.models import Space
-from tests.elicitation.polis_files import good_files
+from elicitation.models import PolisImport, Space
+from elicitation.polis import jobs
+from tests.elicitation.polis_files import good_files, post_good_files
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.requirements import polis_folder
 
@@ -29,38 +29,72 @@ def facilitator_client(community: Community) -> Client:
     return client
 
 
-def upload(client: Client, community: Community, **extra: str) -> object:
-    files = good_files()
-    return client.post(
-        reverse("elicitation:polis_import", kwargs={"slug": community.slug}),
-        {
-            "comments": SimpleUploadedFile("comments.csv", files["comments"]),
-            "votes": SimpleUploadedFile("votes.csv", files["votes"] or b""),
-            **extra,
-        },
+def upload(client: Client, community: Community) -> PolisImport:
+    """Upload the good files and run the job as the worker would; the job."""
+    response = post_good_files(client, community)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job = PolisImport.objects.latest("id")
+    jobs.polis_import_execute(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def decide(client: Client, job: PolisImport, decision: str) -> PolisImport:
+    response = client.post(
+        reverse(
+            "elicitation:polis_import_job_decide",
+            kwargs={"slug": job.community.slug, "job_id": job.pk},
+        ),
+        {"decision": decision},
     )
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    return job
 
 
-def test_a_second_upload_of_the_same_export_warns_and_creates_nothing_until_confirmed() -> None:
+def test_a_second_upload_of_the_same_export_waits_for_confirmation_and_creates_nothing() -> None:
     community = CommunityFactory.create()
     client = facilitator_client(community)
-    assert upload(client, community).status_code == 302  # type: ignore[attr-defined]
+    assert upload(client, community).status == PolisImport.Status.DONE
     first = Space.objects.get(community=community)
 
     again = upload(client, community)
 
-    assert again.status_code == 400  # type: ignore[attr-defined]
-    html = again.content.decode()  # type: ignore[attr-defined]
+    assert again.status == PolisImport.Status.DUPLICATE
+    assert again.duplicate_of == first
+    html = client.get(again.get_absolute_url()).content.decode()
     assert f"already space {first.pk}" in html
     assert "Import a second copy anyway" in html
     assert Space.objects.filter(community=community).count() == 1
+    assert jobs.upload_folder(again.pk).is_dir(), "the files wait for the decision"
 
-    confirmed = upload(client, community, second_copy="on")
-    assert confirmed.status_code == 302  # type: ignore[attr-defined]
+    confirmed = decide(client, again, "copy")
+    assert confirmed.status == PolisImport.Status.QUEUED
+    assert confirmed.second_copy
+    jobs.polis_import_execute(job_id=again.pk)
+    confirmed.refresh_from_db()
+    assert confirmed.status == PolisImport.Status.DONE
     assert Space.objects.filter(community=community).count() == 2
+    assert not jobs.upload_folder(again.pk).exists()
 
 
-def test_the_checkbox_is_not_offered_before_a_duplicate_is_found() -> None:
+def test_a_cancelled_duplicate_removes_its_files_and_imports_nothing() -> None:
+    community = CommunityFactory.create()
+    client = facilitator_client(community)
+    upload(client, community)
+    again = upload(client, community)
+
+    cancelled = decide(client, again, "cancel")
+
+    assert cancelled.status == PolisImport.Status.FAILED
+    assert "Cancelled" in cancelled.error
+    assert not jobs.upload_folder(again.pk).exists()
+    assert Space.objects.filter(community=community).count() == 1
+    assert decide(client, cancelled, "copy").status == PolisImport.Status.FAILED
+
+
+def test_the_checkbox_is_not_offered_on_the_upload_form() -> None:
     community = CommunityFactory.create()
     client = facilitator_client(community)
     page = client.get(reverse("elicitation:polis_import", kwargs={"slug": community.slug}))

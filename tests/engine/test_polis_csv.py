@@ -84,3 +84,46 @@ def test_participants_votes_cells_are_checked_in_file_order() -> None:
     assert parsed.groups == {1: 0, 2: None}
     assert parsed.votes.timestamp_ms is None
     assert parsed.votes.value.tolist() == [1, -1, 0, 1]
+
+
+NUL = "a NUL character (byte 0x00) cannot be stored as text"
+
+
+@pytest.mark.parametrize(
+    ("files", "where"),
+    [
+        (
+            {"comments": COMMENTS.replace(b"Third", b"Th\x00ird")},
+            "comments.csv, line 5, column 5 (comment-body)",
+        ),
+        (
+            # Inside a quoted cell that spans lines: the line of the NUL itself.
+            {"comments": COMMENTS.replace(b"spans two", b"spans\x00two")},
+            "comments.csv, line 4, column 5 (comment-body)",
+        ),
+        ({"votes": votes_csv(["10,0,1,1", "11,1,\x002,-1"])}, "votes.csv, line 3, column 3"),
+        (
+            {"summary": b'topic,Rivers\nconversation-description,"one\ntw\x00o"\n'},
+            "summary.csv, line 3, column 2",
+        ),
+        # A UTF-16 file without a byte-order mark reads as UTF-8 with a NUL after each letter.
+        ({"votes": "timestamp,comment-id".encode("utf-16-le")}, "votes.csv, line 1, column 1:"),
+    ],
+)
+def test_a_nul_character_anywhere_is_refused_naming_file_line_and_column(
+    files: dict[str, bytes], where: str
+) -> None:
+    arguments: dict[str, bytes] = {"comments": COMMENTS, "votes": votes_csv(["10,0,1,1"])}
+    arguments.update(files)
+    with pytest.raises(PolisFormatError) as caught:
+        polis_parse(**arguments)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(where)
+    assert NUL in str(caught.value)
+
+
+def test_a_nul_in_a_later_block_is_found_in_that_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(polis_csv, "BLOCK_ROWS", 2)
+    rows = [f"{10 + i},0,{i},1" for i in range(7)]
+    rows[5] = "15,0,5,1\x00"
+    with pytest.raises(PolisFormatError, match=r"votes\.csv, line 7, column 4 \(vote\): a NUL"):
+        polis_parse(comments=COMMENTS, votes=votes_csv(rows))

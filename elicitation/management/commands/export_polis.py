@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from elicitation.models import Space
+from elicitation.polis.exporter import ExportMode
 from elicitation.polis.folders import space_export_polis_folder
 
 
@@ -20,6 +21,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("space_id", type=int)
         parser.add_argument("out_dir", type=Path)
+        parser.add_argument(
+            "--mode",
+            choices=[m.value for m in ExportMode],
+            default=ExportMode.EXACT.value,
+            help="exact (default): the texts as stored, for tools and re-import; safe: text "
+            "cells starting with = + - @ tab or CR get a leading quote, for spreadsheets",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         space = Space.objects.filter(pk=options["space_id"]).first()
@@ -28,5 +36,5 @@ class Command(BaseCommand):
         out: Path = options["out_dir"]
         if out.exists() and not out.is_dir():
             raise CommandError(f"{out} exists and is not a folder")
-        names = space_export_polis_folder(space=space, out=out)
+        names = space_export_polis_folder(space=space, out=out, mode=ExportMode(options["mode"]))
         self.stdout.write(f"Wrote {', '.join(names)} of space {space.pk} to {out}")
