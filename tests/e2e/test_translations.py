@@ -65,7 +65,7 @@ def test_a_german_reader_sees_the_german_statement_and_can_reveal_the_original(
         assert original.get_attribute("lang") == "en"
         assert axe_violations(page) == []
         # Voting on the translated card counts for the statement itself.
-        card.get_by_role("button", name="Agree", exact=True).click()
+        card.locator("button.vote-agree").click()  # its label is German here
         page.wait_for_function(
             "() => !document.querySelector('#vote-card .statement-text span[lang=de]')"
         )
