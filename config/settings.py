@@ -310,6 +310,9 @@ LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", not DEBUG)
 # The site's time zone, used when neither the account nor the browser gives one.
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+# Dates follow the reader's language (Django's formats, English's in config/formats/en);
+# templates name a format ("DATE_FORMAT", "SHORT_DATETIME_FORMAT"), never a pattern.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

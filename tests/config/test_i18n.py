@@ -247,3 +247,23 @@ def test_api_errors_come_in_the_language_the_client_asks_for(
     assert response.status_code == 401
     assert response.json()["detail"] == detail
     assert response["Content-Language"] == accept
+
+
+def test_space_pages_write_dates_in_the_reader_s_own_format(client: Client) -> None:
+    # Templates name formats (SHORT_DATETIME_FORMAT), never a pattern, so the
+    # order follows the language; English keeps day, month, year (config/formats/en).
+    from tests.factories import MembershipFactory, SpaceFactory
+
+    space = SpaceFactory.create(closes_at=datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
+    user = UserFactory.create()
+    MembershipFactory.create(user=user, community=space.community)
+    client.force_login(user)
+    expected = {
+        "en": "15 Jan 2027 12:00",
+        "de": "15.01.2027 12:00",
+        "fr": "15/01/2027 12:00",
+        "es": "15/01/2027 12:00",
+    }
+    for language, text in expected.items():
+        body = client.get(f"/s/{space.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert text in body, language

@@ -61,8 +61,9 @@ def test_each_email_is_rendered_in_its_recipients_language(
     assert "24. Dezember" in german.body
     assert "24 décembre" in french.body
     assert "19:00 (Europe/Paris)" in french.body  # and the account's time zone
-    assert "Dec. 24" in english.body
-    assert "6 p.m. (UTC)" in english.body
+    # English keeps the site's day-month-year, 24-hour style (config/formats/en).
+    assert "24 December" in english.body
+    assert "18:00 (UTC)" in english.body
     assert SentEmail.objects.get(user=people.member).language == "de"
 
 
