@@ -94,11 +94,7 @@ def test_a_database_restart_gives_clean_503s_then_recovers_and_loses_no_vote(
     web.start()
     try:
         traffic = Traffic(web.port)
-        tokens = []
-        for _ in range(CLIENTS):
-            joined = traffic.request("join", "POST", f"/api/v1/spaces/{space}/participants/", {})
-            assert joined.status == 201, joined.body
-            tokens.append(json.loads(joined.body)["token"])
+        tokens = traffic.join(space, CLIENTS)
 
         def client(token: str) -> object:
             def run(traffic: Traffic, deadline: float) -> None:

@@ -69,11 +69,7 @@ def test_votes_keep_being_answered_and_stored_while_redis_is_killed_and_restarte
     web.start()
     try:
         traffic = Traffic(web.port)
-        tokens = []
-        for _ in range(CLIENTS):
-            joined = traffic.request("join", "POST", f"/api/v1/spaces/{space.pk}/participants/", {})
-            assert joined.status == 201, joined.body
-            tokens.append(json.loads(joined.body)["token"])
+        tokens = traffic.join(space.pk, CLIENTS)
 
         def client(token: str) -> Callable[[Traffic, float], None]:
             def run(traffic: Traffic, deadline: float) -> None:

@@ -65,6 +65,15 @@ class Traffic:
             self.answers.append(answer)
         return answer
 
+    def join(self, space_id: int, count: int) -> list[str]:
+        """`count` new anonymous participants of the space; their tokens."""
+        tokens = []
+        for _ in range(count):
+            joined = self.request("join", "POST", f"/api/v1/spaces/{space_id}/participants/", {})
+            assert joined.status == 201, joined.body
+            tokens.append(json.loads(joined.body)["token"])
+        return tokens
+
     def run(self, clients: list[Callable[[Traffic, float], None]], seconds: float) -> None:
         """Run each client function in its own thread until `seconds` have passed."""
         deadline = self.now() + seconds
